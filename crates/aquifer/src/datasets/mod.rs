@@ -1,0 +1,22 @@
+//! Datasets: chaotic and benchmark systems (generated), real series (shipped), and helpers to
+//! make forecasting pairs and train/test splits.
+//!
+//! Every generator returns a `T x D` series ([`faer::Mat`]); those that draw random numbers take
+//! a seed in their parameters. Defaults follow ReservoirPy's where it has the system, and each
+//! function documents where Aquifer differs.
+
+mod chaos;
+mod narma;
+mod real;
+mod split;
+
+pub use chaos::{
+    henon_map, logistic_map, lorenz, lorenz96, mackey_glass, mso, multiscroll, rossler, Henon,
+    Logistic, Lorenz, Lorenz96, MackeyGlass, Multiscroll, Rossler, MSO_FREQUENCIES,
+};
+pub use narma::{narma, Narma};
+pub use real::{
+    japanese_vowels, santafe_laser, sunspots_monthly, sunspots_yearly, JapaneseVowels,
+    JAPANESE_VOWELS_CLASSES,
+};
+pub use split::{forecasting, split, split_series};

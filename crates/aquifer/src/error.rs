@@ -1,0 +1,159 @@
+//! The crate's error type.
+//!
+//! Every fallible operation returns [`Result`]. Variants name what was wrong with enough context
+//! (shapes, positions, values, parameter names) to fix the call without reading the source.
+
+use std::path::PathBuf;
+
+/// Errors returned by Aquifer.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// Two shapes that must agree do not.
+    #[error("shape mismatch in {what}: expected {expected}, got {got}")]
+    ShapeMismatch {
+        /// What was being checked (e.g. "input series 3").
+        what: String,
+        /// The shape that was required, as text (e.g. "(_, 2)").
+        expected: String,
+        /// The shape that was given.
+        got: String,
+    },
+    /// A NaN or infinite value was found in data.
+    #[error("non-finite value {value} in {what} at row {row}, column {col}")]
+    NonFinite {
+        /// Which data (e.g. "target series 0").
+        what: String,
+        /// Row (time step) of the value.
+        row: usize,
+        /// Column (feature) of the value.
+        col: usize,
+        /// The offending value.
+        value: f64,
+    },
+    /// A series, batch or list that must not be empty is empty.
+    #[error("{what} is empty")]
+    Empty {
+        /// What was empty.
+        what: String,
+    },
+    /// A hyperparameter is outside its valid range.
+    #[error("invalid value for `{name}`: {value} ({reason})")]
+    InvalidParameter {
+        /// Name of the parameter.
+        name: &'static str,
+        /// The value given, as text.
+        value: String,
+        /// What the valid range is.
+        reason: String,
+    },
+    /// The warmup would discard every row of a series.
+    #[error("warmup of {warmup} steps leaves no training rows in series {series} of length {len}")]
+    WarmupTooLong {
+        /// The warmup requested.
+        warmup: usize,
+        /// Length of the series.
+        len: usize,
+        /// Index of the series.
+        series: usize,
+    },
+    /// Lists of series that must correspond one to one have different lengths.
+    #[error("{inputs} input series but {targets} target series")]
+    SeriesCountMismatch {
+        /// Number of input series.
+        inputs: usize,
+        /// Number of target series.
+        targets: usize,
+    },
+    /// A readout or model was used to predict before it was fitted.
+    #[error("{what} is not fitted: call fit (or partial_fit then solve) first")]
+    NotFitted {
+        /// What was not fitted.
+        what: &'static str,
+    },
+    /// A linear system could not be solved, even with the stable fallback.
+    #[error("linear solve failed: {0}")]
+    Solve(String),
+    /// An eigenvalue computation failed or did not converge.
+    #[error("eigenvalue computation failed: {0}")]
+    Eigen(String),
+    /// Bundled or user data could not be parsed.
+    #[error("data error in {source_name}: {reason}")]
+    Data {
+        /// Where the data came from (file or dataset name).
+        source_name: String,
+        /// What was wrong, with the line where known.
+        reason: String,
+    },
+    /// An I/O operation failed.
+    #[error("I/O error on {path}: {source}")]
+    Io {
+        /// The path involved.
+        path: PathBuf,
+        /// The underlying error.
+        source: std::io::Error,
+    },
+}
+
+/// Result type of Aquifer.
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl Error {
+    /// Shorthand for [`Error::InvalidParameter`].
+    pub(crate) fn invalid(name: &'static str, value: impl std::fmt::Display, reason: &str) -> Self {
+        Error::InvalidParameter {
+            name,
+            value: value.to_string(),
+            reason: reason.to_string(),
+        }
+    }
+
+    /// Shorthand for [`Error::ShapeMismatch`].
+    pub(crate) fn shape(
+        what: impl Into<String>,
+        expected: impl Into<String>,
+        got: impl Into<String>,
+    ) -> Self {
+        Error::ShapeMismatch {
+            what: what.into(),
+            expected: expected.into(),
+            got: got.into(),
+        }
+    }
+}
+
+/// Checks that a connectivity (fraction of nonzero entries) lies in (0, 1].
+pub(crate) fn check_connectivity(name: &'static str, value: f64) -> Result<()> {
+    if value > 0.0 && value <= 1.0 {
+        Ok(())
+    } else {
+        Err(Error::invalid(name, value, "must lie in (0, 1]"))
+    }
+}
+
+/// Checks that a value is finite and >= 0.
+pub(crate) fn check_non_negative(name: &'static str, value: f64) -> Result<()> {
+    if value.is_finite() && value >= 0.0 {
+        Ok(())
+    } else {
+        Err(Error::invalid(name, value, "must be finite and >= 0"))
+    }
+}
+
+/// Checks that a value is finite and > 0.
+pub(crate) fn check_positive(name: &'static str, value: f64) -> Result<()> {
+    if value.is_finite() && value > 0.0 {
+        Ok(())
+    } else {
+        Err(Error::invalid(name, value, "must be finite and > 0"))
+    }
+}
+
+/// Checks that a probability lies in [0, 1].
+pub(crate) fn check_probability(name: &'static str, value: f64) -> Result<()> {
+    if (0.0..=1.0).contains(&value) {
+        Ok(())
+    } else {
+        Err(Error::invalid(name, value, "must lie in [0, 1]"))
+    }
+}

@@ -1,0 +1,70 @@
+//! Matrix initialisers: random dense and sparse matrices, input matrices and biases, spectral
+//! radius and its rescaling, fast spectral initialisation, and structured topologies.
+//!
+//! Every generator takes an explicit `seed` and returns the same matrix for the same seed. Sparse
+//! matrices are CSR with `u32` indices ([`Csr`]), the layout of Aquifer's reservoir kernel.
+//!
+//! ```
+//! use aquifer::init::{self, Values};
+//! let mut w = init::random_sparse(200, 200, Values::uniform(-1.0, 1.0), 0.1, 42)?;
+//! init::scale_spectral_radius(&mut w, 0.9)?;
+//! assert!((init::spectral_radius(&w)? - 0.9).abs() < 1e-9);
+//! # Ok::<(), aquifer::Error>(())
+//! ```
+
+mod input;
+mod random;
+mod spectral;
+mod topology;
+
+pub use input::{bias, input_matrix, InputScaling};
+pub use random::{random_dense, random_sparse, Values};
+pub use spectral::{
+    fast_spectral_init, scale_spectral_radius, spectral_radius, spectral_radius_dense,
+    spectral_radius_sparse,
+};
+pub use topology::{line, orthogonal, ring};
+
+/// A sparse matrix in compressed sparse row form with `u32` indices.
+pub type Csr = faer::sparse::SparseRowMat<u32, f64>;
+
+/// Builds a [`Csr`] from a dense matrix, keeping its nonzero entries.
+pub fn csr_from_dense(m: faer::MatRef<'_, f64>) -> crate::Result<Csr> {
+    let mut entries = Vec::new();
+    for i in 0..m.nrows() {
+        for j in 0..m.ncols() {
+            let v = m[(i, j)];
+            if v != 0.0 {
+                entries.push((i, j, v));
+            }
+        }
+    }
+    csr_from_sorted(m.nrows(), m.ncols(), &entries)
+}
+
+/// Builds a [`Csr`] from entries sorted by (row, column), without duplicates.
+pub(crate) fn csr_from_sorted(
+    rows: usize,
+    cols: usize,
+    entries: &[(usize, usize, f64)],
+) -> crate::Result<Csr> {
+    if rows > u32::MAX as usize || cols > u32::MAX as usize || entries.len() > u32::MAX as usize {
+        return Err(crate::Error::invalid(
+            "matrix size",
+            format!("{rows} x {cols} with {} nonzeros", entries.len()),
+            "indices must fit in u32",
+        ));
+    }
+    let mut row_ptr = vec![0u32; rows + 1];
+    for &(i, _, _) in entries {
+        row_ptr[i + 1] += 1;
+    }
+    for i in 0..rows {
+        row_ptr[i + 1] += row_ptr[i];
+    }
+    let col_idx = entries.iter().map(|&(_, j, _)| j as u32).collect();
+    let val = entries.iter().map(|&(_, _, v)| v).collect();
+    let symbolic =
+        faer::sparse::SymbolicSparseRowMat::new_checked(rows, cols, row_ptr, None, col_idx);
+    Ok(Csr::new(symbolic, val))
+}

@@ -1,0 +1,332 @@
+//! The echo state network: a [`Reservoir`] and a [`Ridge`] readout, optionally with the input
+//! fed to the readout too (the `[1, u, x]` features of the classic ESN).
+//!
+//! State semantics: `fit` harvests every training series from the reservoir's current state (zero
+//! after `build` or `reset`) and then leaves the reservoir in the last state of the **last**
+//! training series, so that `run` on the continuation of a single training series goes on
+//! seamlessly (as in ReservoirPy). `run` and `generate` continue from the current state.
+//!
+//! ```
+//! use aquifer::prelude::*;
+//! let series = datasets::mackey_glass(&MackeyGlass::default(), 1200)?;
+//! let (x, y) = datasets::forecasting(&series, 1)?;
+//! let ((x_train, y_train), (x_test, y_test)) = datasets::split(&x, &y, 1000)?;
+//! let mut esn = Esn::builder().units(100).leak_rate(0.3).ridge(1e-7).seed(1).build(1, 1)?;
+//! esn.fit(&[x_train], &[y_train], 100)?;
+//! let y_pred = esn.run(&x_test)?;
+//! assert!(metrics::nrmse(&y_test, &y_pred, Norm::Range)? < 0.05);
+//! # Ok::<(), aquifer::Error>(())
+//! ```
+
+use crate::error::{Error, Result};
+use crate::nodes::reservoir::{BiasInit, LeakRate, Reservoir, ReservoirParams};
+use crate::readout::ridge::reduce_stats;
+use crate::readout::{Ridge, RidgeParams};
+use crate::series::{check_pairs, check_series, views, AsSeries};
+use crate::{activation::Activation, init::InputScaling};
+use faer::{Mat, MatRef};
+use rayon::prelude::*;
+
+/// Builder of an [`Esn`]: reservoir hyperparameters, readout hyperparameters, wiring.
+#[derive(Debug, Clone, Default)]
+pub struct EsnBuilder {
+    reservoir: ReservoirParams,
+    readout: RidgeParams,
+    input_to_readout: bool,
+}
+
+macro_rules! reservoir_setters {
+    ($($(#[$m:meta])* $name:ident : $ty:ty),* $(,)?) => {
+        $($(#[$m])* pub fn $name(mut self, v: $ty) -> Self {
+            self.reservoir.$name = v;
+            self
+        })*
+    };
+}
+
+impl EsnBuilder {
+    reservoir_setters! {
+        /// Number of reservoir units.
+        units: usize,
+        /// Leak rate, scalar or per unit.
+        /// Input gain, scalar or per input feature.
+        /// Fraction of nonzero entries of `Win`.
+        input_connectivity: f64,
+        /// Fraction of nonzero entries of `W`.
+        rc_connectivity: f64,
+        /// Bias of the reservoir units.
+        bias: BiasInit,
+        /// Activation of the reservoir units.
+        activation: Activation,
+        /// Gain of the input noise.
+        noise_in: f64,
+        /// Gain of the state noise.
+        noise_rc: f64,
+        /// Seed of every random object.
+        seed: u64,
+    }
+
+    /// Leak rate: a scalar (`0.3`) or one value per unit (`vec![...]`).
+    pub fn leak_rate(mut self, v: impl Into<LeakRate>) -> Self {
+        self.reservoir.leak_rate = v.into();
+        self
+    }
+
+    /// Input gain: a scalar or one value per input feature.
+    pub fn input_scaling(mut self, v: impl Into<InputScaling>) -> Self {
+        self.reservoir.input_scaling = v.into();
+        self
+    }
+
+    /// Target spectral radius of `W` (`None`: keep `W` as drawn).
+    pub fn spectral_radius(mut self, sr: impl Into<Option<f64>>) -> Self {
+        self.reservoir.spectral_radius = sr.into();
+        self
+    }
+    /// Ridge regularisation of the readout.
+    pub fn ridge(mut self, ridge: f64) -> Self {
+        self.readout.ridge = ridge;
+        self
+    }
+    /// Whether the readout fits an intercept (default true).
+    pub fn fit_intercept(mut self, yes: bool) -> Self {
+        self.readout.fit_intercept = yes;
+        self
+    }
+    /// Whether the input is fed to the readout beside the reservoir state (default false).
+    pub fn input_to_readout(mut self, yes: bool) -> Self {
+        self.input_to_readout = yes;
+        self
+    }
+    /// Replaces all reservoir hyperparameters.
+    pub fn reservoir_params(mut self, params: ReservoirParams) -> Self {
+        self.reservoir = params;
+        self
+    }
+    /// Replaces the readout hyperparameters.
+    pub fn readout_params(mut self, params: RidgeParams) -> Self {
+        self.readout = params;
+        self
+    }
+
+    /// Builds the network for `inputs` input and `outputs` output features.
+    pub fn build(&self, inputs: usize, outputs: usize) -> Result<Esn> {
+        if outputs == 0 {
+            return Err(Error::invalid("output dimension", 0, "must be >= 1"));
+        }
+        let reservoir = self.reservoir.build(inputs)?;
+        Esn::new(
+            reservoir,
+            Ridge::with_params(self.readout)?,
+            self.input_to_readout,
+            outputs,
+        )
+    }
+}
+
+/// An echo state network (see the [module documentation](self)).
+#[derive(Debug, Clone)]
+pub struct Esn {
+    reservoir: Reservoir,
+    readout: Ridge,
+    input_to_readout: bool,
+    outputs: usize,
+}
+
+impl Esn {
+    /// A builder with default hyperparameters.
+    pub fn builder() -> EsnBuilder {
+        EsnBuilder::default()
+    }
+
+    /// Assembles a network from a reservoir and a readout (fitted or not).
+    pub fn new(
+        reservoir: Reservoir,
+        readout: Ridge,
+        input_to_readout: bool,
+        outputs: usize,
+    ) -> Result<Self> {
+        let esn = Esn {
+            reservoir,
+            readout,
+            input_to_readout,
+            outputs,
+        };
+        if let Some(w) = esn.readout.weights() {
+            if w.nrows() != esn.feature_dim() || w.ncols() != outputs {
+                return Err(Error::shape(
+                    "readout weights",
+                    format!("{} x {outputs}", esn.feature_dim()),
+                    format!("{} x {}", w.nrows(), w.ncols()),
+                ));
+            }
+        }
+        Ok(esn)
+    }
+
+    /// The reservoir.
+    pub fn reservoir(&self) -> &Reservoir {
+        &self.reservoir
+    }
+    /// The reservoir, mutably (e.g. to set its state).
+    pub fn reservoir_mut(&mut self) -> &mut Reservoir {
+        &mut self.reservoir
+    }
+    /// The readout.
+    pub fn readout(&self) -> &Ridge {
+        &self.readout
+    }
+    /// Whether the input is fed to the readout.
+    pub fn input_to_readout(&self) -> bool {
+        self.input_to_readout
+    }
+    /// Number of input features.
+    pub fn input_dim(&self) -> usize {
+        self.reservoir.input_dim()
+    }
+    /// Number of output features.
+    pub fn output_dim(&self) -> usize {
+        self.outputs
+    }
+    /// Number of readout features (`N`, or `F + N` with input-to-readout).
+    pub fn feature_dim(&self) -> usize {
+        self.reservoir.units()
+            + if self.input_to_readout {
+                self.input_dim()
+            } else {
+                0
+            }
+    }
+    /// Resets the reservoir state to zeros (the readout stays fitted).
+    pub fn reset(&mut self) {
+        self.reservoir.reset();
+    }
+
+    fn features(&self, u: MatRef<'_, f64>, states: Mat<f64>) -> Mat<f64> {
+        if !self.input_to_readout {
+            return states;
+        }
+        let f = u.ncols();
+        Mat::from_fn(states.nrows(), f + states.ncols(), |t, j| {
+            if j < f {
+                u[(t, j)]
+            } else {
+                states[(t, j - f)]
+            }
+        })
+    }
+
+    /// Fits the readout on paired input and target series, discarding the first `warmup` steps
+    /// of each. Series are harvested together ([`Reservoir::run_many`]) and reduced in parallel.
+    pub fn fit<S: AsSeries + Sync>(
+        &mut self,
+        inputs: &[S],
+        targets: &[S],
+        warmup: usize,
+    ) -> Result<()> {
+        let xs = views(inputs);
+        let ys = views(targets);
+        check_pairs(&xs, &ys, Some(self.input_dim()), Some(self.outputs))?;
+        if let Some((i, x)) = xs.iter().enumerate().find(|(_, x)| warmup >= x.nrows()) {
+            return Err(Error::WarmupTooLong {
+                warmup,
+                len: x.nrows(),
+                series: i,
+            });
+        }
+        let states = self.reservoir.run_many(&xs)?;
+        let last = states.last().expect("at least one series");
+        let final_state: Vec<f64> = last.row(last.nrows() - 1).iter().copied().collect();
+        let feats: Vec<Mat<f64>> = xs
+            .par_iter()
+            .zip(states)
+            .map(|(x, s)| self.features(*x, s))
+            .collect();
+        let fviews: Vec<MatRef<'_, f64>> = feats.iter().map(|m| m.as_ref()).collect();
+        let stats = reduce_stats(&fviews, &ys, warmup)?;
+        self.readout.solve_stats(&stats)?;
+        self.reservoir.set_state(&final_state)
+    }
+
+    /// Runs the network over an input series from the current state; returns the predictions
+    /// (`T x M`).
+    pub fn run(&mut self, x: impl AsSeries) -> Result<Mat<f64>> {
+        if !self.readout.is_fitted() {
+            return Err(Error::NotFitted {
+                what: "echo state network",
+            });
+        }
+        let x = x.as_series();
+        let states = self.reservoir.run(x)?;
+        self.readout.predict(self.features(x, states))
+    }
+
+    /// Runs many series in parallel, each from the current state; the state is left unchanged.
+    pub fn run_many<S: AsSeries + Sync>(&self, inputs: &[S]) -> Result<Vec<Mat<f64>>> {
+        if !self.readout.is_fitted() {
+            return Err(Error::NotFitted {
+                what: "echo state network",
+            });
+        }
+        let xs = views(inputs);
+        let states = self.reservoir.run_many(&xs)?;
+        xs.par_iter()
+            .zip(states)
+            .map(|(x, s)| self.readout.predict(self.features(*x, s)))
+            .collect()
+    }
+
+    /// Closed-loop generation: runs over `warm_input` (teacher-forced), then feeds each
+    /// prediction back as the next input for `n` steps. Row `k` of the result estimates the input
+    /// series `k + 1` steps after the last warm-up row (row 0 is the warm-up's last prediction).
+    /// Needs as many outputs as inputs.
+    pub fn generate(&mut self, n: usize, warm_input: impl AsSeries) -> Result<Mat<f64>> {
+        if self.outputs != self.input_dim() {
+            return Err(Error::shape(
+                "generation (outputs are fed back as inputs)",
+                format!("{} outputs", self.input_dim()),
+                format!("{} outputs", self.outputs),
+            ));
+        }
+        let warm = warm_input.as_series();
+        check_series("warm-up input", warm, Some(self.input_dim()))?;
+        let mut out = Mat::zeros(n, self.outputs);
+        if n == 0 {
+            return Ok(out);
+        }
+        let warm_pred = self.run(warm)?;
+        let d = self.outputs;
+        let mut y: Vec<f64> = warm_pred
+            .row(warm_pred.nrows() - 1)
+            .iter()
+            .copied()
+            .collect();
+        let mut feat = vec![0.0; self.feature_dim()];
+        let mut next = vec![0.0; d];
+        for k in 0..n {
+            for (j, v) in y.iter().enumerate() {
+                out[(k, j)] = *v;
+            }
+            if k + 1 == n {
+                break;
+            }
+            let state = self.reservoir.step(&y)?;
+            let off = if self.input_to_readout { d } else { 0 };
+            feat[off..].copy_from_slice(state);
+            if self.input_to_readout {
+                feat[..d].copy_from_slice(&y);
+            }
+            self.readout.predict_into(&feat, &mut next)?;
+            if let Some(j) = next.iter().position(|v| !v.is_finite()) {
+                return Err(Error::NonFinite {
+                    what: "generated series (the closed loop diverged)".into(),
+                    row: k + 1,
+                    col: j,
+                    value: next[j],
+                });
+            }
+            std::mem::swap(&mut y, &mut next);
+        }
+        Ok(out)
+    }
+}

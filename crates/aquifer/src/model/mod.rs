@@ -1,0 +1,5 @@
+//! Models: nodes wired together and driven through time.
+
+pub mod esn;
+
+pub use esn::{Esn, EsnBuilder};

@@ -1,0 +1,5 @@
+//! Nodes: the building blocks that step a state through time.
+
+pub mod reservoir;
+
+pub use reservoir::{BiasInit, LeakRate, Reservoir, ReservoirBuilder, ReservoirParams};

@@ -1,0 +1,715 @@
+//! The leaky-integrator echo state reservoir.
+//!
+//! # Equation
+//!
+//! ```text
+//! x[t+1] = (1 - lr) x[t] + lr (f(W x[t] + Win (u[t+1] + s_in ξ) + b) + s_rc ξ')
+//! ```
+//!
+//! with `x[0] = 0`, `W` sparse `N x N`, `Win` `N x F`, `b` a bias vector, `lr` the leak rate
+//! (scalar or one per unit), `f` the activation, and `ξ, ξ'` standard normal noise with gains
+//! `s_in` (`noise_in`) and `s_rc` (`noise_rc`), both 0 by default.
+//!
+//! # Defaults, side by side with ReservoirPy 0.4
+//!
+//! | parameter | Aquifer | ReservoirPy 0.4 `Reservoir` |
+//! |---|---|---|
+//! | `W` values | uniform(-1, 1) | uniform(-1, 1) |
+//! | `rc_connectivity` | 0.1 | 0.1 |
+//! | `spectral_radius` | **0.9** (rescaled) | `None` (not rescaled) |
+//! | `leak_rate` | 1.0 | `lr=1.0` |
+//! | `Win` values | bernoulli(±1, 0.5) | bernoulli |
+//! | `input_connectivity` | 0.1 | 0.1 |
+//! | `input_scaling` | 1.0 | 1.0 |
+//! | bias | bernoulli(±1) at `input_connectivity`, `bias_scaling` 1.0 | same |
+//! | activation | tanh | tanh |
+//! | noise | `noise_in`, `noise_rc` (Gaussian, 0 by default) | removed in 0.4 |
+//! | initial state | zeros | zeros |
+//!
+//! The one deliberate difference is the spectral radius: without rescaling, a uniform(-1, 1)
+//! matrix at connectivity 0.1 has radius about `sqrt(0.1 N / 3)` (1.8 for N = 100), far from the
+//! echo state regime; use `spectral_radius(None)` for ReservoirPy's behaviour.
+//!
+//! ```
+//! use aquifer::prelude::*;
+//! let mut r = Reservoir::builder().units(100).leak_rate(0.3).seed(1).build(1)?;
+//! let u = aquifer::series::column(&[0.1, 0.2, 0.3]);
+//! let states = r.run(&u)?;                 // 3 x 100, and the state is now the last row
+//! assert_eq!((states.nrows(), states.ncols()), (3, 100));
+//! assert_eq!(r.state(), states.row(2).iter().copied().collect::<Vec<_>>().as_slice());
+//! # Ok::<(), aquifer::Error>(())
+//! ```
+
+use crate::activation::Activation;
+use crate::error::{check_connectivity, check_non_negative, Error, Result};
+use crate::init::{self, Csr, InputScaling, Values};
+use crate::kernel::{self, CsrView, Leak, BLOCK};
+use crate::rng::{self, ChaCha8Rng};
+use crate::series::{check_finite_slice, check_series, views, AsSeries};
+use faer::{Mat, MatRef};
+use rand::RngExt;
+use rand_distr::{Distribution, StandardNormal};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Leak rate of the units: one for all, or one per unit. Each must lie in (0, 1].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(untagged)]
+pub enum LeakRate {
+    /// The same leak rate for every unit.
+    Scalar(f64),
+    /// One leak rate per unit.
+    PerUnit(Vec<f64>),
+}
+
+impl From<f64> for LeakRate {
+    fn from(v: f64) -> Self {
+        LeakRate::Scalar(v)
+    }
+}
+
+impl From<Vec<f64>> for LeakRate {
+    fn from(v: Vec<f64>) -> Self {
+        LeakRate::PerUnit(v)
+    }
+}
+
+impl LeakRate {
+    fn validate(&self, units: usize) -> Result<()> {
+        let check = |v: f64| {
+            if v > 0.0 && v <= 1.0 {
+                Ok(())
+            } else {
+                Err(Error::invalid("leak_rate", v, "must lie in (0, 1]"))
+            }
+        };
+        match self {
+            LeakRate::Scalar(v) => check(*v),
+            LeakRate::PerUnit(v) => {
+                if v.len() != units {
+                    return Err(Error::shape(
+                        "per-unit leak_rate",
+                        format!("{units} values"),
+                        format!("{} values", v.len()),
+                    ));
+                }
+                v.iter().try_for_each(|&x| check(x))
+            }
+        }
+    }
+
+    fn as_leak(&self) -> Leak<'_> {
+        match self {
+            LeakRate::Scalar(v) => Leak::Scalar(*v),
+            LeakRate::PerUnit(v) => Leak::PerUnit(v),
+        }
+    }
+}
+
+/// How the bias vector `b` is made.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "lowercase", deny_unknown_fields)]
+pub enum BiasInit {
+    /// No bias.
+    None,
+    /// The same value for every unit.
+    Constant {
+        /// The value.
+        value: f64,
+    },
+    /// Random values at a connectivity, multiplied by `scaling`.
+    Random {
+        /// Distribution of the nonzero values.
+        values: Values,
+        /// Fraction of units with a nonzero bias.
+        connectivity: f64,
+        /// Gain (ReservoirPy's `bias_scaling`).
+        scaling: f64,
+    },
+}
+
+/// Hyperparameters of a [`Reservoir`]. Build one with [`Reservoir::builder`].
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct ReservoirParams {
+    /// Number of units `N`.
+    pub units: usize,
+    /// Target spectral radius of `W`; `None` keeps `W` as drawn.
+    pub spectral_radius: Option<f64>,
+    /// Leak rate (scalar or per unit), in (0, 1].
+    pub leak_rate: LeakRate,
+    /// Input gain (scalar or per input feature).
+    pub input_scaling: InputScaling,
+    /// Fraction of nonzero entries of `Win`.
+    pub input_connectivity: f64,
+    /// Fraction of nonzero entries of `W`.
+    pub rc_connectivity: f64,
+    /// Distribution of `W`'s nonzero values.
+    pub w_values: Values,
+    /// Distribution of `Win`'s nonzero values.
+    pub win_values: Values,
+    /// The bias vector.
+    pub bias: BiasInit,
+    /// Activation `f`.
+    pub activation: Activation,
+    /// Gain of Gaussian noise added to the inputs.
+    pub noise_in: f64,
+    /// Gain of Gaussian noise added to the activations.
+    pub noise_rc: f64,
+    /// Seed of every random object of the reservoir.
+    pub seed: u64,
+}
+
+impl Default for ReservoirParams {
+    fn default() -> Self {
+        ReservoirParams {
+            units: 100,
+            spectral_radius: Some(0.9),
+            leak_rate: LeakRate::Scalar(1.0),
+            input_scaling: InputScaling::Scalar(1.0),
+            input_connectivity: 0.1,
+            rc_connectivity: 0.1,
+            w_values: Values::uniform(-1.0, 1.0),
+            win_values: Values::bernoulli(0.5),
+            bias: BiasInit::Random {
+                values: Values::bernoulli(0.5),
+                connectivity: 0.1,
+                scaling: 1.0,
+            },
+            activation: Activation::Tanh,
+            noise_in: 0.0,
+            noise_rc: 0.0,
+            seed: 0,
+        }
+    }
+}
+
+impl ReservoirParams {
+    /// Checks every hyperparameter for an input of `inputs` features.
+    pub fn validate(&self, inputs: usize) -> Result<()> {
+        if self.units == 0 {
+            return Err(Error::invalid("units", 0, "must be >= 1"));
+        }
+        if self.units > u32::MAX as usize {
+            return Err(Error::invalid("units", self.units, "must fit in u32"));
+        }
+        if inputs == 0 {
+            return Err(Error::invalid("input dimension", 0, "must be >= 1"));
+        }
+        if let Some(sr) = self.spectral_radius {
+            check_non_negative("spectral_radius", sr)?;
+        }
+        self.leak_rate.validate(self.units)?;
+        self.input_scaling.gains(inputs)?;
+        check_connectivity("input_connectivity", self.input_connectivity)?;
+        check_connectivity("rc_connectivity", self.rc_connectivity)?;
+        self.w_values.validate()?;
+        self.win_values.validate()?;
+        match &self.bias {
+            BiasInit::None => {}
+            BiasInit::Constant { value } => {
+                if !value.is_finite() {
+                    return Err(Error::invalid("bias", value, "must be finite"));
+                }
+            }
+            BiasInit::Random {
+                values,
+                connectivity,
+                scaling,
+            } => {
+                values.validate()?;
+                check_connectivity("bias connectivity", *connectivity)?;
+                if !scaling.is_finite() {
+                    return Err(Error::invalid("bias_scaling", scaling, "must be finite"));
+                }
+            }
+        }
+        check_non_negative("noise_in", self.noise_in)?;
+        check_non_negative("noise_rc", self.noise_rc)?;
+        Ok(())
+    }
+
+    /// Draws the matrices and returns the reservoir, for inputs of `inputs` features.
+    pub fn build(&self, inputs: usize) -> Result<Reservoir> {
+        self.validate(inputs)?;
+        let n = self.units;
+        let mut w = init::random_sparse(
+            n,
+            n,
+            self.w_values,
+            self.rc_connectivity,
+            rng::derive(self.seed, 1),
+        )?;
+        if let Some(sr) = self.spectral_radius {
+            init::scale_spectral_radius(&mut w, sr)?;
+        }
+        let win = init::input_matrix(
+            n,
+            inputs,
+            self.win_values,
+            self.input_connectivity,
+            &self.input_scaling,
+            rng::derive(self.seed, 2),
+        )?;
+        let bias = match &self.bias {
+            BiasInit::None => vec![0.0; n],
+            BiasInit::Constant { value } => vec![*value; n],
+            BiasInit::Random {
+                values,
+                connectivity,
+                scaling,
+            } => init::bias(
+                n,
+                *values,
+                *connectivity,
+                *scaling,
+                rng::derive(self.seed, 3),
+            )?,
+        };
+        let mut r =
+            Reservoir::from_matrices(w, win, bias, self.leak_rate.clone(), self.activation)?;
+        r.set_noise(self.noise_in, self.noise_rc, rng::derive(self.seed, 4))?;
+        Ok(r)
+    }
+}
+
+/// Fluent builder of a [`Reservoir`] (a thin layer over [`ReservoirParams`]).
+#[derive(Debug, Clone, Default)]
+pub struct ReservoirBuilder {
+    params: ReservoirParams,
+}
+
+macro_rules! setters {
+    ($($(#[$m:meta])* $name:ident : $ty:ty),* $(,)?) => {
+        $($(#[$m])* pub fn $name(mut self, v: $ty) -> Self {
+            self.params.$name = v;
+            self
+        })*
+    };
+}
+
+impl ReservoirBuilder {
+    setters! {
+        /// Number of units.
+        units: usize,
+        /// Leak rate, scalar or per unit.
+        /// Input gain, scalar or per input feature.
+        /// Fraction of nonzero entries of `Win`.
+        input_connectivity: f64,
+        /// Fraction of nonzero entries of `W`.
+        rc_connectivity: f64,
+        /// Distribution of `W`'s values.
+        w_values: Values,
+        /// Distribution of `Win`'s values.
+        win_values: Values,
+        /// The bias vector.
+        bias: BiasInit,
+        /// Activation function.
+        activation: Activation,
+        /// Gain of the input noise.
+        noise_in: f64,
+        /// Gain of the state noise.
+        noise_rc: f64,
+        /// Seed.
+        seed: u64,
+    }
+
+    /// Leak rate: a scalar (`0.3`) or one value per unit (`vec![...]`).
+    pub fn leak_rate(mut self, v: impl Into<LeakRate>) -> Self {
+        self.params.leak_rate = v.into();
+        self
+    }
+
+    /// Input gain: a scalar or one value per input feature.
+    pub fn input_scaling(mut self, v: impl Into<InputScaling>) -> Self {
+        self.params.input_scaling = v.into();
+        self
+    }
+
+    /// Target spectral radius of `W` (`None`: keep `W` as drawn).
+    pub fn spectral_radius(mut self, sr: impl Into<Option<f64>>) -> Self {
+        self.params.spectral_radius = sr.into();
+        self
+    }
+
+    /// The hyperparameters gathered so far.
+    pub fn params(&self) -> &ReservoirParams {
+        &self.params
+    }
+
+    /// Builds the reservoir for inputs of `inputs` features.
+    pub fn build(&self, inputs: usize) -> Result<Reservoir> {
+        self.params.build(inputs)
+    }
+}
+
+/// A leaky-integrator echo state reservoir (see the [module documentation](self)).
+#[derive(Debug, Clone)]
+pub struct Reservoir {
+    w: Csr,
+    win: Mat<f64>,
+    bias: Vec<f64>,
+    leak_rate: LeakRate,
+    activation: Activation,
+    noise_in: f64,
+    noise_rc: f64,
+    noise_seed: u64,
+    noise_rng: ChaCha8Rng,
+    state: Vec<f64>,
+    /// Per-step scratch (drive, next state, noise): allocated once.
+    scratch: Vec<f64>,
+}
+
+impl Reservoir {
+    /// A builder with the default hyperparameters.
+    pub fn builder() -> ReservoirBuilder {
+        ReservoirBuilder::default()
+    }
+
+    /// A reservoir from given matrices: `w` (`N x N`), `win` (`N x F`), `bias` (`N`).
+    /// Use it to import a reservoir built elsewhere and reproduce it exactly.
+    pub fn from_matrices(
+        w: Csr,
+        win: Mat<f64>,
+        bias: Vec<f64>,
+        leak_rate: LeakRate,
+        activation: Activation,
+    ) -> Result<Self> {
+        let n = w.nrows();
+        if n == 0 {
+            return Err(Error::invalid("units", 0, "must be >= 1"));
+        }
+        if w.ncols() != n {
+            return Err(Error::shape(
+                "W",
+                format!("{n} x {n}"),
+                format!("{n} x {}", w.ncols()),
+            ));
+        }
+        if win.nrows() != n || win.ncols() == 0 {
+            return Err(Error::shape(
+                "Win",
+                format!("{n} x F with F >= 1"),
+                format!("{} x {}", win.nrows(), win.ncols()),
+            ));
+        }
+        if bias.len() != n {
+            return Err(Error::shape(
+                "bias",
+                format!("{n} values"),
+                format!("{} values", bias.len()),
+            ));
+        }
+        check_finite_slice("W", w.val())?;
+        crate::series::check_finite("Win", win.as_ref())?;
+        check_finite_slice("bias", &bias)?;
+        leak_rate.validate(n)?;
+        // Checked once here so the kernel's unchecked loads are sound.
+        CsrView::new(&w);
+        Ok(Reservoir {
+            w,
+            win,
+            bias,
+            leak_rate,
+            activation,
+            noise_in: 0.0,
+            noise_rc: 0.0,
+            noise_seed: 0,
+            noise_rng: rng::from_seed(0),
+            state: vec![0.0; n],
+            scratch: vec![0.0; 3 * n],
+        })
+    }
+
+    /// Sets Gaussian noise gains on the inputs and on the activations, and their seed.
+    pub fn set_noise(&mut self, noise_in: f64, noise_rc: f64, seed: u64) -> Result<()> {
+        check_non_negative("noise_in", noise_in)?;
+        check_non_negative("noise_rc", noise_rc)?;
+        self.noise_in = noise_in;
+        self.noise_rc = noise_rc;
+        self.noise_seed = seed;
+        self.noise_rng = rng::from_seed(seed);
+        Ok(())
+    }
+
+    /// Number of units `N`.
+    pub fn units(&self) -> usize {
+        self.w.nrows()
+    }
+    /// Number of input features `F`.
+    pub fn input_dim(&self) -> usize {
+        self.win.ncols()
+    }
+    /// The recurrent matrix `W`.
+    pub fn w(&self) -> &Csr {
+        &self.w
+    }
+    /// The input matrix `Win` (`N x F`).
+    pub fn win(&self) -> &Mat<f64> {
+        &self.win
+    }
+    /// The bias vector.
+    pub fn bias(&self) -> &[f64] {
+        &self.bias
+    }
+    /// The leak rate.
+    pub fn leak_rate(&self) -> &LeakRate {
+        &self.leak_rate
+    }
+    /// The activation.
+    pub fn activation(&self) -> Activation {
+        self.activation
+    }
+    /// The current state `x[t]`.
+    pub fn state(&self) -> &[f64] {
+        &self.state
+    }
+
+    /// Sets the current state.
+    pub fn set_state(&mut self, state: &[f64]) -> Result<()> {
+        if state.len() != self.units() {
+            return Err(Error::shape(
+                "reservoir state",
+                format!("{} values", self.units()),
+                format!("{} values", state.len()),
+            ));
+        }
+        check_finite_slice("reservoir state", state)?;
+        self.state.copy_from_slice(state);
+        Ok(())
+    }
+
+    /// Resets the state to zeros and restarts the noise streams from their seed.
+    pub fn reset(&mut self) {
+        self.state.iter_mut().for_each(|v| *v = 0.0);
+        self.noise_rng = rng::from_seed(self.noise_seed);
+    }
+
+    /// One step with input `u` (`F` values); returns the new state.
+    pub fn step(&mut self, u: &[f64]) -> Result<&[f64]> {
+        let f = self.input_dim();
+        if u.len() != f {
+            return Err(Error::shape(
+                "input",
+                format!("{f} values"),
+                format!("{} values", u.len()),
+            ));
+        }
+        check_finite_slice("input", u)?;
+        let n = self.units();
+        let mut scratch = std::mem::take(&mut self.scratch);
+        let (drive, rest) = scratch.split_at_mut(n);
+        let (next, noise) = rest.split_at_mut(n);
+        if self.noise_in > 0.0 {
+            let noisy: Vec<f64> = u
+                .iter()
+                .map(|&v| v + self.noise_in * self.noise_rng.sample::<f64, _>(StandardNormal))
+                .collect();
+            self.drive_into(|j| noisy[j], drive);
+        } else {
+            self.drive_into(|j| u[j], drive);
+        }
+        let noise = fill_noise(noise, self.noise_rc, &mut self.noise_rng);
+        kernel::step(
+            CsrView::new(&self.w),
+            &self.state,
+            drive,
+            next,
+            self.leak_rate.as_leak(),
+            self.activation,
+            noise,
+        );
+        self.state.copy_from_slice(next);
+        self.scratch = scratch;
+        Ok(&self.state)
+    }
+
+    /// Runs over a series (`T x F`) from the current state; returns all states (`T x N`) and
+    /// leaves the reservoir in the last one.
+    pub fn run(&mut self, x: impl AsSeries) -> Result<Mat<f64>> {
+        let x = x.as_series();
+        check_series("input series", x, Some(self.input_dim()))?;
+        let drive = self.drive(x, self.noise_in > 0.0)?;
+        let n = self.units();
+        let t_len = x.nrows();
+        // States are produced column by column (one contiguous column per step).
+        let mut buf = vec![0.0; n * t_len];
+        let (mut noise_buf, noise_rc) = (
+            vec![0.0; if self.noise_rc > 0.0 { n } else { 0 }],
+            self.noise_rc,
+        );
+        let w = CsrView::new(&self.w);
+        let leak = self.leak_rate.as_leak();
+        let mut prev: &[f64] = &self.state;
+        let mut rest: &mut [f64] = &mut buf;
+        for t in 0..t_len {
+            let (out, tail) = rest.split_at_mut(n);
+            let noise = fill_noise(&mut noise_buf, noise_rc, &mut self.noise_rng);
+            kernel::step(
+                w,
+                prev,
+                &drive[t * n..(t + 1) * n],
+                out,
+                leak,
+                self.activation,
+                noise,
+            );
+            prev = out;
+            rest = tail;
+        }
+        self.state.copy_from_slice(&buf[(t_len - 1) * n..]);
+        Ok(MatRef::from_column_major_slice(&buf, n, t_len)
+            .transpose()
+            .to_owned())
+    }
+
+    /// Runs many series in parallel, each from the current state; returns their states and
+    /// leaves the reservoir's state unchanged.
+    ///
+    /// Without noise, series are propagated together in blocks of 8 (each nonzero of `W` is
+    /// loaded once for the whole block) and blocks are spread over the rayon pool; every series
+    /// gets exactly (bit for bit) the states that [`Reservoir::run`] would give it. With noise,
+    /// series `i` draws its noise from its own stream derived from the noise seed and `i`.
+    pub fn run_many<S: AsSeries + Sync>(&self, series: &[S]) -> Result<Vec<Mat<f64>>> {
+        let xs = views(series);
+        if xs.is_empty() {
+            return Err(Error::Empty {
+                what: "list of series".into(),
+            });
+        }
+        for (i, x) in xs.iter().enumerate() {
+            check_series(&format!("input series {i}"), *x, Some(self.input_dim()))?;
+        }
+        if self.noise_in > 0.0 || self.noise_rc > 0.0 {
+            return xs
+                .par_iter()
+                .enumerate()
+                .map(|(i, x)| {
+                    let mut r = self.clone();
+                    r.noise_rng = rng::stream(self.noise_seed, i as u64 + 1);
+                    r.run(x)
+                })
+                .collect();
+        }
+        // Group series of similar lengths into blocks, keeping the output order.
+        let mut order: Vec<usize> = (0..xs.len()).collect();
+        order.sort_by_key(|&i| std::cmp::Reverse(xs[i].nrows()));
+        let blocks: Vec<&[usize]> = order.chunks(BLOCK).collect();
+        let results: Vec<Vec<(usize, Mat<f64>)>> = blocks
+            .par_iter()
+            .map(|block| self.run_block(&xs, block))
+            .collect::<Result<_>>()?;
+        let mut out: Vec<Option<Mat<f64>>> = vec![None; xs.len()];
+        for (i, m) in results.into_iter().flatten() {
+            out[i] = Some(m);
+        }
+        Ok(out
+            .into_iter()
+            .map(|m| m.expect("every series is in one block"))
+            .collect())
+    }
+
+    /// Propagates up to [`BLOCK`] series together.
+    fn run_block(&self, xs: &[MatRef<'_, f64>], block: &[usize]) -> Result<Vec<(usize, Mat<f64>)>> {
+        let n = self.units();
+        let drives: Vec<Vec<f64>> = block.iter().map(|&i| self.drive_no_noise(xs[i])).collect();
+        let t_max = block.iter().map(|&i| xs[i].nrows()).max().unwrap_or(0);
+        let mut prev = vec![0.0; n * BLOCK];
+        for (k, v) in self.state.iter().enumerate() {
+            prev[k * BLOCK..(k + 1) * BLOCK].fill(*v);
+        }
+        let mut next = vec![0.0; n * BLOCK];
+        let mut drive = vec![0.0; n * BLOCK];
+        let mut bufs: Vec<Vec<f64>> = block
+            .iter()
+            .map(|&i| vec![0.0; n * xs[i].nrows()])
+            .collect();
+        let w = CsrView::new(&self.w);
+        let leak = self.leak_rate.as_leak();
+        for t in 0..t_max {
+            for (s, d) in drives.iter().enumerate() {
+                if t * n < d.len() {
+                    for k in 0..n {
+                        drive[k * BLOCK + s] = d[t * n + k];
+                    }
+                }
+            }
+            kernel::block_step(w, &prev, &drive, &mut next, leak, self.activation);
+            for (s, b) in bufs.iter_mut().enumerate() {
+                if t * n < b.len() {
+                    let col = &mut b[t * n..(t + 1) * n];
+                    for (k, c) in col.iter_mut().enumerate() {
+                        *c = next[k * BLOCK + s];
+                    }
+                }
+            }
+            std::mem::swap(&mut prev, &mut next);
+        }
+        Ok(block
+            .iter()
+            .zip(bufs)
+            .map(|(&i, b)| {
+                let t_len = xs[i].nrows();
+                (
+                    i,
+                    MatRef::from_column_major_slice(&b, n, t_len)
+                        .transpose()
+                        .to_owned(),
+                )
+            })
+            .collect())
+    }
+
+    /// The drive `Win u[t] + b` of every step, column-major `N x T`.
+    fn drive(&mut self, x: MatRef<'_, f64>, with_noise: bool) -> Result<Vec<f64>> {
+        if !with_noise {
+            return Ok(self.drive_no_noise(x));
+        }
+        let mut noisy = x.to_owned();
+        for j in 0..noisy.ncols() {
+            for v in noisy.col_mut(j).iter_mut() {
+                let z: f64 = StandardNormal.sample(&mut self.noise_rng);
+                *v += self.noise_in * z;
+            }
+        }
+        Ok(self.drive_no_noise(noisy.as_ref()))
+    }
+
+    fn drive_no_noise(&self, x: MatRef<'_, f64>) -> Vec<f64> {
+        let n = self.units();
+        let mut d = vec![0.0; n * x.nrows()];
+        for (t, col) in d.chunks_exact_mut(n).enumerate() {
+            self.drive_into(|j| x[(t, j)], col);
+        }
+        d
+    }
+
+    /// `out = Win u + b`, summing over inputs in order, then adding the bias: the one place the
+    /// drive is computed, so that `step`, `run` and `run_many` agree bit for bit.
+    #[inline]
+    fn drive_into(&self, u: impl Fn(usize) -> f64, out: &mut [f64]) {
+        out.fill(0.0);
+        for j in 0..self.input_dim() {
+            let uj = u(j);
+            for (o, w) in out.iter_mut().zip(self.win.col_as_slice(j)) {
+                *o += w * uj;
+            }
+        }
+        for (o, b) in out.iter_mut().zip(&self.bias) {
+            *o += b;
+        }
+    }
+}
+
+/// Fills `buf` with `gain`-scaled standard normal noise, or returns `None` when `gain` is 0.
+fn fill_noise<'a>(buf: &'a mut [f64], gain: f64, rng: &mut ChaCha8Rng) -> Option<&'a [f64]> {
+    if gain > 0.0 {
+        for v in buf.iter_mut() {
+            let z: f64 = rng.sample(StandardNormal);
+            *v = gain * z;
+        }
+        Some(buf)
+    } else {
+        None
+    }
+}

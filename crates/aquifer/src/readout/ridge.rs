@@ -1,0 +1,306 @@
+//! Ridge regression readout: `y = W_out^T x + b`, solved in closed form.
+//!
+//! With an intercept (the default, as ReservoirPy 0.4), features and targets are centred, the
+//! regularisation `ridge * I` applies to `W_out` only (the intercept is not penalised), and
+//! `b = mean_y - W_out^T mean_x`. Without an intercept the raw normal equations are solved and
+//! `b = 0`. The system `(C + ridge I) W = D` is solved by Cholesky; if that fails (a singular or
+//! numerically indefinite matrix, e.g. `ridge = 0` with collinear features) a symmetric
+//! eigendecomposition gives the minimum-norm least-squares solution, and if even that fails the
+//! error says so.
+//!
+//! ```
+//! use aquifer::readout::Ridge;
+//! use faer::Mat;
+//! // y = 2 x0 - x1 + 3
+//! let x = Mat::from_fn(50, 2, |i, j| ((i * (j + 3)) % 7) as f64);
+//! let y = Mat::from_fn(50, 1, |i, _| 2.0 * x[(i, 0)] - x[(i, 1)] + 3.0);
+//! let mut r = Ridge::new(0.0)?;
+//! r.fit(&[&x], &[&y], 0)?;
+//! let w = r.weights().unwrap();
+//! assert!((w[(0, 0)] - 2.0).abs() < 1e-9 && (r.intercept().unwrap()[0] - 3.0).abs() < 1e-9);
+//! # Ok::<(), aquifer::Error>(())
+//! ```
+
+use super::stats::RidgeStats;
+use crate::error::{check_non_negative, Error, Result};
+use crate::series::{check_pairs, check_series, views, AsSeries};
+use faer::linalg::matmul::matmul;
+use faer::linalg::solvers::Solve;
+use faer::{Accum, Mat, MatRef, Par, Side};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// Hyperparameters of a [`Ridge`] readout.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RidgeParams {
+    /// L2 regularisation `ridge >= 0` on the weights (not on the intercept).
+    pub ridge: f64,
+    /// Whether to fit an intercept `b`.
+    pub fit_intercept: bool,
+}
+
+impl Default for RidgeParams {
+    fn default() -> Self {
+        RidgeParams {
+            ridge: 1e-6,
+            fit_intercept: true,
+        }
+    }
+}
+
+impl RidgeParams {
+    /// Checks the hyperparameters.
+    pub fn validate(&self) -> Result<()> {
+        check_non_negative("ridge", self.ridge)
+    }
+}
+
+/// A ridge regression readout. Unfitted until [`Ridge::fit`] or [`Ridge::solve`] succeeds;
+/// predicting before that is an [`Error::NotFitted`].
+#[derive(Debug, Clone)]
+pub struct Ridge {
+    params: RidgeParams,
+    stats: Option<RidgeStats>,
+    weights: Option<Mat<f64>>,
+    intercept: Vec<f64>,
+}
+
+impl Ridge {
+    /// An unfitted readout with regularisation `ridge` and an intercept.
+    pub fn new(ridge: f64) -> Result<Self> {
+        Self::with_params(RidgeParams {
+            ridge,
+            ..Default::default()
+        })
+    }
+
+    /// An unfitted readout with the given hyperparameters.
+    pub fn with_params(params: RidgeParams) -> Result<Self> {
+        params.validate()?;
+        Ok(Ridge {
+            params,
+            stats: None,
+            weights: None,
+            intercept: Vec::new(),
+        })
+    }
+
+    /// A fitted readout from given weights (`F x M`) and intercept (`M`).
+    pub fn from_weights(
+        weights: Mat<f64>,
+        intercept: Vec<f64>,
+        params: RidgeParams,
+    ) -> Result<Self> {
+        params.validate()?;
+        if intercept.len() != weights.ncols() {
+            return Err(Error::shape(
+                "ridge intercept",
+                format!("{} values", weights.ncols()),
+                format!("{} values", intercept.len()),
+            ));
+        }
+        crate::series::check_finite("ridge weights", weights.as_ref())?;
+        crate::series::check_finite_slice("ridge intercept", &intercept)?;
+        Ok(Ridge {
+            params,
+            stats: None,
+            weights: Some(weights),
+            intercept,
+        })
+    }
+
+    /// The hyperparameters.
+    pub fn params(&self) -> &RidgeParams {
+        &self.params
+    }
+    /// The weights `W_out` (`F x M`), once fitted.
+    pub fn weights(&self) -> Option<&Mat<f64>> {
+        self.weights.as_ref()
+    }
+    /// The intercept `b` (`M`), once fitted.
+    pub fn intercept(&self) -> Option<&[f64]> {
+        self.weights.as_ref().map(|_| self.intercept.as_slice())
+    }
+    /// Statistics accumulated by [`Ridge::partial_fit`] or [`Ridge::fit`].
+    pub fn stats(&self) -> Option<&RidgeStats> {
+        self.stats.as_ref()
+    }
+    /// Whether the readout can predict.
+    pub fn is_fitted(&self) -> bool {
+        self.weights.is_some()
+    }
+
+    /// Fits on paired series (features `T_i x F`, targets `T_i x M`), discarding the first
+    /// `warmup` rows of each. Series are reduced in parallel and merged in order; any statistics
+    /// from earlier `partial_fit` calls are discarded.
+    pub fn fit<S: AsSeries + Sync>(
+        &mut self,
+        features: &[S],
+        targets: &[S],
+        warmup: usize,
+    ) -> Result<()> {
+        let xs = views(features);
+        let ys = views(targets);
+        check_pairs(&xs, &ys, None, None)?;
+        let stats = reduce_stats(&xs, &ys, warmup)?;
+        self.solve_stats(&stats)?;
+        self.stats = Some(stats);
+        Ok(())
+    }
+
+    /// Adds a chunk (features, targets) to the accumulated statistics without solving; call
+    /// [`Ridge::solve`] when all chunks are in.
+    pub fn partial_fit(
+        &mut self,
+        features: impl AsSeries,
+        targets: impl AsSeries,
+        warmup: usize,
+    ) -> Result<()> {
+        let (x, y) = (features.as_series(), targets.as_series());
+        check_pairs(&[x], &[y], None, None)?;
+        let chunk = RidgeStats::from_series(x, y, warmup)?;
+        match &mut self.stats {
+            Some(s) => s.merge(&chunk)?,
+            None => self.stats = Some(chunk),
+        }
+        Ok(())
+    }
+
+    /// Solves from the statistics accumulated so far.
+    pub fn solve(&mut self) -> Result<()> {
+        let stats = self.stats.take().ok_or(Error::Empty {
+            what: "ridge statistics (no partial_fit yet)".into(),
+        })?;
+        let r = self.solve_stats(&stats);
+        self.stats = Some(stats);
+        r
+    }
+
+    /// Solves from given statistics (e.g. merged from several workers).
+    pub fn solve_stats(&mut self, stats: &RidgeStats) -> Result<()> {
+        if stats.count() == 0 {
+            return Err(Error::Empty {
+                what: "ridge statistics".into(),
+            });
+        }
+        let (w, b) = solve_ridge(stats, self.params)?;
+        self.weights = Some(w);
+        self.intercept = b;
+        Ok(())
+    }
+
+    /// Predictions `X W_out + 1 b^T` for features `x` (`T x F`).
+    pub fn predict(&self, x: impl AsSeries) -> Result<Mat<f64>> {
+        let w = self.weights.as_ref().ok_or(Error::NotFitted {
+            what: "ridge readout",
+        })?;
+        let x = x.as_series();
+        check_series("readout features", x, Some(w.nrows()))?;
+        let mut y = Mat::zeros(x.nrows(), w.ncols());
+        matmul(y.as_mut(), Accum::Replace, x, w.as_ref(), 1.0, Par::Seq);
+        for j in 0..w.ncols() {
+            let b = self.intercept[j];
+            y.col_mut(j).iter_mut().for_each(|v| *v += b);
+        }
+        Ok(y)
+    }
+
+    /// Prediction for one feature vector, written into `out` (`M` values). No allocation.
+    pub fn predict_into(&self, x: &[f64], out: &mut [f64]) -> Result<()> {
+        let w = self.weights.as_ref().ok_or(Error::NotFitted {
+            what: "ridge readout",
+        })?;
+        if x.len() != w.nrows() || out.len() != w.ncols() {
+            return Err(Error::shape(
+                "readout step",
+                format!("{} features -> {} outputs", w.nrows(), w.ncols()),
+                format!("{} features -> {} outputs", x.len(), out.len()),
+            ));
+        }
+        for (j, o) in out.iter_mut().enumerate() {
+            let col = w.col_as_slice(j);
+            *o = col.iter().zip(x).map(|(a, b)| a * b).sum::<f64>() + self.intercept[j];
+        }
+        Ok(())
+    }
+}
+
+/// Accumulates statistics of every series in parallel and merges them in series order.
+pub(crate) fn reduce_stats(
+    xs: &[MatRef<'_, f64>],
+    ys: &[MatRef<'_, f64>],
+    warmup: usize,
+) -> Result<RidgeStats> {
+    let parts: Vec<RidgeStats> = xs
+        .par_iter()
+        .zip(ys.par_iter())
+        .enumerate()
+        .map(|(i, (x, y))| {
+            let mut s = RidgeStats::new(x.ncols(), y.ncols());
+            s.accumulate_series(*x, *y, warmup, i)?;
+            Ok(s)
+        })
+        .collect::<Result<_>>()?;
+    let mut total = RidgeStats::new(xs[0].ncols(), ys[0].ncols());
+    for p in &parts {
+        total.merge(p)?;
+    }
+    Ok(total)
+}
+
+/// Solves the regularised normal equations from statistics.
+fn solve_ridge(stats: &RidgeStats, params: RidgeParams) -> Result<(Mat<f64>, Vec<f64>)> {
+    let f = stats.features();
+    let (mut a, rhs) = if params.fit_intercept {
+        (stats.cxx().to_owned(), stats.cxy().to_owned())
+    } else {
+        (stats.xtx(), stats.xty())
+    };
+    for i in 0..f {
+        a[(i, i)] += params.ridge;
+    }
+    let w = match a.llt(Side::Lower) {
+        Ok(llt) => llt.solve(&rhs),
+        Err(_) => min_norm_solve(a.as_ref(), rhs.as_ref())?,
+    };
+    if let Err(e) = crate::series::check_finite("ridge solution", w.as_ref()) {
+        return Err(Error::Solve(format!("the solution is not finite ({e})")));
+    }
+    let b = if params.fit_intercept {
+        (0..stats.targets())
+            .map(|j| {
+                let wx: f64 = (0..f).map(|i| w[(i, j)] * stats.mean_x()[i]).sum();
+                stats.mean_y()[j] - wx
+            })
+            .collect()
+    } else {
+        vec![0.0; stats.targets()]
+    };
+    Ok((w, b))
+}
+
+/// Minimum-norm solution of a symmetric positive semi-definite system by eigendecomposition,
+/// treating eigenvalues below `n eps max|lambda|` as zero.
+fn min_norm_solve(a: MatRef<'_, f64>, rhs: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    let evd = a.self_adjoint_eigen(Side::Lower).map_err(|e| {
+        Error::Solve(format!(
+            "Cholesky failed and so did the eigendecomposition: {e:?}"
+        ))
+    })?;
+    let u = evd.U();
+    let s = evd.S().column_vector();
+    let max = s.iter().fold(0.0f64, |m, v| m.max(v.abs()));
+    if !max.is_finite() || max == 0.0 {
+        return Err(Error::Solve(
+            "the regularised normal matrix is zero or not finite (constant features and ridge = 0?)".into(),
+        ));
+    }
+    let tol = a.nrows() as f64 * f64::EPSILON * max;
+    let mut proj = u.transpose() * rhs;
+    for i in 0..proj.nrows() {
+        let inv = if s[i] > tol { 1.0 / s[i] } else { 0.0 };
+        proj.row_mut(i).iter_mut().for_each(|v| *v *= inv);
+    }
+    Ok(u * proj)
+}

@@ -1,0 +1,332 @@
+//! Sufficient statistics of ridge regression, accumulated per series or chunk and merged.
+//!
+//! Offline training is a reduction: each series (or chunk, or worker) accumulates statistics,
+//! these are merged (associative, serialisable), and the readout is solved once. The statistics
+//! are the count, the means of `x` and `y`, and the **centred** cross-products
+//! `Cxx = sum (x - mean_x)(x - mean_x)^T` and `Cxy = sum (x - mean_x)(y - mean_y)^T`; the raw
+//! `sum x`, `sum y`, `X^T X` and `X^T Y` follow from them ([`RidgeStats::sum_x`],
+//! [`RidgeStats::xtx`], ...). Storing them centred and merging with the pairwise update of Chan,
+//! Golub & LeVeque (1979) avoids the cancellation of `X^T X - n mean mean^T` when features have
+//! large means (raw inputs fed to the readout, unnormalised data).
+
+use crate::error::{Error, Result};
+use faer::linalg::matmul::matmul;
+use faer::{Accum, Mat, MatMut, MatRef};
+use serde::{Deserialize, Serialize};
+
+/// Rows per block when centring a chunk before the cross-product.
+const ROW_BLOCK: usize = 2048;
+
+/// Sufficient statistics of a linear least-squares problem `y ~ W^T x + b`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(try_from = "StatsRepr", into = "StatsRepr")]
+pub struct RidgeStats {
+    features: usize,
+    targets: usize,
+    count: u64,
+    mean_x: Vec<f64>,
+    mean_y: Vec<f64>,
+    cxx: Mat<f64>,
+    cxy: Mat<f64>,
+}
+
+#[derive(Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct StatsRepr {
+    features: usize,
+    targets: usize,
+    count: u64,
+    mean_x: Vec<f64>,
+    mean_y: Vec<f64>,
+    /// Column-major `features x features`.
+    cxx: Vec<f64>,
+    /// Column-major `features x targets`.
+    cxy: Vec<f64>,
+}
+
+impl From<RidgeStats> for StatsRepr {
+    fn from(s: RidgeStats) -> Self {
+        let flat = |m: &Mat<f64>| {
+            (0..m.ncols())
+                .flat_map(|j| m.col_as_slice(j).to_vec())
+                .collect()
+        };
+        StatsRepr {
+            features: s.features,
+            targets: s.targets,
+            count: s.count,
+            cxx: flat(&s.cxx),
+            cxy: flat(&s.cxy),
+            mean_x: s.mean_x,
+            mean_y: s.mean_y,
+        }
+    }
+}
+
+impl TryFrom<StatsRepr> for RidgeStats {
+    type Error = Error;
+    fn try_from(r: StatsRepr) -> Result<Self> {
+        let (f, m) = (r.features, r.targets);
+        let bad = |what: &str, want: usize, got: usize| {
+            Error::shape(
+                format!("ridge statistics {what}"),
+                format!("{want} values"),
+                format!("{got} values"),
+            )
+        };
+        if r.mean_x.len() != f {
+            return Err(bad("mean_x", f, r.mean_x.len()));
+        }
+        if r.mean_y.len() != m {
+            return Err(bad("mean_y", m, r.mean_y.len()));
+        }
+        if Some(r.cxx.len()) != f.checked_mul(f) {
+            return Err(bad("cxx", f * f, r.cxx.len()));
+        }
+        if Some(r.cxy.len()) != f.checked_mul(m) {
+            return Err(bad("cxy", f * m, r.cxy.len()));
+        }
+        for (name, v) in [
+            ("mean_x", &r.mean_x),
+            ("mean_y", &r.mean_y),
+            ("cxx", &r.cxx),
+            ("cxy", &r.cxy),
+        ] {
+            crate::series::check_finite_slice(&format!("ridge statistics {name}"), v)?;
+        }
+        Ok(RidgeStats {
+            features: f,
+            targets: m,
+            count: r.count,
+            mean_x: r.mean_x,
+            mean_y: r.mean_y,
+            cxx: MatRef::from_column_major_slice(&r.cxx, f, f).to_owned(),
+            cxy: MatRef::from_column_major_slice(&r.cxy, f, m).to_owned(),
+        })
+    }
+}
+
+impl RidgeStats {
+    /// Empty statistics for `features` inputs and `targets` outputs.
+    pub fn new(features: usize, targets: usize) -> Self {
+        RidgeStats {
+            features,
+            targets,
+            count: 0,
+            mean_x: vec![0.0; features],
+            mean_y: vec![0.0; targets],
+            cxx: Mat::zeros(features, features),
+            cxy: Mat::zeros(features, targets),
+        }
+    }
+
+    /// Statistics of the rows of `x` (`T x F`) and `y` (`T x M`) after the first `warmup`.
+    pub fn from_series(x: MatRef<'_, f64>, y: MatRef<'_, f64>, warmup: usize) -> Result<Self> {
+        let mut s = RidgeStats::new(x.ncols(), y.ncols());
+        s.accumulate(x, y, warmup)?;
+        Ok(s)
+    }
+
+    /// Number of feature columns.
+    pub fn features(&self) -> usize {
+        self.features
+    }
+    /// Number of target columns.
+    pub fn targets(&self) -> usize {
+        self.targets
+    }
+    /// Number of rows accumulated.
+    pub fn count(&self) -> u64 {
+        self.count
+    }
+    /// Mean of the features.
+    pub fn mean_x(&self) -> &[f64] {
+        &self.mean_x
+    }
+    /// Mean of the targets.
+    pub fn mean_y(&self) -> &[f64] {
+        &self.mean_y
+    }
+    /// Centred `sum (x - mean_x)(x - mean_x)^T`.
+    pub fn cxx(&self) -> MatRef<'_, f64> {
+        self.cxx.as_ref()
+    }
+    /// Centred `sum (x - mean_x)(y - mean_y)^T`.
+    pub fn cxy(&self) -> MatRef<'_, f64> {
+        self.cxy.as_ref()
+    }
+    /// `sum x`.
+    pub fn sum_x(&self) -> Vec<f64> {
+        self.mean_x.iter().map(|m| m * self.count as f64).collect()
+    }
+    /// `sum y`.
+    pub fn sum_y(&self) -> Vec<f64> {
+        self.mean_y.iter().map(|m| m * self.count as f64).collect()
+    }
+    /// Raw `X^T X = Cxx + n mean_x mean_x^T`.
+    pub fn xtx(&self) -> Mat<f64> {
+        let n = self.count as f64;
+        Mat::from_fn(self.features, self.features, |i, j| {
+            self.cxx[(i, j)] + n * self.mean_x[i] * self.mean_x[j]
+        })
+    }
+    /// Raw `X^T Y = Cxy + n mean_x mean_y^T`.
+    pub fn xty(&self) -> Mat<f64> {
+        let n = self.count as f64;
+        Mat::from_fn(self.features, self.targets, |i, j| {
+            self.cxy[(i, j)] + n * self.mean_x[i] * self.mean_y[j]
+        })
+    }
+
+    /// Adds the rows of `x` and `y` after the first `warmup` to the statistics.
+    pub fn accumulate(
+        &mut self,
+        x: MatRef<'_, f64>,
+        y: MatRef<'_, f64>,
+        warmup: usize,
+    ) -> Result<()> {
+        self.accumulate_series(x, y, warmup, 0)
+    }
+
+    pub(crate) fn accumulate_series(
+        &mut self,
+        x: MatRef<'_, f64>,
+        y: MatRef<'_, f64>,
+        warmup: usize,
+        series: usize,
+    ) -> Result<()> {
+        if x.ncols() != self.features {
+            return Err(Error::shape(
+                format!("features of series {series}"),
+                format!("(_, {})", self.features),
+                format!("({}, {})", x.nrows(), x.ncols()),
+            ));
+        }
+        if y.ncols() != self.targets || y.nrows() != x.nrows() {
+            return Err(Error::shape(
+                format!("targets of series {series}"),
+                format!("({}, {})", x.nrows(), self.targets),
+                format!("({}, {})", y.nrows(), y.ncols()),
+            ));
+        }
+        if warmup >= x.nrows() {
+            return Err(Error::WarmupTooLong {
+                warmup,
+                len: x.nrows(),
+                series,
+            });
+        }
+        crate::series::check_finite(&format!("features of series {series}"), x)?;
+        crate::series::check_finite(&format!("targets of series {series}"), y)?;
+        let x = x.subrows(warmup, x.nrows() - warmup);
+        let y = y.subrows(warmup, y.nrows() - warmup);
+        let chunk = Self::of_chunk(x, y);
+        self.merge(&chunk)
+    }
+
+    /// Statistics of one chunk: means first, then centred cross-products by row blocks.
+    fn of_chunk(x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> Self {
+        let (t, f, m) = (x.nrows(), x.ncols(), y.ncols());
+        let col_means = |a: MatRef<'_, f64>| -> Vec<f64> {
+            (0..a.ncols())
+                .map(|j| a.col(j).iter().sum::<f64>() / t as f64)
+                .collect()
+        };
+        let mean_x = col_means(x);
+        let mean_y = col_means(y);
+        let mut cxx = Mat::zeros(f, f);
+        let mut cxy = Mat::zeros(f, m);
+        let par = faer::get_global_parallelism();
+        let mut xc = Mat::<f64>::zeros(ROW_BLOCK.min(t), f);
+        let mut yc = Mat::<f64>::zeros(ROW_BLOCK.min(t), m);
+        let mut start = 0;
+        while start < t {
+            let rows = ROW_BLOCK.min(t - start);
+            center_into(
+                xc.as_mut().subrows_mut(0, rows),
+                x.subrows(start, rows),
+                &mean_x,
+            );
+            center_into(
+                yc.as_mut().subrows_mut(0, rows),
+                y.subrows(start, rows),
+                &mean_y,
+            );
+            let xb = xc.as_ref().subrows(0, rows);
+            let yb = yc.as_ref().subrows(0, rows);
+            matmul(cxx.as_mut(), Accum::Add, xb.transpose(), xb, 1.0, par);
+            matmul(cxy.as_mut(), Accum::Add, xb.transpose(), yb, 1.0, par);
+            start += rows;
+        }
+        RidgeStats {
+            features: f,
+            targets: m,
+            count: t as u64,
+            mean_x,
+            mean_y,
+            cxx,
+            cxy,
+        }
+    }
+
+    /// Merges `other` into `self` (pairwise update of Chan, Golub & LeVeque). Associative and
+    /// commutative up to rounding; merging statistics of parts equals accumulating the whole.
+    pub fn merge(&mut self, other: &RidgeStats) -> Result<()> {
+        if other.features != self.features || other.targets != self.targets {
+            return Err(Error::shape(
+                "merged ridge statistics",
+                format!("{} features, {} targets", self.features, self.targets),
+                format!("{} features, {} targets", other.features, other.targets),
+            ));
+        }
+        if other.count == 0 {
+            return Ok(());
+        }
+        if self.count == 0 {
+            *self = other.clone();
+            return Ok(());
+        }
+        let (na, nb) = (self.count as f64, other.count as f64);
+        let n = na + nb;
+        let dx: Vec<f64> = other
+            .mean_x
+            .iter()
+            .zip(&self.mean_x)
+            .map(|(b, a)| b - a)
+            .collect();
+        let dy: Vec<f64> = other
+            .mean_y
+            .iter()
+            .zip(&self.mean_y)
+            .map(|(b, a)| b - a)
+            .collect();
+        let w = na * nb / n;
+        for j in 0..self.features {
+            for i in 0..self.features {
+                self.cxx[(i, j)] += other.cxx[(i, j)] + w * dx[i] * dx[j];
+            }
+        }
+        for j in 0..self.targets {
+            for i in 0..self.features {
+                self.cxy[(i, j)] += other.cxy[(i, j)] + w * dx[i] * dy[j];
+            }
+        }
+        for (m, d) in self.mean_x.iter_mut().zip(&dx) {
+            *m += d * nb / n;
+        }
+        for (m, d) in self.mean_y.iter_mut().zip(&dy) {
+            *m += d * nb / n;
+        }
+        self.count += other.count;
+        Ok(())
+    }
+}
+
+fn center_into(mut dst: MatMut<'_, f64>, src: MatRef<'_, f64>, mean: &[f64]) {
+    for j in 0..src.ncols() {
+        let mu = mean[j];
+        for (d, s) in dst.as_mut().col_mut(j).iter_mut().zip(src.col(j).iter()) {
+            *d = s - mu;
+        }
+    }
+}
