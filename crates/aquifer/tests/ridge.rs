@@ -1,0 +1,240 @@
+//! Ridge readout and its statistics: against a direct normal-equations solve, merging, partial
+//! fits, the stable fallback, serialisation and bad input.
+
+use aquifer::init::{self, Values};
+use aquifer::prelude::*;
+use aquifer::readout::RidgeParams;
+use faer::linalg::solvers::Solve;
+use faer::{Mat, Side};
+
+fn data(t: usize, f: usize, m: usize, seed: u64) -> (Mat<f64>, Mat<f64>) {
+    let x = init::random_dense(t, f, Values::normal(2.0, 1.5), 1.0, seed).unwrap();
+    let w = init::random_dense(f, m, Values::normal(0.0, 1.0), 1.0, seed + 1000).unwrap();
+    let noise = init::random_dense(t, m, Values::normal(0.0, 0.1), 1.0, seed + 2000).unwrap();
+    let y = &x * &w + noise;
+    (x, y)
+}
+
+fn max_rel_diff(a: &Mat<f64>, b: &Mat<f64>) -> f64 {
+    let mut m = 0.0f64;
+    for j in 0..a.ncols() {
+        for i in 0..a.nrows() {
+            m = m.max((a[(i, j)] - b[(i, j)]).abs() / (1.0 + b[(i, j)].abs()));
+        }
+    }
+    m
+}
+
+/// `[1, x]` design solved by the textbook normal equations, intercept unpenalised.
+fn direct_solve(x: &Mat<f64>, y: &Mat<f64>, ridge: f64) -> (Mat<f64>, Vec<f64>) {
+    let (t, f) = (x.nrows(), x.ncols());
+    let design = Mat::from_fn(t, f + 1, |i, j| if j == 0 { 1.0 } else { x[(i, j - 1)] });
+    let mut a = design.transpose() * &design;
+    for i in 1..=f {
+        a[(i, i)] += ridge;
+    }
+    let rhs = design.transpose() * y;
+    let sol = a.llt(Side::Lower).unwrap().solve(&rhs);
+    let w = sol.subrows(1, f).to_owned();
+    let b = (0..y.ncols()).map(|j| sol[(0, j)]).collect();
+    (w, b)
+}
+
+#[test]
+fn matches_a_direct_normal_equations_solve() {
+    let (x, y) = data(500, 12, 3, 1);
+    for ridge in [0.0, 1e-3, 10.0] {
+        let mut r = Ridge::new(ridge).unwrap();
+        r.fit(&[&x], &[&y], 0).unwrap();
+        let (w, b) = direct_solve(&x, &y, ridge);
+        assert!(
+            max_rel_diff(r.weights().unwrap(), &w) < 1e-9,
+            "ridge {ridge}"
+        );
+        for (u, v) in r.intercept().unwrap().iter().zip(&b) {
+            assert!((u - v).abs() < 1e-9);
+        }
+        let pred = r.predict(&x).unwrap();
+        let direct = &x * &w + Mat::from_fn(500, 3, |_, j| b[j]);
+        assert!(max_rel_diff(&pred, &direct) < 1e-9);
+    }
+}
+
+#[test]
+fn without_intercept_solves_the_raw_equations() {
+    let (x, y) = data(300, 5, 2, 2);
+    let mut r = Ridge::with_params(RidgeParams {
+        ridge: 0.5,
+        fit_intercept: false,
+    })
+    .unwrap();
+    r.fit(&[&x], &[&y], 0).unwrap();
+    let mut a = x.transpose() * &x;
+    for i in 0..5 {
+        a[(i, i)] += 0.5;
+    }
+    let w = a.llt(Side::Lower).unwrap().solve(x.transpose() * &y);
+    assert!(max_rel_diff(r.weights().unwrap(), &w) < 1e-10);
+    assert_eq!(r.intercept().unwrap(), &[0.0, 0.0]);
+}
+
+#[test]
+fn merge_is_associative_and_equals_a_pooled_fit() {
+    let parts: Vec<(Mat<f64>, Mat<f64>)> = (0..3)
+        .map(|i| data(100 + 50 * i, 6, 2, 10 + i as u64))
+        .collect();
+    let stats: Vec<RidgeStats> = parts
+        .iter()
+        .map(|(x, y)| RidgeStats::from_series(x.as_ref(), y.as_ref(), 0).unwrap())
+        .collect();
+    let mut left = stats[0].clone();
+    left.merge(&stats[1]).unwrap();
+    left.merge(&stats[2]).unwrap();
+    let mut right = stats[1].clone();
+    right.merge(&stats[2]).unwrap();
+    let mut right_total = stats[0].clone();
+    right_total.merge(&right).unwrap();
+    assert_eq!(left.count(), 450);
+    assert!(max_rel_diff(&left.cxx().to_owned(), &right_total.cxx().to_owned()) < 1e-12);
+    assert!(max_rel_diff(&left.cxy().to_owned(), &right_total.cxy().to_owned()) < 1e-12);
+
+    // the merged statistics are those of the concatenated data
+    let t: usize = parts.iter().map(|p| p.0.nrows()).sum();
+    let mut offset = 0;
+    let mut xa = Mat::zeros(t, 6);
+    let mut ya = Mat::zeros(t, 2);
+    for (x, y) in &parts {
+        xa.as_mut().subrows_mut(offset, x.nrows()).copy_from(x);
+        ya.as_mut().subrows_mut(offset, y.nrows()).copy_from(y);
+        offset += x.nrows();
+    }
+    let pooled = RidgeStats::from_series(xa.as_ref(), ya.as_ref(), 0).unwrap();
+    assert!(max_rel_diff(&left.xtx(), &pooled.xtx()) < 1e-12);
+    assert!(max_rel_diff(&left.xty(), &(xa.transpose() * &ya)) < 1e-12);
+    let sum_x: Vec<f64> = (0..6).map(|j| xa.col(j).iter().sum()).collect();
+    for (a, b) in left.sum_x().iter().zip(&sum_x) {
+        assert!((a - b).abs() < 1e-9 * b.abs().max(1.0));
+    }
+
+    // multi-series fit, partial fits and the pooled fit give the same readout
+    let mut multi = Ridge::new(1e-4).unwrap();
+    let xs: Vec<&Mat<f64>> = parts.iter().map(|p| &p.0).collect();
+    let ys: Vec<&Mat<f64>> = parts.iter().map(|p| &p.1).collect();
+    multi.fit(&xs, &ys, 0).unwrap();
+    let mut chunked = Ridge::new(1e-4).unwrap();
+    for (x, y) in &parts {
+        chunked.partial_fit(x, y, 0).unwrap();
+    }
+    chunked.solve().unwrap();
+    let mut pooled_fit = Ridge::new(1e-4).unwrap();
+    pooled_fit.fit(&[&xa], &[&ya], 0).unwrap();
+    let w = pooled_fit.weights().unwrap();
+    assert!(max_rel_diff(multi.weights().unwrap(), w) < 1e-10);
+    assert!(max_rel_diff(chunked.weights().unwrap(), w) < 1e-10);
+}
+
+#[test]
+fn warmup_discards_leading_rows() {
+    let (x, y) = data(200, 4, 1, 3);
+    let a = RidgeStats::from_series(x.as_ref(), y.as_ref(), 50).unwrap();
+    let b = RidgeStats::from_series(x.subrows(50, 150), y.subrows(50, 150), 0).unwrap();
+    assert_eq!(a, b);
+}
+
+#[test]
+fn statistics_serialise_and_reject_corrupt_input() {
+    let (x, y) = data(80, 3, 2, 4);
+    let s = RidgeStats::from_series(x.as_ref(), y.as_ref(), 0).unwrap();
+    let json = serde_json::to_string(&s).unwrap();
+    let back: RidgeStats = serde_json::from_str(&json).unwrap();
+    assert_eq!(s, back);
+    let truncated = json.replacen("\"mean_y\":[", "\"mean_y\":[1.0,", 1);
+    let err = serde_json::from_str::<RidgeStats>(&truncated)
+        .unwrap_err()
+        .to_string();
+    assert!(err.contains("mean_y"), "{err}");
+    assert!(serde_json::from_str::<RidgeStats>(&json.replacen("{", "{\"extra\":1,", 1)).is_err());
+}
+
+#[test]
+fn singular_systems_fall_back_to_the_minimum_norm_solution() {
+    // two identical columns and no regularisation: X^T X is singular
+    let (x0, _) = data(100, 2, 1, 5);
+    let x = Mat::from_fn(100, 3, |i, j| x0[(i, j.min(1))]);
+    let y = Mat::from_fn(100, 1, |i, _| 3.0 * x0[(i, 1)] - x0[(i, 0)] + 0.5);
+    let mut r = Ridge::new(0.0).unwrap();
+    r.fit(&[&x], &[&y], 0).unwrap();
+    let w = r.weights().unwrap();
+    // the weight of the duplicated column is split evenly (minimum norm)
+    assert!((w[(0, 0)] + 1.0).abs() < 1e-8);
+    assert!(
+        (w[(1, 0)] - 1.5).abs() < 1e-8 && (w[(2, 0)] - 1.5).abs() < 1e-8,
+        "{w:?}"
+    );
+    assert!((r.intercept().unwrap()[0] - 0.5).abs() < 1e-8);
+    // constant features and no regularisation: nothing to solve
+    let c = Mat::from_fn(10, 2, |_, _| 1.0);
+    assert!(matches!(
+        Ridge::new(0.0)
+            .unwrap()
+            .fit(&[&c], &[&y.subrows(0, 10).to_owned()], 0),
+        Err(Error::Solve(_))
+    ));
+}
+
+#[test]
+fn bad_input_is_a_typed_error() {
+    let (x, y) = data(50, 3, 1, 6);
+    let r = Ridge::new(1e-3).unwrap();
+    assert!(matches!(r.predict(&x), Err(Error::NotFitted { .. })));
+    assert!(matches!(
+        Ridge::new(-1.0),
+        Err(Error::InvalidParameter { name: "ridge", .. })
+    ));
+    assert!(matches!(
+        Ridge::new(f64::NAN),
+        Err(Error::InvalidParameter { .. })
+    ));
+    let mut r = Ridge::new(1e-3).unwrap();
+    assert!(matches!(
+        r.fit(&[&x], &[&y], 50),
+        Err(Error::WarmupTooLong {
+            warmup: 50,
+            len: 50,
+            series: 0
+        })
+    ));
+    assert!(matches!(
+        r.fit(&[&x, &x], &[&y], 0),
+        Err(Error::SeriesCountMismatch {
+            inputs: 2,
+            targets: 1
+        })
+    ));
+    assert!(matches!(
+        r.fit::<Mat<f64>>(&[], &[], 0),
+        Err(Error::Empty { .. })
+    ));
+    let short = y.subrows(0, 40).to_owned();
+    assert!(matches!(
+        r.fit(&[&x], &[&short], 0),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let mut nan = y.clone();
+    nan[(7, 0)] = f64::NAN;
+    match r.fit(&[&x], &[&nan], 0) {
+        Err(Error::NonFinite { what, row, col, .. }) => {
+            assert!(what.contains("target series 0"));
+            assert_eq!((row, col), (7, 0));
+        }
+        other => panic!("{other:?}"),
+    }
+    assert!(matches!(r.solve(), Err(Error::Empty { .. })));
+    r.fit(&[&x], &[&y], 0).unwrap();
+    assert!(matches!(
+        r.predict(Mat::<f64>::zeros(4, 2)),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let mut other = RidgeStats::new(2, 1);
+    assert!(other.merge(&RidgeStats::new(3, 1)).is_err());
+}
