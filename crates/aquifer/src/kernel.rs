@@ -158,6 +158,7 @@ fn leaky(out: &mut [f64], prev: &[f64], leak: Leak<'_>, offset: usize, noise: Op
 }
 
 #[inline(always)]
+#[allow(clippy::too_many_arguments)]
 fn step_rows(
     w: CsrView<'_>,
     prev: &[f64],

@@ -26,6 +26,9 @@
 //! # Ok::<(), aquifer::Error>(())
 //! ```
 #![warn(missing_docs)]
+// Numerical code indexes matrices and parallel arrays by position; iterator rewrites of those
+// loops read worse.
+#![allow(clippy::needless_range_loop)]
 
 pub mod activation;
 pub mod datasets;

@@ -288,7 +288,8 @@ fn squared_correlation(a: &[f64], b: &[f64]) -> f64 {
     if saa == 0.0 || sbb == 0.0 {
         0.0
     } else {
-        sab * sab / (saa * sbb)
+        // rounding can push a perfect correlation a hair above 1
+        (sab * sab / (saa * sbb)).min(1.0)
     }
 }
 

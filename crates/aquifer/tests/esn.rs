@@ -5,7 +5,7 @@ use aquifer::nodes::ReservoirParams;
 use aquifer::prelude::*;
 use faer::Mat;
 
-fn mackey_glass_split() -> ((Mat<f64>, Mat<f64>), (Mat<f64>, Mat<f64>)) {
+fn mackey_glass_split() -> (datasets::Pair, datasets::Pair) {
     let series = datasets::mackey_glass(&MackeyGlass::default(), 4101).unwrap();
     let (x, y) = datasets::forecasting(&series, 1).unwrap();
     datasets::split(&x, &y, 3100).unwrap()

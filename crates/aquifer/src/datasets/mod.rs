@@ -19,4 +19,4 @@ pub use real::{
     japanese_vowels, santafe_laser, sunspots_monthly, sunspots_yearly, JapaneseVowels,
     JAPANESE_VOWELS_CLASSES,
 };
-pub use split::{forecasting, split, split_series};
+pub use split::{forecasting, split, split_series, Pair};

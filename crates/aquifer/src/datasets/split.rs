@@ -50,14 +50,12 @@ pub fn split_series(series: impl AsSeries, n_train: usize) -> Result<(Mat<f64>, 
     ))
 }
 
+/// Inputs and targets of one split: `(x, y)`.
+pub type Pair = (Mat<f64>, Mat<f64>);
+
 /// Train/test pair of pairs: `((x_train, y_train), (x_test, y_test))`, the first `n_train`
 /// rows for training.
-#[allow(clippy::type_complexity)]
-pub fn split(
-    x: impl AsSeries,
-    y: impl AsSeries,
-    n_train: usize,
-) -> Result<((Mat<f64>, Mat<f64>), (Mat<f64>, Mat<f64>))> {
+pub fn split(x: impl AsSeries, y: impl AsSeries, n_train: usize) -> Result<(Pair, Pair)> {
     let (x, y) = (x.as_series(), y.as_series());
     if x.nrows() != y.nrows() {
         return Err(Error::shape(

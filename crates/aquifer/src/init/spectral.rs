@@ -125,7 +125,7 @@ pub fn fast_spectral_init(n: usize, sr: f64, connectivity: f64, seed: u64) -> Re
     }
     let a = 6.0 * sr / (12f64.sqrt() * (connectivity * n as f64).sqrt());
     if a == 0.0 {
-        return Ok(super::csr_from_sorted(n, n, &[])?);
+        return super::csr_from_sorted(n, n, &[]);
     }
     random_sparse(n, n, Values::uniform(-a, a), connectivity, seed)
 }

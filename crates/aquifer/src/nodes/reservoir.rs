@@ -10,25 +10,28 @@
 //! (scalar or one per unit), `f` the activation, and `ξ, ξ'` standard normal noise with gains
 //! `s_in` (`noise_in`) and `s_rc` (`noise_rc`), both 0 by default.
 //!
-//! # Defaults, side by side with ReservoirPy 0.4
+//! # Defaults, side by side with ReservoirPy 0.4.2
 //!
-//! | parameter | Aquifer | ReservoirPy 0.4 `Reservoir` |
+//! Aquifer's defaults are ReservoirPy 0.4.2's `Reservoir` defaults, so that a model ported from
+//! it behaves the same; the random draws differ (another generator), not the distributions.
+//!
+//! | parameter | Aquifer | ReservoirPy 0.4.2 |
 //! |---|---|---|
-//! | `W` values | uniform(-1, 1) | uniform(-1, 1) |
+//! | `W` values | normal(0, 1) | `W=normal` |
 //! | `rc_connectivity` | 0.1 | 0.1 |
-//! | `spectral_radius` | **0.9** (rescaled) | `None` (not rescaled) |
+//! | `spectral_radius` | 1.0 (rescaled exactly) | `sr=1.0` |
 //! | `leak_rate` | 1.0 | `lr=1.0` |
-//! | `Win` values | bernoulli(±1, 0.5) | bernoulli |
+//! | `Win` values | bernoulli(+/-1, p = 0.5) | `Win=bernoulli` |
 //! | `input_connectivity` | 0.1 | 0.1 |
 //! | `input_scaling` | 1.0 | 1.0 |
-//! | bias | bernoulli(±1) at `input_connectivity`, `bias_scaling` 1.0 | same |
+//! | bias | none | `bias=0.0` |
 //! | activation | tanh | tanh |
-//! | noise | `noise_in`, `noise_rc` (Gaussian, 0 by default) | removed in 0.4 |
+//! | noise | `noise_in`, `noise_rc` (Gaussian gains, 0 by default) | removed in 0.4 |
 //! | initial state | zeros | zeros |
 //!
-//! The one deliberate difference is the spectral radius: without rescaling, a uniform(-1, 1)
-//! matrix at connectivity 0.1 has radius about `sqrt(0.1 N / 3)` (1.8 for N = 100), far from the
-//! echo state regime; use `spectral_radius(None)` for ReservoirPy's behaviour.
+//! Beyond ReservoirPy: per-unit leak rates, a random or constant bias
+//! ([`BiasInit`]), input and state noise with their own seeded stream, and spectral radii of
+//! large sparse matrices computed by a converged Krylov-Schur solver.
 //!
 //! ```
 //! use aquifer::prelude::*;
@@ -164,18 +167,14 @@ impl Default for ReservoirParams {
     fn default() -> Self {
         ReservoirParams {
             units: 100,
-            spectral_radius: Some(0.9),
+            spectral_radius: Some(1.0),
             leak_rate: LeakRate::Scalar(1.0),
             input_scaling: InputScaling::Scalar(1.0),
             input_connectivity: 0.1,
             rc_connectivity: 0.1,
-            w_values: Values::uniform(-1.0, 1.0),
+            w_values: Values::normal(0.0, 1.0),
             win_values: Values::bernoulli(0.5),
-            bias: BiasInit::Random {
-                values: Values::bernoulli(0.5),
-                connectivity: 0.1,
-                scaling: 1.0,
-            },
+            bias: BiasInit::None,
             activation: Activation::Tanh,
             noise_in: 0.0,
             noise_rc: 0.0,
