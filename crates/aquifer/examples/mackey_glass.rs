@@ -32,14 +32,32 @@ fn main() -> aquifer::Result<()> {
     let generated = esn.generate(500, warm)?;
     let truth = x_test.subrows(200, 500);
     let vpt = metrics::valid_prediction_time(truth, &generated, 0.4)?;
-    let gen_nrmse = metrics::nrmse(truth.subrows(0, 100), generated.subrows(0, 100), Norm::Range)?;
+    let gen_nrmse = metrics::nrmse(
+        truth.subrows(0, 100),
+        generated.subrows(0, 100),
+        Norm::Range,
+    )?;
 
     println!("Mackey-Glass (tau = 17), ESN with 500 units, trained on 4000 steps");
     println!("{:<44} {:>12}", "metric", "value");
-    println!("{:<44} {:>12.3e}", "one-step NRMSE (range), 1000 test steps", nrmse);
+    println!(
+        "{:<44} {:>12.3e}",
+        "one-step NRMSE (range), 1000 test steps", nrmse
+    );
     println!("{:<44} {:>12.6}", "one-step R2", r2);
-    println!("{:<44} {:>12.3e}", "generation NRMSE (range), first 100 steps", gen_nrmse);
-    println!("{:<44} {:>12}", "valid prediction time (threshold 0.4)", format!("{vpt} steps"));
-    println!("{:<44} {:>12}", "fit time (harvest + ridge)", format!("{:.1} ms", fit_time.as_secs_f64() * 1e3));
+    println!(
+        "{:<44} {:>12.3e}",
+        "generation NRMSE (range), first 100 steps", gen_nrmse
+    );
+    println!(
+        "{:<44} {:>12}",
+        "valid prediction time (threshold 0.4)",
+        format!("{vpt} steps")
+    );
+    println!(
+        "{:<44} {:>12}",
+        "fit time (harvest + ridge)",
+        format!("{:.1} ms", fit_time.as_secs_f64() * 1e3)
+    );
     Ok(())
 }

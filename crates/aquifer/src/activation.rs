@@ -118,21 +118,13 @@ const LN2_LO: f64 = 1.428_606_820_309_417_3e-6;
 /// 1.5 * 2^52: adding it rounds to an integer that can be read back from the low mantissa bits.
 const ROUND_MAGIC: f64 = 6_755_399_441_055_744.0;
 
-/// `exp(x)` for `x` in [0, 44] (all `tanh` needs), branch-free.
-#[inline(always)]
-fn exp_small(x: f64) -> f64 {
-    let t = x * std::f64::consts::LOG2_E + ROUND_MAGIC;
-    let n = t - ROUND_MAGIC;
-    let r = (x - n * LN2_HI) - n * LN2_LO;
-    let rr = r * r;
-    let px = r * ((EXP_P[0] * rr + EXP_P[1]) * rr + EXP_P[2]);
-    let q = ((EXP_Q[0] * rr + EXP_Q[1]) * rr + EXP_Q[2]) * rr + EXP_Q[3];
-    let e = 1.0 + 2.0 * (px / (q - px));
-    let k = t.to_bits().wrapping_sub(ROUND_MAGIC.to_bits());
-    e * f64::from_bits(k.wrapping_add(1023) << 52)
-}
-
-/// Hyperbolic tangent, within a few ulp of `f64::tanh`, without branches (vectorisable).
+/// Hyperbolic tangent, within a few ulp of `f64::tanh`, without branches (vectorisable) and
+/// with a single division.
+///
+/// For `|x| < 0.625`: `x + x^3 P(x^2) / Q(x^2)` (Cephes). Otherwise `1 - 2 / (exp(2|x|) + 1)`,
+/// with `exp(2|x|) = 2^k (q + p) / (q - p)` from Cephes' rational `exp` after the reduction
+/// `2|x| = k ln 2 + r`, so that `2 / (exp + 1) = 2 (q - p) / (2^k (q + p) + (q - p))`. Both
+/// branches are evaluated and the numerator and denominator selected before the one division.
 ///
 /// ```
 /// let x = 0.3_f64;
@@ -140,16 +132,32 @@ fn exp_small(x: f64) -> f64 {
 /// ```
 #[inline(always)]
 pub fn tanh(x: f64) -> f64 {
-    // tanh(22) rounds to 1 in f64; clamping keeps exp in range and passes NaN through `min`'s
-    // other operand only when x is NaN (handled by the final select).
+    // tanh(22) rounds to 1 in f64; the clamp keeps the exponent in range (and maps NaN to 22,
+    // restored by the final select).
     let a = x.abs().min(22.0);
+    // small branch: a + a^3 num / den
     let a2 = a * a;
     let num = (TANH_P[0] * a2 + TANH_P[1]) * a2 + TANH_P[2];
     let den = ((a2 + TANH_Q[0]) * a2 + TANH_Q[1]) * a2 + TANH_Q[2];
-    let small = a + a * a2 * (num / den);
-    let large = 1.0 - 2.0 / (exp_small(2.0 * a) + 1.0);
-    let y = if a < 0.625 { small } else { large };
-    let y = y.copysign(x);
+    // large branch: exp(2a) = 2^k (q + p) / (q - p)
+    let z = 2.0 * a;
+    let t = z * std::f64::consts::LOG2_E + ROUND_MAGIC;
+    let k = t - ROUND_MAGIC;
+    let r = (z - k * LN2_HI) - k * LN2_LO;
+    let rr = r * r;
+    let p = r * ((EXP_P[0] * rr + EXP_P[1]) * rr + EXP_P[2]);
+    let q = ((EXP_Q[0] * rr + EXP_Q[1]) * rr + EXP_Q[2]) * rr + EXP_Q[3];
+    let kbits = t.to_bits().wrapping_sub(ROUND_MAGIC.to_bits());
+    let two_k = f64::from_bits(kbits.wrapping_add(1023) << 52);
+    let small = a < 0.625;
+    let (base, gain) = if small { (a, a * a2) } else { (1.0, -2.0) };
+    let n = if small { num } else { q - p };
+    let d = if small {
+        den
+    } else {
+        two_k * (q + p) + (q - p)
+    };
+    let y = (base + gain * (n / d)).copysign(x);
     if x.is_nan() {
         x
     } else {

@@ -10,14 +10,22 @@
 
 use crate::activation::Activation;
 use crate::init::Csr;
+use crate::rng::ChaCha8Rng;
+use faer::{MatMut, MatRef};
+use rand::RngExt;
+use rand_distr::StandardNormal;
 use rayon::prelude::*;
 
 /// Below this many nonzeros a step is too short to split across threads.
 const PARALLEL_NNZ: usize = 200_000;
 /// Rows per parallel task when a step is split across threads.
 const PARALLEL_ROWS: usize = 128;
-/// Number of series propagated together by [`block_step`].
+/// Number of series propagated together by [`run_block`].
 pub(crate) const BLOCK: usize = 8;
+/// Steps of states gathered contiguously before they are written to the `T x N` (column-major)
+/// output: writing one step straight into it would touch `N` cache lines `T` doubles apart.
+const TILE: usize = 8;
+use faer::reborrow::ReborrowMut;
 
 /// Leak rate: one for all units, or one per unit.
 #[derive(Debug, Clone, Copy)]
@@ -91,9 +99,17 @@ impl<'a> CsrView<'a> {
                 a[3] += v[3] * *x.get_unchecked(c[3] as usize);
             }
         }
-        for (j, (c, v)) in cc.remainder().iter().zip(vc.remainder()).enumerate() {
-            // SAFETY: as above.
-            a[j] += v * unsafe { *x.get_unchecked(*c as usize) };
+        // Constant indices only, so that the accumulators stay in registers.
+        let (cr, vr) = (cc.remainder(), vc.remainder());
+        // SAFETY (three loads): as above.
+        if !cr.is_empty() {
+            a[0] += vr[0] * unsafe { *x.get_unchecked(cr[0] as usize) };
+        }
+        if cr.len() > 1 {
+            a[1] += vr[1] * unsafe { *x.get_unchecked(cr[1] as usize) };
+        }
+        if cr.len() > 2 {
+            a[2] += vr[2] * unsafe { *x.get_unchecked(cr[2] as usize) };
         }
         (a[0] + a[1]) + (a[2] + a[3])
     }
@@ -113,22 +129,32 @@ impl<'a> CsrView<'a> {
             // SAFETY: c < ncols, so o + BLOCK <= ncols * BLOCK <= x.len().
             unsafe { &*(x.as_ptr().add(o) as *const [f64; BLOCK]) }
         };
-        for (c, v) in (&mut cc).zip(&mut vc) {
-            for j in 0..4 {
-                let xr = row(c[j]);
-                for s in 0..BLOCK {
-                    a[j][s] += v[j] * xr[s];
-                }
+        let [a0, a1, a2, a3] = &mut a;
+        #[inline(always)]
+        fn axpy(acc: &mut [f64; BLOCK], w: f64, xr: &[f64; BLOCK]) {
+            for s in 0..BLOCK {
+                acc[s] += w * xr[s];
             }
         }
-        for (j, (c, v)) in cc.remainder().iter().zip(vc.remainder()).enumerate() {
-            let xr = row(*c);
-            for s in 0..BLOCK {
-                a[j][s] += v * xr[s];
-            }
+        for (c, v) in (&mut cc).zip(&mut vc) {
+            axpy(a0, v[0], row(c[0]));
+            axpy(a1, v[1], row(c[1]));
+            axpy(a2, v[2], row(c[2]));
+            axpy(a3, v[3], row(c[3]));
+        }
+        // Constant indices only, so that the accumulators stay in registers.
+        let (cr, vr) = (cc.remainder(), vc.remainder());
+        if !cr.is_empty() {
+            axpy(a0, vr[0], row(cr[0]));
+        }
+        if cr.len() > 1 {
+            axpy(a1, vr[1], row(cr[1]));
+        }
+        if cr.len() > 2 {
+            axpy(a2, vr[2], row(cr[2]));
         }
         for s in 0..BLOCK {
-            out[s] = (a[0][s] + a[1][s]) + (a[2][s] + a[3][s]);
+            out[s] = (a0[s] + a1[s]) + (a2[s] + a3[s]);
         }
     }
 }
@@ -214,59 +240,198 @@ fn step_rows_dispatch(
     step_rows(w, prev, drive, out, first_row, leak, act, noise)
 }
 
-/// One reservoir step for one series:
-/// `out = (1 - lr) prev + lr (f(W prev + drive) + noise)`, where `drive = Win u + b`.
-///
-/// Large matrices are split by rows across the rayon pool; the result does not depend on it.
-pub(crate) fn step(
-    w: CsrView<'_>,
-    prev: &[f64],
-    drive: &[f64],
-    out: &mut [f64],
-    leak: Leak<'_>,
-    act: Activation,
-    noise: Option<&[f64]>,
-) {
-    let n = w.nrows();
-    assert!(prev.len() == w.ncols && w.ncols == n && drive.len() == n && out.len() == n);
-    if let Some(z) = noise {
-        assert_eq!(z.len(), n);
+/// Everything that defines a reservoir's update, borrowed for a run.
+#[derive(Clone, Copy)]
+pub(crate) struct Dynamics<'a> {
+    pub w: CsrView<'a>,
+    /// `N x F`, column-major (each input's weights contiguous).
+    pub win: MatRef<'a, f64>,
+    pub bias: &'a [f64],
+    pub leak: Leak<'a>,
+    pub act: Activation,
+}
+
+impl Dynamics<'_> {
+    fn units(&self) -> usize {
+        self.w.nrows()
     }
-    if w.nnz() >= PARALLEL_NNZ && rayon::current_num_threads() > 1 {
-        out.par_chunks_mut(PARALLEL_ROWS)
-            .enumerate()
-            .for_each(|(c, chunk)| {
-                let first = c * PARALLEL_ROWS;
-                let noise = noise.map(|z| &z[first..first + chunk.len()]);
-                step_rows_dispatch(w, prev, drive, chunk, first, leak, act, noise)
-            });
-    } else {
-        step_rows_dispatch(w, prev, drive, out, 0, leak, act, noise)
+
+    /// `out = Win u + b`, summing over inputs in order, then adding the bias: the one place the
+    /// drive is computed, so that every path agrees bit for bit.
+    #[inline(always)]
+    pub(crate) fn drive_into(&self, u: impl Fn(usize) -> f64, out: &mut [f64]) {
+        out.fill(0.0);
+        for j in 0..self.win.ncols() {
+            let uj = u(j);
+            let col = self.win.col(j);
+            let col = col
+                .try_as_col_major()
+                .expect("Win is column-major")
+                .as_slice();
+            for (o, w) in out.iter_mut().zip(col) {
+                *o += w * uj;
+            }
+        }
+        for (o, b) in out.iter_mut().zip(self.bias) {
+            *o += b;
+        }
+    }
+
+    /// One step: `out = (1 - lr) prev + lr (f(W prev + drive) + noise)`. Large matrices are
+    /// split by rows across the rayon pool; the result does not depend on it.
+    #[inline(always)]
+    fn step(&self, prev: &[f64], drive: &[f64], out: &mut [f64], noise: Option<&[f64]>) {
+        if self.w.nnz() >= PARALLEL_NNZ && rayon::current_num_threads() > 1 {
+            let d = *self;
+            out.par_chunks_mut(PARALLEL_ROWS)
+                .enumerate()
+                .for_each(|(c, chunk)| {
+                    let first = c * PARALLEL_ROWS;
+                    let noise = noise.map(|z| &z[first..first + chunk.len()]);
+                    step_rows_dispatch(d.w, prev, drive, chunk, first, d.leak, d.act, noise)
+                });
+        } else {
+            step_rows(self.w, prev, drive, out, 0, self.leak, self.act, noise)
+        }
+    }
+}
+
+/// Fills `buf` with `gain`-scaled standard normal noise.
+#[inline(always)]
+pub(crate) fn fill_noise(buf: &mut [f64], gain: f64, rng: &mut ChaCha8Rng) {
+    for v in buf.iter_mut() {
+        let z: f64 = rng.sample(StandardNormal);
+        *v = gain * z;
+    }
+}
+
+/// One step from `state` with input `u`, written back into `state`. `scratch` holds `3 N`.
+pub(crate) fn step(
+    d: &Dynamics<'_>,
+    u: &[f64],
+    state: &mut [f64],
+    scratch: &mut [f64],
+    noise_rc: Option<(&mut ChaCha8Rng, f64)>,
+) {
+    let n = d.units();
+    assert!(u.len() == d.win.ncols() && state.len() == n && scratch.len() >= 3 * n);
+    let (drive, rest) = scratch.split_at_mut(n);
+    let (next, z) = rest.split_at_mut(n);
+    d.drive_into(|j| u[j], drive);
+    let noise = noise_rc.map(|(rng, gain)| {
+        fill_noise(&mut z[..n], gain, rng);
+        &z[..n]
+    });
+    d.step(state, drive, next, noise);
+    state.copy_from_slice(next);
+}
+
+/// Buffers step `slot` of series `s`: unit `i`'s value `values[i * width + s]` goes to
+/// `tile[(s * n + i) * TILE + slot]`, so that each unit's run of steps is contiguous.
+#[inline(always)]
+fn buffer_step(tile: &mut [f64], values: &[f64], n: usize, width: usize, s: usize, slot: usize) {
+    let base = &mut tile[s * n * TILE..(s + 1) * n * TILE];
+    for i in 0..n {
+        base[i * TILE + slot] = values[i * width + s];
+    }
+}
+
+/// Writes the first `steps` buffered steps of series `s` to rows `t0..t0 + steps` of `out`,
+/// one contiguous run per unit (column).
+#[inline(always)]
+fn flush_tile(tile: &[f64], n: usize, s: usize, t0: usize, steps: usize, mut out: MatMut<'_, f64>) {
+    let base = &tile[s * n * TILE..(s + 1) * n * TILE];
+    for i in 0..n {
+        let src = &base[i * TILE..i * TILE + steps];
+        let mut col = out.as_mut().col_mut(i).subrows_mut(t0, steps);
+        match col.rb_mut().try_as_col_major_mut() {
+            Some(dst) => dst.as_slice_mut().copy_from_slice(src),
+            None => src.iter().enumerate().for_each(|(k, v)| col[k] = *v),
+        }
     }
 }
 
 #[inline(always)]
-fn block_step_impl(
-    w: CsrView<'_>,
-    prev: &[f64],
-    drive: &[f64],
-    out: &mut [f64],
-    leak: Leak<'_>,
-    act: Activation,
+fn run_series_impl(
+    d: &Dynamics<'_>,
+    u: MatRef<'_, f64>,
+    state: &mut [f64],
+    mut out: MatMut<'_, f64>,
+    mut noise_rc: Option<(&mut ChaCha8Rng, f64)>,
 ) {
-    let n = w.nrows();
+    let n = d.units();
+    let mut prev = state.to_vec();
+    let mut next = vec![0.0; n];
+    let mut drive = vec![0.0; n];
+    let mut z = vec![0.0; if noise_rc.is_some() { n } else { 0 }];
+    let mut tile = vec![0.0; TILE * n];
+    for t in 0..u.nrows() {
+        d.drive_into(|j| u[(t, j)], &mut drive);
+        let noise = match &mut noise_rc {
+            Some((rng, gain)) => {
+                fill_noise(&mut z, *gain, rng);
+                Some(z.as_slice())
+            }
+            None => None,
+        };
+        d.step(&prev, &drive, &mut next, noise);
+        buffer_step(&mut tile, &next, n, 1, 0, t % TILE);
+        if t % TILE == TILE - 1 || t + 1 == u.nrows() {
+            flush_tile(&tile, n, 0, t - t % TILE, t % TILE + 1, out.as_mut());
+        }
+        std::mem::swap(&mut prev, &mut next);
+    }
+    state.copy_from_slice(&prev);
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn run_series_avx2(
+    d: &Dynamics<'_>,
+    u: MatRef<'_, f64>,
+    state: &mut [f64],
+    out: MatMut<'_, f64>,
+    noise_rc: Option<(&mut ChaCha8Rng, f64)>,
+) {
+    run_series_impl(d, u, state, out, noise_rc)
+}
+
+/// Runs one series `u` (`T x F`) from `state`, writing every state into `out` (`T x N`) and the
+/// last one back into `state`. No allocation inside the time loop.
+pub(crate) fn run_series(
+    d: &Dynamics<'_>,
+    u: MatRef<'_, f64>,
+    state: &mut [f64],
+    out: MatMut<'_, f64>,
+    noise_rc: Option<(&mut ChaCha8Rng, f64)>,
+) {
+    let n = d.units();
+    assert!(u.ncols() == d.win.ncols() && state.len() == n);
+    assert!(out.nrows() == u.nrows() && out.ncols() == n);
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        unsafe { run_series_avx2(d, u, state, out, noise_rc) };
+        return;
+    }
+    run_series_impl(d, u, state, out, noise_rc)
+}
+
+#[inline(always)]
+fn block_step(d: &Dynamics<'_>, prev: &[f64], drive: &[f64], out: &mut [f64]) {
+    let n = d.units();
     let mut acc = [0.0; BLOCK];
     for i in 0..n {
-        w.row_dot_block(i, prev, &mut acc);
+        d.w.row_dot_block(i, prev, &mut acc);
         let o = &mut out[i * BLOCK..(i + 1) * BLOCK];
-        let d = &drive[i * BLOCK..(i + 1) * BLOCK];
+        let dr = &drive[i * BLOCK..(i + 1) * BLOCK];
         for s in 0..BLOCK {
-            o[s] = acc[s] + d[s];
+            o[s] = acc[s] + dr[s];
         }
     }
-    act.apply_in_place(out);
+    d.act.apply_in_place(out);
     for i in 0..n {
-        let lr = leak.at(i);
+        let lr = d.leak.at(i);
         let keep = 1.0 - lr;
         let o = &mut out[i * BLOCK..(i + 1) * BLOCK];
         let p = &prev[i * BLOCK..(i + 1) * BLOCK];
@@ -276,37 +441,79 @@ fn block_step_impl(
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn block_step_avx2(
-    w: CsrView<'_>,
-    prev: &[f64],
-    drive: &[f64],
-    out: &mut [f64],
-    leak: Leak<'_>,
-    act: Activation,
+#[inline(always)]
+fn run_block_impl(
+    d: &Dynamics<'_>,
+    us: &[MatRef<'_, f64>],
+    start: &[f64],
+    outs: &mut [MatMut<'_, f64>],
 ) {
-    block_step_impl(w, prev, drive, out, leak, act)
+    let n = d.units();
+    let t_max = us.iter().map(|u| u.nrows()).max().unwrap_or(0);
+    let mut prev = vec![0.0; n * BLOCK];
+    for (k, v) in start.iter().enumerate() {
+        prev[k * BLOCK..(k + 1) * BLOCK].fill(*v);
+    }
+    let mut next = vec![0.0; n * BLOCK];
+    let mut drive = vec![0.0; n * BLOCK];
+    let mut one = vec![0.0; n];
+    let mut tile = vec![0.0; TILE * n * BLOCK];
+    for t in 0..t_max {
+        for (s, u) in us.iter().enumerate() {
+            if t < u.nrows() {
+                d.drive_into(|j| u[(t, j)], &mut one);
+                for (k, v) in one.iter().enumerate() {
+                    drive[k * BLOCK + s] = *v;
+                }
+            }
+        }
+        let slot = t % TILE;
+        block_step(d, &prev, &drive, &mut next);
+        for s in 0..outs.len() {
+            buffer_step(&mut tile, &next, n, BLOCK, s, slot);
+        }
+        if slot == TILE - 1 || t + 1 == t_max {
+            let t0 = t - slot;
+            for (s, out) in outs.iter_mut().enumerate() {
+                let steps = out.nrows().saturating_sub(t0).min(slot + 1);
+                if steps > 0 {
+                    flush_tile(&tile, n, s, t0, steps, out.as_mut());
+                }
+            }
+        }
+        std::mem::swap(&mut prev, &mut next);
+    }
 }
 
-/// One step for [`BLOCK`] series at once; `prev`, `drive` and `out` are `n x BLOCK` row-major
-/// (unit-major, series contiguous). Per series, bit-identical to [`step`] without noise.
-pub(crate) fn block_step(
-    w: CsrView<'_>,
-    prev: &[f64],
-    drive: &[f64],
-    out: &mut [f64],
-    leak: Leak<'_>,
-    act: Activation,
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn run_block_avx2(
+    d: &Dynamics<'_>,
+    us: &[MatRef<'_, f64>],
+    start: &[f64],
+    outs: &mut [MatMut<'_, f64>],
 ) {
-    let n = w.nrows();
-    assert!(w.ncols == n && prev.len() == n * BLOCK && drive.len() == n * BLOCK);
-    assert_eq!(out.len(), n * BLOCK);
+    run_block_impl(d, us, start, outs)
+}
+
+/// Runs up to [`BLOCK`] series together from the same `start` state, each nonzero of `W` loaded
+/// once per step for all of them. Per series, bit-identical to [`run_series`] without noise.
+pub(crate) fn run_block(
+    d: &Dynamics<'_>,
+    us: &[MatRef<'_, f64>],
+    start: &[f64],
+    outs: &mut [MatMut<'_, f64>],
+) {
+    let n = d.units();
+    assert!(us.len() <= BLOCK && us.len() == outs.len() && start.len() == n);
+    for (u, o) in us.iter().zip(outs.iter()) {
+        assert!(u.ncols() == d.win.ncols() && o.nrows() == u.nrows() && o.ncols() == n);
+    }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, checked just above.
-        unsafe { block_step_avx2(w, prev, drive, out, leak, act) };
+        unsafe { run_block_avx2(d, us, start, outs) };
         return;
     }
-    block_step_impl(w, prev, drive, out, leak, act)
+    run_block_impl(d, us, start, outs)
 }

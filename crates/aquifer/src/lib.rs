@@ -58,3 +58,8 @@ pub mod prelude {
     pub use crate::series::AsSeries;
     pub use faer::Mat;
 }
+
+/// The README's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../README.md")]
+struct ReadmeDoctests;

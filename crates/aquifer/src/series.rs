@@ -90,6 +90,39 @@ pub(crate) fn check_finite_slice(what: &str, x: &[f64]) -> Result<()> {
     }
 }
 
+/// Checks that paired lists correspond (same count, same lengths), without reading the values.
+pub(crate) fn check_pair_counts(
+    inputs: &[MatRef<'_, f64>],
+    targets: &[MatRef<'_, f64>],
+) -> Result<()> {
+    if inputs.is_empty() {
+        return Err(Error::Empty {
+            what: "list of input series".into(),
+        });
+    }
+    if inputs.len() != targets.len() {
+        return Err(Error::SeriesCountMismatch {
+            inputs: inputs.len(),
+            targets: targets.len(),
+        });
+    }
+    for (i, (x, y)) in inputs.iter().zip(targets).enumerate() {
+        if x.nrows() == 0 {
+            return Err(Error::Empty {
+                what: format!("input series {i}"),
+            });
+        }
+        if x.nrows() != y.nrows() {
+            return Err(Error::shape(
+                format!("target series {i}"),
+                format!("{} rows (as its input)", x.nrows()),
+                format!("{} rows", y.nrows()),
+            ));
+        }
+    }
+    Ok(())
+}
+
 /// Checks that paired lists of series correspond: same count, same lengths, given widths.
 pub fn check_pairs(
     inputs: &[MatRef<'_, f64>],

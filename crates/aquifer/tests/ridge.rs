@@ -238,3 +238,24 @@ fn bad_input_is_a_typed_error() {
     let mut other = RidgeStats::new(2, 1);
     assert!(other.merge(&RidgeStats::new(3, 1)).is_err());
 }
+
+#[test]
+fn features_with_huge_means_keep_their_precision() {
+    // x = 1e6 + N(0, 1): the raw sums cancel ~12 digits; the statistics must not
+    let noise = init::random_dense(2000, 2, Values::normal(0.0, 1.0), 1.0, 9).unwrap();
+    let x = Mat::from_fn(2000, 1, |i, _| 1e6 + noise[(i, 0)]);
+    let y = Mat::from_fn(2000, 1, |i, _| {
+        2.0 * noise[(i, 0)] + 0.01 * noise[(i, 1)] + 5.0
+    });
+    let mut r = Ridge::new(0.0).unwrap();
+    r.fit(&[&x], &[&y], 0).unwrap();
+    let w = r.weights().unwrap()[(0, 0)];
+    // reference: centred by hand in this test
+    let xm: f64 = (0..2000).map(|i| noise[(i, 0)]).sum::<f64>() / 2000.0;
+    let ym: f64 = (0..2000).map(|i| y[(i, 0)]).sum::<f64>() / 2000.0;
+    let sxy: f64 = (0..2000)
+        .map(|i| (noise[(i, 0)] - xm) * (y[(i, 0)] - ym))
+        .sum();
+    let sxx: f64 = (0..2000).map(|i| (noise[(i, 0)] - xm).powi(2)).sum();
+    assert!((w - sxy / sxx).abs() < 1e-9, "slope {w} vs {}", sxy / sxx);
+}

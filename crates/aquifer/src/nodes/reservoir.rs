@@ -46,12 +46,12 @@
 use crate::activation::Activation;
 use crate::error::{check_connectivity, check_non_negative, Error, Result};
 use crate::init::{self, Csr, InputScaling, Values};
-use crate::kernel::{self, CsrView, Leak, BLOCK};
+use crate::kernel::{self, CsrView, Dynamics, Leak, BLOCK};
 use crate::rng::{self, ChaCha8Rng};
 use crate::series::{check_finite_slice, check_series, views, AsSeries};
 use faer::{Mat, MatRef};
 use rand::RngExt;
-use rand_distr::{Distribution, StandardNormal};
+use rand_distr::StandardNormal;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -484,7 +484,18 @@ impl Reservoir {
         self.noise_rng = rng::from_seed(self.noise_seed);
     }
 
-    /// One step with input `u` (`F` values); returns the new state.
+    fn dynamics(&self) -> Dynamics<'_> {
+        Dynamics {
+            w: CsrView::new(&self.w),
+            win: self.win.as_ref(),
+            bias: &self.bias,
+            leak: self.leak_rate.as_leak(),
+            act: self.activation,
+        }
+    }
+
+    /// One step with input `u` (`F` values); returns the new state. Gives the same states as
+    /// [`Reservoir::run`], bit for bit (without noise).
     pub fn step(&mut self, u: &[f64]) -> Result<&[f64]> {
         let f = self.input_dim();
         if u.len() != f {
@@ -495,30 +506,23 @@ impl Reservoir {
             ));
         }
         check_finite_slice("input", u)?;
-        let n = self.units();
+        let mut state = std::mem::take(&mut self.state);
         let mut scratch = std::mem::take(&mut self.scratch);
-        let (drive, rest) = scratch.split_at_mut(n);
-        let (next, noise) = rest.split_at_mut(n);
-        if self.noise_in > 0.0 {
-            let noisy: Vec<f64> = u
+        let mut rng = self.noise_rng.clone();
+        let noisy: Vec<f64>;
+        let u = if self.noise_in > 0.0 {
+            noisy = u
                 .iter()
-                .map(|&v| v + self.noise_in * self.noise_rng.sample::<f64, _>(StandardNormal))
+                .map(|&v| v + self.noise_in * rng.sample::<f64, _>(StandardNormal))
                 .collect();
-            self.drive_into(|j| noisy[j], drive);
+            &noisy[..]
         } else {
-            self.drive_into(|j| u[j], drive);
-        }
-        let noise = fill_noise(noise, self.noise_rc, &mut self.noise_rng);
-        kernel::step(
-            CsrView::new(&self.w),
-            &self.state,
-            drive,
-            next,
-            self.leak_rate.as_leak(),
-            self.activation,
-            noise,
-        );
-        self.state.copy_from_slice(next);
+            u
+        };
+        let noise_rc = (self.noise_rc > 0.0).then_some((&mut rng, self.noise_rc));
+        kernel::step(&self.dynamics(), u, &mut state, &mut scratch, noise_rc);
+        self.noise_rng = rng;
+        self.state = state;
         self.scratch = scratch;
         Ok(&self.state)
     }
@@ -528,38 +532,24 @@ impl Reservoir {
     pub fn run(&mut self, x: impl AsSeries) -> Result<Mat<f64>> {
         let x = x.as_series();
         check_series("input series", x, Some(self.input_dim()))?;
-        let drive = self.drive(x, self.noise_in > 0.0)?;
-        let n = self.units();
-        let t_len = x.nrows();
-        // States are produced column by column (one contiguous column per step).
-        let mut buf = vec![0.0; n * t_len];
-        let (mut noise_buf, noise_rc) = (
-            vec![0.0; if self.noise_rc > 0.0 { n } else { 0 }],
-            self.noise_rc,
-        );
-        let w = CsrView::new(&self.w);
-        let leak = self.leak_rate.as_leak();
-        let mut prev: &[f64] = &self.state;
-        let mut rest: &mut [f64] = &mut buf;
-        for t in 0..t_len {
-            let (out, tail) = rest.split_at_mut(n);
-            let noise = fill_noise(&mut noise_buf, noise_rc, &mut self.noise_rng);
-            kernel::step(
-                w,
-                prev,
-                &drive[t * n..(t + 1) * n],
-                out,
-                leak,
-                self.activation,
-                noise,
-            );
-            prev = out;
-            rest = tail;
-        }
-        self.state.copy_from_slice(&buf[(t_len - 1) * n..]);
-        Ok(MatRef::from_column_major_slice(&buf, n, t_len)
-            .transpose()
-            .to_owned())
+        let mut out = Mat::zeros(x.nrows(), self.units());
+        let mut state = std::mem::take(&mut self.state);
+        let mut rng = self.noise_rng.clone();
+        let noisy = (self.noise_in > 0.0).then(|| {
+            let mut m = x.to_owned();
+            for j in 0..m.ncols() {
+                for v in m.col_mut(j).iter_mut() {
+                    *v += self.noise_in * rng.sample::<f64, _>(StandardNormal);
+                }
+            }
+            m
+        });
+        let u = noisy.as_ref().map_or(x, |m| m.as_ref());
+        let noise_rc = (self.noise_rc > 0.0).then_some((&mut rng, self.noise_rc));
+        kernel::run_series(&self.dynamics(), u, &mut state, out.as_mut(), noise_rc);
+        self.noise_rng = rng;
+        self.state = state;
+        Ok(out)
     }
 
     /// Runs many series in parallel, each from the current state; returns their states and
@@ -593,122 +583,25 @@ impl Reservoir {
         // Group series of similar lengths into blocks, keeping the output order.
         let mut order: Vec<usize> = (0..xs.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(xs[i].nrows()));
-        let blocks: Vec<&[usize]> = order.chunks(BLOCK).collect();
-        let results: Vec<Vec<(usize, Mat<f64>)>> = blocks
-            .par_iter()
-            .map(|block| self.run_block(&xs, block))
-            .collect::<Result<_>>()?;
-        let mut out: Vec<Option<Mat<f64>>> = vec![None; xs.len()];
-        for (i, m) in results.into_iter().flatten() {
-            out[i] = Some(m);
-        }
-        Ok(out
-            .into_iter()
-            .map(|m| m.expect("every series is in one block"))
-            .collect())
-    }
-
-    /// Propagates up to [`BLOCK`] series together.
-    fn run_block(&self, xs: &[MatRef<'_, f64>], block: &[usize]) -> Result<Vec<(usize, Mat<f64>)>> {
         let n = self.units();
-        let drives: Vec<Vec<f64>> = block.iter().map(|&i| self.drive_no_noise(xs[i])).collect();
-        let t_max = block.iter().map(|&i| xs[i].nrows()).max().unwrap_or(0);
-        let mut prev = vec![0.0; n * BLOCK];
-        for (k, v) in self.state.iter().enumerate() {
-            prev[k * BLOCK..(k + 1) * BLOCK].fill(*v);
-        }
-        let mut next = vec![0.0; n * BLOCK];
-        let mut drive = vec![0.0; n * BLOCK];
-        let mut bufs: Vec<Vec<f64>> = block
-            .iter()
-            .map(|&i| vec![0.0; n * xs[i].nrows()])
-            .collect();
-        let w = CsrView::new(&self.w);
-        let leak = self.leak_rate.as_leak();
-        for t in 0..t_max {
-            for (s, d) in drives.iter().enumerate() {
-                if t * n < d.len() {
-                    for k in 0..n {
-                        drive[k * BLOCK + s] = d[t * n + k];
-                    }
-                }
-            }
-            kernel::block_step(w, &prev, &drive, &mut next, leak, self.activation);
-            for (s, b) in bufs.iter_mut().enumerate() {
-                if t * n < b.len() {
-                    let col = &mut b[t * n..(t + 1) * n];
-                    for (k, c) in col.iter_mut().enumerate() {
-                        *c = next[k * BLOCK + s];
-                    }
-                }
-            }
-            std::mem::swap(&mut prev, &mut next);
-        }
-        Ok(block
-            .iter()
-            .zip(bufs)
-            .map(|(&i, b)| {
-                let t_len = xs[i].nrows();
-                (
-                    i,
-                    MatRef::from_column_major_slice(&b, n, t_len)
-                        .transpose()
-                        .to_owned(),
-                )
+        let mut outs: Vec<Mat<f64>> = xs.iter().map(|x| Mat::zeros(x.nrows(), n)).collect();
+        let mut slots: Vec<Option<&mut Mat<f64>>> = outs.iter_mut().map(Some).collect();
+        let blocks: Vec<(Vec<MatRef<'_, f64>>, Vec<&mut Mat<f64>>)> = order
+            .chunks(BLOCK)
+            .map(|block| {
+                let us = block.iter().map(|&i| xs[i]).collect();
+                let os = block
+                    .iter()
+                    .map(|&i| slots[i].take().expect("each series in one block"))
+                    .collect();
+                (us, os)
             })
-            .collect())
-    }
-
-    /// The drive `Win u[t] + b` of every step, column-major `N x T`.
-    fn drive(&mut self, x: MatRef<'_, f64>, with_noise: bool) -> Result<Vec<f64>> {
-        if !with_noise {
-            return Ok(self.drive_no_noise(x));
-        }
-        let mut noisy = x.to_owned();
-        for j in 0..noisy.ncols() {
-            for v in noisy.col_mut(j).iter_mut() {
-                let z: f64 = StandardNormal.sample(&mut self.noise_rng);
-                *v += self.noise_in * z;
-            }
-        }
-        Ok(self.drive_no_noise(noisy.as_ref()))
-    }
-
-    fn drive_no_noise(&self, x: MatRef<'_, f64>) -> Vec<f64> {
-        let n = self.units();
-        let mut d = vec![0.0; n * x.nrows()];
-        for (t, col) in d.chunks_exact_mut(n).enumerate() {
-            self.drive_into(|j| x[(t, j)], col);
-        }
-        d
-    }
-
-    /// `out = Win u + b`, summing over inputs in order, then adding the bias: the one place the
-    /// drive is computed, so that `step`, `run` and `run_many` agree bit for bit.
-    #[inline]
-    fn drive_into(&self, u: impl Fn(usize) -> f64, out: &mut [f64]) {
-        out.fill(0.0);
-        for j in 0..self.input_dim() {
-            let uj = u(j);
-            for (o, w) in out.iter_mut().zip(self.win.col_as_slice(j)) {
-                *o += w * uj;
-            }
-        }
-        for (o, b) in out.iter_mut().zip(&self.bias) {
-            *o += b;
-        }
-    }
-}
-
-/// Fills `buf` with `gain`-scaled standard normal noise, or returns `None` when `gain` is 0.
-fn fill_noise<'a>(buf: &'a mut [f64], gain: f64, rng: &mut ChaCha8Rng) -> Option<&'a [f64]> {
-    if gain > 0.0 {
-        for v in buf.iter_mut() {
-            let z: f64 = rng.sample(StandardNormal);
-            *v = gain * z;
-        }
-        Some(buf)
-    } else {
-        None
+            .collect();
+        let d = self.dynamics();
+        blocks.into_par_iter().for_each(|(us, mut os)| {
+            let mut views: Vec<_> = os.iter_mut().map(|m| m.as_mut()).collect();
+            kernel::run_block(&d, &us, &self.state, &mut views);
+        });
+        Ok(outs)
     }
 }

@@ -23,7 +23,7 @@
 
 use super::stats::RidgeStats;
 use crate::error::{check_non_negative, Error, Result};
-use crate::series::{check_pairs, check_series, views, AsSeries};
+use crate::series::{check_pair_counts, check_pairs, check_series, views, AsSeries};
 use faer::linalg::matmul::matmul;
 use faer::linalg::solvers::Solve;
 use faer::{Accum, Mat, MatRef, Par, Side};
@@ -142,7 +142,8 @@ impl Ridge {
     ) -> Result<()> {
         let xs = views(features);
         let ys = views(targets);
-        check_pairs(&xs, &ys, None, None)?;
+        // values and widths are checked while accumulating
+        check_pair_counts(&xs, &ys)?;
         let stats = reduce_stats(&xs, &ys, warmup)?;
         self.solve_stats(&stats)?;
         self.stats = Some(stats);

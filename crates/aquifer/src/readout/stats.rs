@@ -11,11 +11,15 @@
 
 use crate::error::{Error, Result};
 use faer::linalg::matmul::matmul;
+use faer::linalg::matmul::triangular::{self, BlockStructure};
 use faer::{Accum, Mat, MatMut, MatRef};
 use serde::{Deserialize, Serialize};
 
 /// Rows per block when centring a chunk before the cross-product.
 const ROW_BLOCK: usize = 2048;
+/// Largest tolerated ratio of a raw to a centred sum of squares in the fast path (at most about
+/// three decimal digits lost to cancellation).
+const MAX_CANCELLATION: f64 = 1e3;
 
 /// Sufficient statistics of a linear least-squares problem `y ~ W^T x + b`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -216,48 +220,64 @@ impl RidgeStats {
                 series,
             });
         }
-        crate::series::check_finite(&format!("features of series {series}"), x)?;
-        crate::series::check_finite(&format!("targets of series {series}"), y)?;
+        crate::series::check_finite(&format!("input series {series}"), x)?;
+        crate::series::check_finite(&format!("target series {series}"), y)?;
         let x = x.subrows(warmup, x.nrows() - warmup);
         let y = y.subrows(warmup, y.nrows() - warmup);
         let chunk = Self::of_chunk(x, y);
         self.merge(&chunk)
     }
 
-    /// Statistics of one chunk: means first, then centred cross-products by row blocks.
+    /// Statistics of one chunk.
+    ///
+    /// Fast path: the raw `X^T X` (lower half only, one symmetric product) and `X^T Y` on the data
+    /// as given, then centred by subtracting `n mean mean^T`. That subtraction cancels digits
+    /// when a feature's squared mean dwarfs its variance, so the cancellation is measured on the
+    /// diagonals and, past [`MAX_CANCELLATION`], the chunk is recomputed on centred copies.
     fn of_chunk(x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> Self {
         let (t, f, m) = (x.nrows(), x.ncols(), y.ncols());
-        let col_means = |a: MatRef<'_, f64>| -> Vec<f64> {
-            (0..a.ncols())
-                .map(|j| a.col(j).iter().sum::<f64>() / t as f64)
-                .collect()
-        };
         let mean_x = col_means(x);
         let mean_y = col_means(y);
+        let par = faer::get_global_parallelism();
+        let n = t as f64;
         let mut cxx = Mat::zeros(f, f);
         let mut cxy = Mat::zeros(f, m);
-        let par = faer::get_global_parallelism();
-        let mut xc = Mat::<f64>::zeros(ROW_BLOCK.min(t), f);
-        let mut yc = Mat::<f64>::zeros(ROW_BLOCK.min(t), m);
-        let mut start = 0;
-        while start < t {
-            let rows = ROW_BLOCK.min(t - start);
-            center_into(
-                xc.as_mut().subrows_mut(0, rows),
-                x.subrows(start, rows),
-                &mean_x,
-            );
-            center_into(
-                yc.as_mut().subrows_mut(0, rows),
-                y.subrows(start, rows),
-                &mean_y,
-            );
-            let xb = xc.as_ref().subrows(0, rows);
-            let yb = yc.as_ref().subrows(0, rows);
-            matmul(cxx.as_mut(), Accum::Add, xb.transpose(), xb, 1.0, par);
-            matmul(cxy.as_mut(), Accum::Add, xb.transpose(), yb, 1.0, par);
-            start += rows;
+        triangular::matmul(
+            cxx.as_mut(),
+            BlockStructure::TriangularLower,
+            Accum::Replace,
+            x.transpose(),
+            BlockStructure::Rectangular,
+            x,
+            BlockStructure::Rectangular,
+            1.0,
+            par,
+        );
+        matmul(cxy.as_mut(), Accum::Replace, x.transpose(), y, 1.0, par);
+        let raw_diag: Vec<f64> = (0..f).map(|j| cxx[(j, j)]).collect();
+        for j in 0..f {
+            for i in j..f {
+                cxx[(i, j)] -= n * mean_x[i] * mean_x[j];
+            }
+            for k in 0..m {
+                cxy[(j, k)] -= n * mean_x[j] * mean_y[k];
+            }
         }
+        let y_raw: Vec<f64> = (0..m)
+            .map(|k| y.col(k).iter().map(|v| v * v).sum())
+            .collect();
+        let y_centred: Vec<f64> = (0..m)
+            .map(|k| y.col(k).iter().map(|v| (v - mean_y[k]).powi(2)).sum())
+            .collect();
+        let cancels = |raw: f64, centred: f64| raw > 0.0 && raw > MAX_CANCELLATION * centred;
+        let unstable = (0..f).any(|j| cancels(raw_diag[j], cxx[(j, j)]))
+            || (0..m).any(|k| cancels(y_raw[k], y_centred[k]));
+        if unstable {
+            cxx.fill(0.0);
+            cxy.fill(0.0);
+            centred_products(x, y, &mean_x, &mean_y, cxx.as_mut(), cxy.as_mut(), par);
+        }
+        symmetrise_lower(cxx.as_mut());
         RidgeStats {
             features: f,
             targets: m,
@@ -319,6 +339,66 @@ impl RidgeStats {
         }
         self.count += other.count;
         Ok(())
+    }
+}
+
+fn col_means(a: MatRef<'_, f64>) -> Vec<f64> {
+    let t = a.nrows() as f64;
+    (0..a.ncols())
+        .map(|j| a.col(j).iter().sum::<f64>() / t)
+        .collect()
+}
+
+/// Lower halves of the centred products, by blocks of rows copied and centred.
+fn centred_products(
+    x: MatRef<'_, f64>,
+    y: MatRef<'_, f64>,
+    mean_x: &[f64],
+    mean_y: &[f64],
+    mut cxx: MatMut<'_, f64>,
+    mut cxy: MatMut<'_, f64>,
+    par: faer::Par,
+) {
+    let t = x.nrows();
+    let mut xc = Mat::<f64>::zeros(ROW_BLOCK.min(t), x.ncols());
+    let mut yc = Mat::<f64>::zeros(ROW_BLOCK.min(t), y.ncols());
+    let mut start = 0;
+    while start < t {
+        let rows = ROW_BLOCK.min(t - start);
+        center_into(
+            xc.as_mut().subrows_mut(0, rows),
+            x.subrows(start, rows),
+            mean_x,
+        );
+        center_into(
+            yc.as_mut().subrows_mut(0, rows),
+            y.subrows(start, rows),
+            mean_y,
+        );
+        let xb = xc.as_ref().subrows(0, rows);
+        let yb = yc.as_ref().subrows(0, rows);
+        triangular::matmul(
+            cxx.as_mut(),
+            BlockStructure::TriangularLower,
+            Accum::Add,
+            xb.transpose(),
+            BlockStructure::Rectangular,
+            xb,
+            BlockStructure::Rectangular,
+            1.0,
+            par,
+        );
+        matmul(cxy.as_mut(), Accum::Add, xb.transpose(), yb, 1.0, par);
+        start += rows;
+    }
+}
+
+/// Copies the lower half of a square matrix onto its upper half.
+fn symmetrise_lower(mut a: MatMut<'_, f64>) {
+    for j in 0..a.ncols() {
+        for i in j + 1..a.nrows() {
+            a[(j, i)] = a[(i, j)];
+        }
     }
 }
 

@@ -1,0 +1,126 @@
+//! Timings of the core operations, printed as one JSON object per line, for side-by-side
+//! comparisons with other libraries (`bench/run.sh`). Not a unit test: timings are noisy, so
+//! compare ratios measured in the same run.
+//!
+//! `cargo run --release -p aquifer --example bench_core -- [--quick]`
+
+use aquifer::init::{self, Values};
+use aquifer::prelude::*;
+use std::time::Instant;
+
+/// Best of `reps` wall-clock times, in seconds.
+fn best_of(reps: usize, mut f: impl FnMut()) -> f64 {
+    (0..reps)
+        .map(|_| {
+            let t = Instant::now();
+            f();
+            t.elapsed().as_secs_f64()
+        })
+        .fold(f64::INFINITY, f64::min)
+}
+
+/// The reference "bare" kernel: one series, u32 CSR, four accumulators, and a fast rational
+/// tanh (not accurate enough to be a default; a speed yardstick only).
+fn bare_harvest(w: &init::Csr, win: &[f64], u: &[f64], lr: f64) -> Vec<f64> {
+    let n = w.nrows();
+    let (rp, ci, v) = (w.symbolic().row_ptr(), w.symbolic().col_idx(), w.val());
+    let mut out = vec![0.0; n * u.len()];
+    let mut prev = vec![0.0; n];
+    for (t, &ut) in u.iter().enumerate() {
+        let row = &mut out[t * n..(t + 1) * n];
+        for i in 0..n {
+            let (s, e) = (rp[i] as usize, rp[i + 1] as usize);
+            let mut a = [0.0f64; 4];
+            let mut k = s;
+            while k + 4 <= e {
+                for j in 0..4 {
+                    a[j] += v[k + j] * prev[ci[k + j] as usize];
+                }
+                k += 4;
+            }
+            for (j, kk) in (k..e).enumerate() {
+                a[j] += v[kk] * prev[ci[kk] as usize];
+            }
+            let x = (a[0] + a[1]) + (a[2] + a[3]) + win[i] * ut;
+            let x = x.clamp(-3.0, 3.0);
+            let th = x * (27.0 + x * x) / (27.0 + 9.0 * x * x);
+            row[i] = (1.0 - lr) * prev[i] + lr * th;
+        }
+        prev.copy_from_slice(row);
+    }
+    out
+}
+
+fn main() -> aquifer::Result<()> {
+    let quick = std::env::args().any(|a| a == "--quick");
+    let t_len = if quick { 2000 } else { 10_000 };
+    let reps = if quick { 2 } else { 5 };
+    let u = init::random_dense(t_len, 1, Values::uniform(-1.0, 1.0), 1.0, 1)?;
+    let u_vec: Vec<f64> = (0..t_len).map(|t| u[(t, 0)]).collect();
+
+    for n in [100, 500, 1000, 2000] {
+        let mut r = Reservoir::builder()
+            .units(n)
+            .spectral_radius(0.9)
+            .leak_rate(0.3)
+            .seed(1)
+            .build(1)?;
+        let ours = best_of(reps, || {
+            r.reset();
+            std::hint::black_box(r.run(&u).unwrap());
+        });
+        let win: Vec<f64> = r.win().col_as_slice(0).to_vec();
+        let bare = best_of(reps, || {
+            std::hint::black_box(bare_harvest(r.w(), &win, &u_vec, 0.3));
+        });
+        println!(
+            "{{\"bench\":\"harvest\",\"units\":{n},\"steps\":{t_len},\"aquifer_steps_per_s\":{:.1},\"bare_kernel_steps_per_s\":{:.1}}}",
+            t_len as f64 / ours,
+            t_len as f64 / bare
+        );
+    }
+
+    // many series: 64 series of 1000 steps, N = 500
+    let series: Vec<Mat<f64>> = (0..64)
+        .map(|i| init::random_dense(1000, 1, Values::uniform(-1.0, 1.0), 1.0, 100 + i))
+        .collect::<aquifer::Result<_>>()?;
+    let r = Reservoir::builder()
+        .units(500)
+        .spectral_radius(0.9)
+        .leak_rate(0.3)
+        .seed(1)
+        .build(1)?;
+    let many = best_of(reps, || {
+        std::hint::black_box(r.run_many(&series).unwrap());
+    });
+    println!(
+        "{{\"bench\":\"run_many\",\"units\":500,\"series\":64,\"steps\":1000,\"aquifer_steps_per_s\":{:.1}}}",
+        64_000.0 / many
+    );
+
+    // ridge fit on precomputed states, N = 1000, T = 10000
+    let states = init::random_dense(t_len, 1000, Values::uniform(-1.0, 1.0), 1.0, 5)?;
+    let targets = init::random_dense(t_len, 1, Values::uniform(-1.0, 1.0), 1.0, 6)?;
+    let ridge = best_of(reps.min(3), || {
+        let mut rd = Ridge::new(1e-6).unwrap();
+        rd.fit(&[&states], &[&targets], 0).unwrap();
+        std::hint::black_box(rd.weights());
+    });
+    println!(
+        "{{\"bench\":\"ridge_fit\",\"features\":1000,\"steps\":{t_len},\"aquifer_s\":{ridge:.4}}}"
+    );
+
+    // reservoir initialisation with spectral-radius rescaling, N = 2000
+    let init_t = best_of(reps.min(3), || {
+        std::hint::black_box(
+            Reservoir::builder()
+                .units(2000)
+                .spectral_radius(0.9)
+                .seed(3)
+                .build(1)
+                .unwrap(),
+        );
+    });
+    println!("{{\"bench\":\"init_sr\",\"units\":2000,\"aquifer_s\":{init_t:.4}}}");
+    Ok(())
+}
