@@ -586,7 +586,9 @@ impl Reservoir {
         let n = self.units();
         let mut outs: Vec<Mat<f64>> = xs.iter().map(|x| Mat::zeros(x.nrows(), n)).collect();
         let mut slots: Vec<Option<&mut Mat<f64>>> = outs.iter_mut().map(Some).collect();
-        let blocks: Vec<(Vec<MatRef<'_, f64>>, Vec<&mut Mat<f64>>)> = order
+        // (inputs, outputs) of each block
+        type Block<'a, 'b> = (Vec<MatRef<'a, f64>>, Vec<&'b mut Mat<f64>>);
+        let blocks: Vec<Block<'_, '_>> = order
             .chunks(BLOCK)
             .map(|block| {
                 let us = block.iter().map(|&i| xs[i]).collect();
