@@ -178,9 +178,21 @@ fn tanh_loop_avx2(x: &mut [f64]) {
     tanh_loop(x)
 }
 
-/// Applies [`tanh`] to every value, using 256-bit vectors where the CPU has them. The result is
-/// the same bit for bit on every path (no fused multiply-add is used).
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx512f,avx512dq")]
+fn tanh_loop_avx512(x: &mut [f64]) {
+    tanh_loop(x)
+}
+
+/// Applies [`tanh`] to every value, using 512- or 256-bit vectors where the CPU has them. The
+/// result is the same bit for bit on every path (no fused multiply-add is used).
 pub fn tanh_in_place(x: &mut [f64]) {
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx512dq") {
+        // SAFETY: the CPU supports AVX-512 F and DQ, checked just above.
+        unsafe { tanh_loop_avx512(x) };
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, checked just above.

@@ -216,3 +216,51 @@ fn forecasting_and_splits() {
     assert!(split(&x, &s, 2).is_err());
     assert!(datasets::split_series(&s, 10).is_err());
 }
+
+#[test]
+fn mackey_glass_matches_reservoirpy_given_the_same_history() {
+    // Reference values printed by ReservoirPy 0.4.2 (whose update is MgScheme::ReservoirPy04):
+    //   mackey_glass(300, history=1.0 + 0.01 * np.arange(17))
+    //   mackey_glass(100, tau=30, h=0.5, history=1.1 + 0.005 * np.arange(60), x0=1.0)
+    let p = MackeyGlass {
+        history: Some((0..17).map(|i| 1.0 + 0.01 * i as f64).collect()),
+        scheme: MgScheme::ReservoirPy04,
+        ..Default::default()
+    };
+    let s = mackey_glass(&p, 300).unwrap();
+    let expected = [
+        (0, 1.2),
+        (1, 1.18157),
+        (2, 1.161133180112088),
+        (50, 1.2568215293765803),
+        (100, 1.1512763735210352),
+        (299, 1.0514240232397882),
+    ];
+    for (t, v) in expected {
+        assert!(
+            (s[(t, 0)] - v).abs() < 1e-12,
+            "step {t}: {} vs {v}",
+            s[(t, 0)]
+        );
+    }
+    let p = MackeyGlass {
+        tau: 30,
+        h: 0.5,
+        x0: 1.0,
+        history: Some((0..60).map(|i| 1.1 + 0.005 * i as f64).collect()),
+        scheme: MgScheme::ReservoirPy04,
+        ..Default::default()
+    };
+    let s = mackey_glass(&p, 100).unwrap();
+    for (t, v) in [
+        (1, 1.0107639112877438),
+        (10, 1.025354512749773),
+        (99, 2.229778316539911),
+    ] {
+        assert!(
+            (s[(t, 0)] - v).abs() < 1e-12,
+            "step {t}: {} vs {v}",
+            s[(t, 0)]
+        );
+    }
+}

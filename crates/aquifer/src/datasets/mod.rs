@@ -12,7 +12,7 @@ mod split;
 
 pub use chaos::{
     henon_map, logistic_map, lorenz, lorenz96, mackey_glass, mso, multiscroll, rossler, Henon,
-    Logistic, Lorenz, Lorenz96, MackeyGlass, Multiscroll, Rossler, MSO_FREQUENCIES,
+    Logistic, Lorenz, Lorenz96, MackeyGlass, MgScheme, Multiscroll, Rossler, MSO_FREQUENCIES,
 };
 pub use narma::{narma, Narma};
 pub use real::{

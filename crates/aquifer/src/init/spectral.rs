@@ -19,6 +19,13 @@ const KRYLOV_TOL: f64 = 1e-12;
 /// Number of eigenvalues the Krylov-Schur solver is asked for: several, so that a complex pair
 /// and near-ties of the dominant modulus are all resolved.
 const KRYLOV_EIGS: usize = 8;
+/// Restarts before the Krylov-Schur solver gives up. Random reservoirs converge in a few dozen
+/// (their dominant eigenvalues sit on the rim of a filled disk, so convergence is slow but
+/// steady); the cap bounds the time of a pathological matrix.
+const KRYLOV_RESTARTS: usize = 300;
+/// Up to this size, a matrix on which the Krylov-Schur solver does not converge falls back to
+/// the dense solver (a few seconds at this size).
+const DENSE_FALLBACK_LIMIT: usize = 3000;
 
 /// The spectral radius (largest eigenvalue modulus) of a dense square matrix, exactly (up to
 /// rounding) from all its eigenvalues.
@@ -46,7 +53,7 @@ pub fn spectral_radius_sparse(w: &Csr) -> Result<f64> {
     let params = PartialEigenParams {
         min_dim: (4 * k).clamp(k, n),
         max_dim: (8 * k).clamp(k, n),
-        max_restarts: 2000,
+        max_restarts: KRYLOV_RESTARTS,
         ..Default::default()
     };
     // A fixed pseudo-random start vector: deterministic, and with no special structure that could
@@ -82,13 +89,18 @@ pub fn spectral_radius_sparse(w: &Csr) -> Result<f64> {
 }
 
 /// The spectral radius of a sparse square matrix: exact for small matrices (n <= 300), a
-/// converged Krylov-Schur estimate otherwise.
+/// converged Krylov-Schur estimate otherwise (falling back to the dense solver up to n = 3000
+/// if the estimate does not converge).
 pub fn spectral_radius(w: &Csr) -> Result<f64> {
     check_square(w.nrows(), w.ncols())?;
     if w.nrows() <= DENSE_LIMIT {
-        spectral_radius_dense(w.to_dense().as_ref())
-    } else {
-        spectral_radius_sparse(w)
+        return spectral_radius_dense(w.to_dense().as_ref());
+    }
+    match spectral_radius_sparse(w) {
+        Err(Error::Eigen(_)) if w.nrows() <= DENSE_FALLBACK_LIMIT => {
+            spectral_radius_dense(w.to_dense().as_ref())
+        }
+        other => other,
     }
 }
 
