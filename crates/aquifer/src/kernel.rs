@@ -15,6 +15,7 @@ use faer::{MatMut, MatRef};
 use rand::RngExt;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
+use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
 
 /// Below this many nonzeros a step is too short to split across threads: waking the rayon pool
 /// costs tens of microseconds per step (measured: at N = 500, c = 0.1 a split step is 3x slower;
@@ -27,6 +28,10 @@ pub(crate) const BLOCK: usize = 8;
 /// Steps of states gathered contiguously before they are written to the `T x N` (column-major)
 /// output: writing one step straight into it would touch `N` cache lines `T` doubles apart.
 const TILE: usize = 8;
+/// From this many nonzeros, [`run_series`] splits each step between two threads.
+const TEAM_NNZ: usize = 4096;
+/// Below this many steps, starting the helper thread costs more than it saves.
+const TEAM_MIN_STEPS: usize = 64;
 use faer::reborrow::ReborrowMut;
 
 /// Leak rate: one for all units, or one per unit.
@@ -386,6 +391,131 @@ fn run_series_impl(
     state.copy_from_slice(&prev);
 }
 
+/// A pair of raw buffers shared by the two threads of [`run_series_team`].
+struct Shared {
+    bufs: [*mut f64; 2],
+    drive: *const f64,
+    noise: *const f64,
+    n: usize,
+}
+
+// SAFETY: the threads touch disjoint rows of the buffer being written and only read the others;
+// the step protocol of `run_series_team` (release/acquire on `go` and `done`) orders every
+// write before every read of the same element.
+unsafe impl Sync for Shared {}
+
+/// Sets a flag when dropped, so that a helper thread stops waiting if the main loop unwinds.
+struct StopOnDrop<'a>(&'a AtomicBool);
+
+impl Drop for StopOnDrop<'_> {
+    fn drop(&mut self) {
+        self.0.store(true, Ordering::Release);
+    }
+}
+
+/// The first row of the second half of the rows, balancing nonzeros between two threads.
+fn balanced_split(w: CsrView<'_>) -> usize {
+    let half = (w.nnz() / 2) as u32;
+    w.row_ptr
+        .partition_point(|&p| p < half)
+        .clamp(1, w.nrows() - 1)
+}
+
+/// Like [`run_series_impl`], with each step split by rows between this thread and one helper
+/// that spins between steps: a step of a mid-size reservoir lasts a few microseconds, far less
+/// than a rayon wake-up. The states are the same, bit for bit (each row is computed the same way).
+fn run_series_team(
+    d: &Dynamics<'_>,
+    u: MatRef<'_, f64>,
+    state: &mut [f64],
+    mut out: MatMut<'_, f64>,
+    mut noise_rc: Option<(&mut ChaCha8Rng, f64)>,
+) {
+    let n = d.units();
+    let t_len = u.nrows();
+    let split = balanced_split(d.w);
+    let mut buf0 = state.to_vec();
+    let mut buf1 = vec![0.0; n];
+    let mut drive = vec![0.0; n];
+    let mut z = vec![0.0; n];
+    let with_noise = noise_rc.is_some();
+    let shared = Shared {
+        bufs: [buf0.as_mut_ptr(), buf1.as_mut_ptr()],
+        drive: drive.as_mut_ptr(),
+        noise: z.as_mut_ptr(),
+        n,
+    };
+    let go = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    let mut tile = vec![0.0; TILE * n];
+    let (dd, sh) = (*d, &shared);
+    std::thread::scope(|scope| {
+        let _stop = StopOnDrop(&stop);
+        scope.spawn(|| {
+            for t in 0..t_len {
+                while go.load(Ordering::Acquire) <= t {
+                    if stop.load(Ordering::Acquire) {
+                        return;
+                    }
+                    std::hint::spin_loop();
+                }
+                // SAFETY: during step t this thread only writes rows split.. of the next buffer
+                // and reads the previous buffer, the drive and the noise, which the main thread
+                // finished writing before publishing `go = t + 1` and leaves alone until
+                // `done = t + 1`.
+                unsafe {
+                    let prev = std::slice::from_raw_parts(sh.bufs[t % 2], sh.n);
+                    let next = std::slice::from_raw_parts_mut(
+                        sh.bufs[(t + 1) % 2].add(split),
+                        sh.n - split,
+                    );
+                    let drive = std::slice::from_raw_parts(sh.drive, sh.n);
+                    let noise = with_noise
+                        .then(|| std::slice::from_raw_parts(sh.noise.add(split), sh.n - split));
+                    step_rows_dispatch(dd.w, prev, drive, next, split, dd.leak, dd.act, noise);
+                }
+                done.store(t + 1, Ordering::Release);
+            }
+        });
+        for t in 0..t_len {
+            // SAFETY: the helper is done with step t - 1 (`done = t` was awaited), so nothing
+            // else reads the drive and noise buffers while they are rewritten.
+            unsafe {
+                let drive = std::slice::from_raw_parts_mut(sh.drive as *mut f64, sh.n);
+                d.drive_into(|j| u[(t, j)], drive);
+                if let Some((rng, gain)) = &mut noise_rc {
+                    fill_noise(
+                        std::slice::from_raw_parts_mut(sh.noise as *mut f64, sh.n),
+                        *gain,
+                        rng,
+                    );
+                }
+            }
+            go.store(t + 1, Ordering::Release);
+            // SAFETY: this thread writes rows ..split of the next buffer; see the helper.
+            unsafe {
+                let prev = std::slice::from_raw_parts(sh.bufs[t % 2], sh.n);
+                let next = std::slice::from_raw_parts_mut(sh.bufs[(t + 1) % 2], split);
+                let drive = std::slice::from_raw_parts(sh.drive, sh.n);
+                let noise = with_noise.then(|| std::slice::from_raw_parts(sh.noise, split));
+                step_rows_dispatch(d.w, prev, drive, next, 0, d.leak, d.act, noise);
+            }
+            while done.load(Ordering::Acquire) <= t {
+                std::hint::spin_loop();
+            }
+            // SAFETY: both halves of step t are written; the helper waits for `go = t + 2`.
+            let next = unsafe { std::slice::from_raw_parts(sh.bufs[(t + 1) % 2], sh.n) };
+            buffer_step(&mut tile, next, n, 1, 0, t % TILE);
+            if t % TILE == TILE - 1 || t + 1 == t_len {
+                flush_tile(&tile, n, 0, t - t % TILE, t % TILE + 1, out.as_mut());
+            }
+        }
+    });
+    let last = if t_len % 2 == 0 { &buf0 } else { &buf1 };
+    state.copy_from_slice(last);
+}
+
 #[cfg(target_arch = "x86_64")]
 #[target_feature(enable = "avx2")]
 fn run_series_avx2(
@@ -410,6 +540,16 @@ pub(crate) fn run_series(
     let n = d.units();
     assert!(u.ncols() == d.win.ncols() && state.len() == n);
     assert!(out.nrows() == u.nrows() && out.ncols() == n);
+    // Two threads per step pay off from a few thousand nonzeros, unless this already runs inside
+    // the rayon pool (series in parallel) or the machine has a single core.
+    if d.w.nnz() >= TEAM_NNZ
+        && u.nrows() >= TEAM_MIN_STEPS
+        && rayon::current_thread_index().is_none()
+        && std::thread::available_parallelism().is_ok_and(|p| p.get() >= 2)
+    {
+        run_series_team(d, u, state, out, noise_rc);
+        return;
+    }
     #[cfg(target_arch = "x86_64")]
     if std::arch::is_x86_feature_detected!("avx2") {
         // SAFETY: the CPU supports AVX2, checked just above.

@@ -282,17 +282,46 @@ fn bad_input_is_a_typed_error() {
 
 #[test]
 fn large_reservoirs_split_across_threads_give_the_same_states() {
-    // 900 units at connectivity 0.1: 81k nonzeros, above the threshold where `run` splits each
-    // step across threads; `run_many` propagates serially by blocks. Both must agree exactly,
-    // and with the plain reference loop.
-    let mut r = Reservoir::builder().units(900).leak_rate(0.6).spectral_radius(0.95).seed(12).build(1).unwrap();
+    // 900 units at connectivity 0.1: 81k nonzeros, so `run` splits each step between two
+    // threads (and `step` across the rayon pool), while `run_many` propagates serially by
+    // blocks. All must agree exactly, and with the plain reference loop.
+    let lr: Vec<f64> = (0..900).map(|i| 0.2 + 0.1 * (i % 7) as f64).collect();
+    let mut r = Reservoir::builder()
+        .units(900)
+        .leak_rate(lr.clone())
+        .spectral_radius(0.95)
+        .seed(12)
+        .build(1)
+        .unwrap();
     assert!(r.w().compute_nnz() > 60_000);
-    let x = input(60, 1, 3);
+    let x = input(150, 1, 3);
     let alone = r.run(&x).unwrap();
+    let last: Vec<f64> = alone.row(149).iter().copied().collect();
+    assert_eq!(r.state(), last.as_slice());
     r.reset();
-    let many = r.run_many(&[&x, &x]).unwrap();
+    let many = r.run_many(&[&x, &x.subrows(0, 100).to_owned()]).unwrap();
     assert_eq!(alone, many[0]);
-    assert_eq!(alone, many[1]);
-    let reference = reference_run(&r, &x, &[0.0; 900], &[0.6; 900], f64::tanh);
+    assert_eq!(alone.subrows(0, 100).to_owned(), many[1]);
+    for t in 0..150 {
+        let s = r.step(&[x[(t, 0)]]).unwrap().to_vec();
+        assert_eq!(
+            s,
+            alone.row(t).iter().copied().collect::<Vec<_>>(),
+            "step {t}"
+        );
+    }
+    let reference = reference_run(&r, &x, &[0.0; 900], &lr, f64::tanh);
     assert!(max_abs_diff(&alone, &reference) < 1e-12);
+    // a mid-size reservoir (two threads per step, no rayon split) with state noise is
+    // reproducible
+    let build = || {
+        Reservoir::builder()
+            .units(300)
+            .noise_rc(0.01)
+            .seed(4)
+            .build(1)
+            .unwrap()
+    };
+    let (mut a, mut b) = (build(), build());
+    assert_eq!(a.run(&x).unwrap(), b.run(&x).unwrap());
 }
