@@ -130,27 +130,10 @@ pub fn check_pairs(
     input_features: Option<usize>,
     target_features: Option<usize>,
 ) -> Result<()> {
-    if inputs.is_empty() {
-        return Err(Error::Empty {
-            what: "list of input series".into(),
-        });
-    }
-    if inputs.len() != targets.len() {
-        return Err(Error::SeriesCountMismatch {
-            inputs: inputs.len(),
-            targets: targets.len(),
-        });
-    }
+    check_pair_counts(inputs, targets)?;
     for (i, (x, y)) in inputs.iter().zip(targets).enumerate() {
         check_series(&format!("input series {i}"), *x, input_features)?;
         check_series(&format!("target series {i}"), *y, target_features)?;
-        if x.nrows() != y.nrows() {
-            return Err(Error::shape(
-                format!("target series {i}"),
-                format!("{} rows (as its input)", x.nrows()),
-                format!("{} rows", y.nrows()),
-            ));
-        }
     }
     Ok(())
 }

@@ -19,11 +19,10 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::nodes::reservoir::{BiasInit, LeakRate, Reservoir, ReservoirParams};
+use crate::nodes::reservoir::{reservoir_setters, Reservoir, ReservoirParams};
 use crate::readout::ridge::reduce_stats;
 use crate::readout::{Ridge, RidgeParams};
 use crate::series::{check_pairs, check_series, views, AsSeries};
-use crate::{activation::Activation, init::InputScaling};
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
 
@@ -35,54 +34,9 @@ pub struct EsnBuilder {
     input_to_readout: bool,
 }
 
-macro_rules! reservoir_setters {
-    ($($(#[$m:meta])* $name:ident : $ty:ty),* $(,)?) => {
-        $($(#[$m])* pub fn $name(mut self, v: $ty) -> Self {
-            self.reservoir.$name = v;
-            self
-        })*
-    };
-}
-
 impl EsnBuilder {
-    reservoir_setters! {
-        /// Number of reservoir units.
-        units: usize,
-        /// Leak rate, scalar or per unit.
-        /// Input gain, scalar or per input feature.
-        /// Fraction of nonzero entries of `Win`.
-        input_connectivity: f64,
-        /// Fraction of nonzero entries of `W`.
-        rc_connectivity: f64,
-        /// Bias of the reservoir units.
-        bias: BiasInit,
-        /// Activation of the reservoir units.
-        activation: Activation,
-        /// Gain of the input noise.
-        noise_in: f64,
-        /// Gain of the state noise.
-        noise_rc: f64,
-        /// Seed of every random object.
-        seed: u64,
-    }
+    reservoir_setters!(reservoir);
 
-    /// Leak rate: a scalar (`0.3`) or one value per unit (`vec![...]`).
-    pub fn leak_rate(mut self, v: impl Into<LeakRate>) -> Self {
-        self.reservoir.leak_rate = v.into();
-        self
-    }
-
-    /// Input gain: a scalar or one value per input feature.
-    pub fn input_scaling(mut self, v: impl Into<InputScaling>) -> Self {
-        self.reservoir.input_scaling = v.into();
-        self
-    }
-
-    /// Target spectral radius of `W` (`None`: keep `W` as drawn).
-    pub fn spectral_radius(mut self, sr: impl Into<Option<f64>>) -> Self {
-        self.reservoir.spectral_radius = sr.into();
-        self
-    }
     /// Ridge regularisation of the readout.
     pub fn ridge(mut self, ridge: f64) -> Self {
         self.readout.ridge = ridge;

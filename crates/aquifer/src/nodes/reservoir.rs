@@ -278,58 +278,81 @@ pub struct ReservoirBuilder {
     params: ReservoirParams,
 }
 
-macro_rules! setters {
-    ($($(#[$m:meta])* $name:ident : $ty:ty),* $(,)?) => {
-        $($(#[$m])* pub fn $name(mut self, v: $ty) -> Self {
-            self.params.$name = v;
+/// Setters of every reservoir hyperparameter, for a builder that keeps its [`ReservoirParams`]
+/// in the field `$field` (used by [`ReservoirBuilder`] and the ESN builder).
+macro_rules! reservoir_setters {
+    ($field:ident) => {
+        /// Number of units.
+        pub fn units(mut self, v: usize) -> Self {
+            self.$field.units = v;
             self
-        })*
+        }
+        /// Target spectral radius of `W` (`None`: keep `W` as drawn).
+        pub fn spectral_radius(mut self, v: impl Into<Option<f64>>) -> Self {
+            self.$field.spectral_radius = v.into();
+            self
+        }
+        /// Leak rate: a scalar (`0.3`) or one value per unit (`vec![...]`).
+        pub fn leak_rate(mut self, v: impl Into<$crate::nodes::LeakRate>) -> Self {
+            self.$field.leak_rate = v.into();
+            self
+        }
+        /// Input gain: a scalar or one value per input feature.
+        pub fn input_scaling(mut self, v: impl Into<$crate::init::InputScaling>) -> Self {
+            self.$field.input_scaling = v.into();
+            self
+        }
+        /// Fraction of nonzero entries of `Win`.
+        pub fn input_connectivity(mut self, v: f64) -> Self {
+            self.$field.input_connectivity = v;
+            self
+        }
+        /// Fraction of nonzero entries of `W`.
+        pub fn rc_connectivity(mut self, v: f64) -> Self {
+            self.$field.rc_connectivity = v;
+            self
+        }
+        /// Distribution of `W`'s values.
+        pub fn w_values(mut self, v: $crate::init::Values) -> Self {
+            self.$field.w_values = v;
+            self
+        }
+        /// Distribution of `Win`'s values.
+        pub fn win_values(mut self, v: $crate::init::Values) -> Self {
+            self.$field.win_values = v;
+            self
+        }
+        /// The bias vector.
+        pub fn bias(mut self, v: $crate::nodes::BiasInit) -> Self {
+            self.$field.bias = v;
+            self
+        }
+        /// Activation of the units.
+        pub fn activation(mut self, v: $crate::activation::Activation) -> Self {
+            self.$field.activation = v;
+            self
+        }
+        /// Gain of the Gaussian input noise.
+        pub fn noise_in(mut self, v: f64) -> Self {
+            self.$field.noise_in = v;
+            self
+        }
+        /// Gain of the Gaussian state noise.
+        pub fn noise_rc(mut self, v: f64) -> Self {
+            self.$field.noise_rc = v;
+            self
+        }
+        /// Seed of every random object.
+        pub fn seed(mut self, v: u64) -> Self {
+            self.$field.seed = v;
+            self
+        }
     };
 }
+pub(crate) use reservoir_setters;
 
 impl ReservoirBuilder {
-    setters! {
-        /// Number of units.
-        units: usize,
-        /// Leak rate, scalar or per unit.
-        /// Input gain, scalar or per input feature.
-        /// Fraction of nonzero entries of `Win`.
-        input_connectivity: f64,
-        /// Fraction of nonzero entries of `W`.
-        rc_connectivity: f64,
-        /// Distribution of `W`'s values.
-        w_values: Values,
-        /// Distribution of `Win`'s values.
-        win_values: Values,
-        /// The bias vector.
-        bias: BiasInit,
-        /// Activation function.
-        activation: Activation,
-        /// Gain of the input noise.
-        noise_in: f64,
-        /// Gain of the state noise.
-        noise_rc: f64,
-        /// Seed.
-        seed: u64,
-    }
-
-    /// Leak rate: a scalar (`0.3`) or one value per unit (`vec![...]`).
-    pub fn leak_rate(mut self, v: impl Into<LeakRate>) -> Self {
-        self.params.leak_rate = v.into();
-        self
-    }
-
-    /// Input gain: a scalar or one value per input feature.
-    pub fn input_scaling(mut self, v: impl Into<InputScaling>) -> Self {
-        self.params.input_scaling = v.into();
-        self
-    }
-
-    /// Target spectral radius of `W` (`None`: keep `W` as drawn).
-    pub fn spectral_radius(mut self, sr: impl Into<Option<f64>>) -> Self {
-        self.params.spectral_radius = sr.into();
-        self
-    }
+    reservoir_setters!(params);
 
     /// The hyperparameters gathered so far.
     pub fn params(&self) -> &ReservoirParams {
