@@ -259,3 +259,19 @@ fn features_with_huge_means_keep_their_precision() {
     let sxx: f64 = (0..2000).map(|i| (noise[(i, 0)] - xm).powi(2)).sum();
     assert!((w - sxy / sxx).abs() < 1e-9, "slope {w} vs {}", sxy / sxx);
 }
+
+#[test]
+fn non_finite_features_are_reported_at_their_row_in_the_series() {
+    let (x, y) = data(60, 3, 1, 8);
+    for (row, warmup) in [(30, 10), (5, 10), (59, 0)] {
+        let mut bad = x.clone();
+        bad[(row, 2)] = f64::INFINITY;
+        match Ridge::new(1e-3).unwrap().fit(&[&bad], &[&y], warmup) {
+            Err(Error::NonFinite { what, row: r, col, .. }) => {
+                assert_eq!((r, col), (row, 2));
+                assert!(what.contains("input series 0"), "{what}");
+            }
+            other => panic!("{other:?}"),
+        }
+    }
+}
