@@ -267,7 +267,9 @@ fn non_finite_features_are_reported_at_their_row_in_the_series() {
         let mut bad = x.clone();
         bad[(row, 2)] = f64::INFINITY;
         match Ridge::new(1e-3).unwrap().fit(&[&bad], &[&y], warmup) {
-            Err(Error::NonFinite { what, row: r, col, .. }) => {
+            Err(Error::NonFinite {
+                what, row: r, col, ..
+            }) => {
                 assert_eq!((r, col), (row, 2));
                 assert!(what.contains("input series 0"), "{what}");
             }
