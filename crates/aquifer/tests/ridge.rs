@@ -277,3 +277,14 @@ fn non_finite_features_are_reported_at_their_row_in_the_series() {
         }
     }
 }
+
+#[test]
+fn statistics_do_not_depend_on_the_number_of_threads() {
+    let (x, y) = data(3000, 400, 2, 12);
+    let parallel = RidgeStats::from_series(x.as_ref(), y.as_ref(), 0).unwrap();
+    let before = faer::get_global_parallelism();
+    faer::set_global_parallelism(faer::Par::Seq);
+    let serial = RidgeStats::from_series(x.as_ref(), y.as_ref(), 0).unwrap();
+    faer::set_global_parallelism(before);
+    assert_eq!(parallel, serial);
+}
