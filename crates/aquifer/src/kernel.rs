@@ -267,7 +267,6 @@ impl Dynamics<'_> {
     /// drive is computed, so that every path agrees bit for bit.
     #[inline(always)]
     pub(crate) fn drive_into(&self, u: impl Fn(usize) -> f64, out: &mut [f64]) {
-        out.fill(0.0);
         for j in 0..self.win.ncols() {
             let uj = u(j);
             let col = self.win.col(j);
@@ -275,8 +274,15 @@ impl Dynamics<'_> {
                 .try_as_col_major()
                 .expect("Win is column-major")
                 .as_slice();
-            for (o, w) in out.iter_mut().zip(col) {
-                *o += w * uj;
+            // the first input assigns (Win has at least one column), the others accumulate
+            if j == 0 {
+                for (o, w) in out.iter_mut().zip(col) {
+                    *o = w * uj;
+                }
+            } else {
+                for (o, w) in out.iter_mut().zip(col) {
+                    *o += w * uj;
+                }
             }
         }
         for (o, b) in out.iter_mut().zip(self.bias) {
@@ -351,8 +357,14 @@ fn flush_tile(tile: &[f64], n: usize, s: usize, t0: usize, steps: usize, mut out
     for i in 0..n {
         let src = &base[i * TILE..i * TILE + steps];
         let mut col = out.as_mut().col_mut(i).subrows_mut(t0, steps);
+        // an element loop, not `copy_from_slice`: a memcpy call per 8 values costs more than
+        // it copies
         match col.rb_mut().try_as_col_major_mut() {
-            Some(dst) => dst.as_slice_mut().copy_from_slice(src),
+            Some(dst) => dst
+                .as_slice_mut()
+                .iter_mut()
+                .zip(src)
+                .for_each(|(d, v)| *d = *v),
             None => src.iter().enumerate().for_each(|(k, v)| col[k] = *v),
         }
     }
