@@ -50,6 +50,20 @@ fn mackey_glass_follows_the_reference_scheme() {
         10
     )
     .is_err());
+    // a step so small that the history would not fit in memory is an error, not an abort
+    let tiny = MackeyGlass {
+        h: 1e-12,
+        ..Default::default()
+    };
+    assert!(matches!(
+        mackey_glass(&tiny, 10),
+        Err(Error::InvalidParameter { name: "h", .. })
+    ));
+    let zero = MackeyGlass {
+        h: 0.0,
+        ..Default::default()
+    };
+    assert!(mackey_glass(&zero, 10).is_err());
 }
 
 #[test]

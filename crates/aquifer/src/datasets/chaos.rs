@@ -12,6 +12,9 @@ use rand::RngExt;
 use serde::{Deserialize, Serialize};
 use std::collections::VecDeque;
 
+/// Longest Mackey-Glass history (`tau / h` samples) accepted.
+const MAX_HISTORY: usize = 100_000_000;
+
 /// The frequencies of the multiple superimposed oscillators (MSO) benchmark.
 pub const MSO_FREQUENCIES: [f64; 8] = [0.2, 0.311, 0.42, 0.51, 0.63, 0.74, 0.85, 0.97];
 
@@ -152,7 +155,15 @@ pub fn mackey_glass(p: &MackeyGlass, n_timesteps: usize) -> Result<Mat<f64>> {
     check_steps(n_timesteps)?;
     check_h(p.h)?;
     check_finite_params(&[("a", p.a), ("b", p.b), ("n", p.n), ("x0", p.x0)])?;
-    let len = (p.tau as f64 / p.h).floor() as usize;
+    let len_f = (p.tau as f64 / p.h).floor();
+    if len_f > MAX_HISTORY as f64 {
+        return Err(Error::invalid(
+            "h",
+            p.h,
+            &format!("tau / h = {len_f} past samples to keep; at most {MAX_HISTORY}"),
+        ));
+    }
+    let len = len_f as usize;
     let mut history: VecDeque<f64> = match &p.history {
         Some(h) => {
             if h.len() < len {

@@ -422,6 +422,13 @@ impl Reservoir {
                 format!("{} values", bias.len()),
             ));
         }
+        if w.symbolic().row_nnz().is_some() {
+            return Err(Error::invalid(
+                "W",
+                "a non-compact CSR matrix",
+                "W must be compact (no per-row nonzero counts); rebuild it with SparseRowMat::new",
+            ));
+        }
         check_finite_slice("W", w.val())?;
         crate::series::check_finite("Win", win.as_ref())?;
         check_finite_slice("bias", &bias)?;
