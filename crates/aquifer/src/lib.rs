@@ -34,6 +34,7 @@ pub mod activation;
 pub mod datasets;
 pub mod error;
 pub mod init;
+pub mod io;
 mod kernel;
 pub mod metrics;
 pub mod model;

@@ -68,3 +68,49 @@ pub(crate) fn csr_from_sorted(
         faer::sparse::SymbolicSparseRowMat::new_checked(rows, cols, row_ptr, None, col_idx);
     Ok(Csr::new(symbolic, val))
 }
+
+/// Builds a [`Csr`] from its arrays, checking them (monotone row pointers, sorted in-range
+/// column indices) so that invalid input is an error rather than a panic.
+pub fn csr_from_parts(
+    rows: usize,
+    cols: usize,
+    row_ptr: Vec<u32>,
+    col_idx: Vec<u32>,
+    values: Vec<f64>,
+) -> crate::Result<Csr> {
+    let bad = |reason: String| crate::Error::Data {
+        source_name: "CSR matrix".into(),
+        reason,
+    };
+    if row_ptr.len() != rows + 1 || row_ptr[0] != 0 {
+        return Err(bad(format!(
+            "row pointers: {} values starting at {:?}, expected {} starting at 0",
+            row_ptr.len(),
+            row_ptr.first(),
+            rows + 1
+        )));
+    }
+    if col_idx.len() != values.len() || row_ptr[rows] as usize != col_idx.len() {
+        return Err(bad(format!(
+            "{} column indices, {} values, last row pointer {}",
+            col_idx.len(),
+            values.len(),
+            row_ptr[rows]
+        )));
+    }
+    for i in 0..rows {
+        let (s, e) = (row_ptr[i] as usize, row_ptr[i + 1] as usize);
+        if s > e || e > col_idx.len() {
+            return Err(bad(format!("row pointers decrease at row {i}")));
+        }
+        let row = &col_idx[s..e];
+        if row.iter().any(|&c| c as usize >= cols) || row.windows(2).any(|w| w[0] >= w[1]) {
+            return Err(bad(format!(
+                "column indices of row {i} are out of range or not strictly increasing"
+            )));
+        }
+    }
+    let symbolic =
+        faer::sparse::SymbolicSparseRowMat::new_checked(rows, cols, row_ptr, None, col_idx);
+    Ok(Csr::new(symbolic, values))
+}

@@ -461,6 +461,11 @@ impl Reservoir {
         Ok(())
     }
 
+    /// Noise gains `(noise_in, noise_rc)` and the seed of their stream.
+    pub fn noise(&self) -> (f64, f64, u64) {
+        (self.noise_in, self.noise_rc, self.noise_seed)
+    }
+
     /// Number of units `N`.
     pub fn units(&self) -> usize {
         self.w.nrows()

@@ -1,0 +1,317 @@
+//! The model file: one versioned, self-describing format for every model type.
+//!
+//! A model file is a [safetensors](https://huggingface.co/docs/safetensors) file: an 8-byte
+//! header length, a JSON header, then the raw little-endian tensors. Its metadata holds
+//! `format = "aquifer-model"`, `format_version`, the `library_version` that wrote it, the model
+//! `kind`, its JSON `config`, and a CRC-32 over all of these and every tensor (name, type,
+//! shape, bytes), so any corrupted byte is detected.
+//!
+//! Loading never executes code: it parses the header (safetensors checks that the tensors tile
+//! the data exactly), checks the format, the version (files from a future format are refused),
+//! the checksum and each tensor's type and shape, and returns a typed error for anything else.
+//! Writing is atomic: the bytes go to a temporary file in the same directory, are flushed to disk,
+//! and the file is renamed over the destination.
+
+use crate::error::{Error, Result};
+use safetensors::tensor::{Dtype, TensorView};
+use std::collections::{BTreeMap, HashMap};
+use std::io::Write;
+use std::path::Path;
+
+/// The `format` value of every Aquifer model file.
+pub const FORMAT: &str = "aquifer-model";
+/// The current format version; files with a larger one are refused.
+pub const FORMAT_VERSION: u32 = 1;
+/// Files larger than this (16 GiB) are refused before being read.
+pub const MAX_FILE_SIZE: u64 = 16 << 30;
+
+/// A named array of a model file.
+#[derive(Debug, Clone, PartialEq)]
+pub enum Tensor {
+    /// Floating-point values, row-major.
+    F64 {
+        /// Shape (row-major).
+        shape: Vec<usize>,
+        /// Values.
+        data: Vec<f64>,
+    },
+    /// Indices, row-major.
+    U32 {
+        /// Shape (row-major).
+        shape: Vec<usize>,
+        /// Values.
+        data: Vec<u32>,
+    },
+}
+
+impl Tensor {
+    /// A vector of `f64`.
+    pub fn vector(data: Vec<f64>) -> Self {
+        Tensor::F64 {
+            shape: vec![data.len()],
+            data,
+        }
+    }
+
+    fn dtype(&self) -> Dtype {
+        match self {
+            Tensor::F64 { .. } => Dtype::F64,
+            Tensor::U32 { .. } => Dtype::U32,
+        }
+    }
+
+    fn shape(&self) -> &[usize] {
+        match self {
+            Tensor::F64 { shape, .. } | Tensor::U32 { shape, .. } => shape,
+        }
+    }
+
+    fn bytes(&self) -> Vec<u8> {
+        match self {
+            Tensor::F64 { data, .. } => data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+            Tensor::U32 { data, .. } => data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        }
+    }
+}
+
+/// A model as stored: its kind (e.g. `"esn"`), its configuration, and its named tensors.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelFile {
+    /// The model type.
+    pub kind: String,
+    /// The model's configuration (hyperparameters and wiring).
+    pub config: serde_json::Value,
+    /// Named tensors.
+    pub tensors: BTreeMap<String, Tensor>,
+}
+
+/// CRC-32 over every metadata entry but the checksum itself (in key order) and every tensor.
+fn checksum(
+    meta: &HashMap<String, String>,
+    tensors: &[(String, Dtype, Vec<usize>, Vec<u8>)],
+) -> String {
+    let mut h = crc32fast::Hasher::new();
+    let mut entries: Vec<_> = meta.iter().filter(|(k, _)| k.as_str() != "crc32").collect();
+    entries.sort();
+    for (k, v) in entries {
+        h.update(k.as_bytes());
+        h.update(&[0]);
+        h.update(v.as_bytes());
+        h.update(&[0]);
+    }
+    for (name, dtype, shape, bytes) in tensors {
+        h.update(&[0]);
+        h.update(name.as_bytes());
+        h.update(format!("{dtype:?}{shape:?}").as_bytes());
+        h.update(bytes);
+    }
+    format!("{:08x}", h.finalize())
+}
+
+impl ModelFile {
+    /// Looks a tensor up by name, with its type and shape checked.
+    pub fn f64_tensor(&self, name: &str, shape: &[usize]) -> Result<&[f64]> {
+        match self.tensors.get(name) {
+            Some(Tensor::F64 { shape: s, data }) if s == shape => Ok(data),
+            Some(t) => Err(corrupt(format!(
+                "tensor `{name}` has type {:?} and shape {:?}, expected F64 {shape:?}",
+                t.dtype(),
+                t.shape()
+            ))),
+            None => Err(corrupt(format!("tensor `{name}` is missing"))),
+        }
+    }
+
+    /// Looks a `u32` tensor up by name, with its shape checked.
+    pub fn u32_tensor(&self, name: &str, shape: &[usize]) -> Result<&[u32]> {
+        match self.tensors.get(name) {
+            Some(Tensor::U32 { shape: s, data }) if s == shape => Ok(data),
+            Some(t) => Err(corrupt(format!(
+                "tensor `{name}` has type {:?} and shape {:?}, expected U32 {shape:?}",
+                t.dtype(),
+                t.shape()
+            ))),
+            None => Err(corrupt(format!("tensor `{name}` is missing"))),
+        }
+    }
+
+    /// The shape of a tensor, if present.
+    pub fn shape_of(&self, name: &str) -> Option<&[usize]> {
+        self.tensors.get(name).map(Tensor::shape)
+    }
+
+    /// Serialises to bytes.
+    pub fn to_bytes(&self) -> Result<Vec<u8>> {
+        let config = self.config.to_string();
+        let owned: Vec<(String, Dtype, Vec<usize>, Vec<u8>)> = self
+            .tensors
+            .iter()
+            .map(|(n, t)| (n.clone(), t.dtype(), t.shape().to_vec(), t.bytes()))
+            .collect();
+        let mut meta = HashMap::new();
+        meta.insert("format".to_string(), FORMAT.to_string());
+        meta.insert("format_version".to_string(), FORMAT_VERSION.to_string());
+        meta.insert(
+            "library_version".to_string(),
+            env!("CARGO_PKG_VERSION").to_string(),
+        );
+        meta.insert("kind".to_string(), self.kind.clone());
+        meta.insert("config".to_string(), config);
+        let crc = checksum(&meta, &owned);
+        meta.insert("crc32".to_string(), crc);
+        let views = owned
+            .iter()
+            .map(|(n, d, s, b)| {
+                Ok((
+                    n.clone(),
+                    TensorView::new(*d, s.clone(), b).map_err(|e| corrupt(e.to_string()))?,
+                ))
+            })
+            .collect::<Result<Vec<_>>>()?;
+        safetensors::serialize(views, Some(meta))
+            .map_err(|e| corrupt(format!("cannot serialise: {e}")))
+    }
+
+    /// Parses bytes written by [`ModelFile::to_bytes`], checking everything (see the module
+    /// documentation). Never panics on any input.
+    pub fn from_bytes(bytes: &[u8]) -> Result<Self> {
+        let st = safetensors::SafeTensors::deserialize(bytes)
+            .map_err(|e| corrupt(format!("not a model file or truncated ({e})")))?;
+        let (_, header) = safetensors::SafeTensors::read_metadata(bytes)
+            .map_err(|e| corrupt(format!("not a model file or truncated ({e})")))?;
+        let meta = header
+            .metadata()
+            .as_ref()
+            .ok_or_else(|| corrupt("no metadata: not an Aquifer model file".into()))?;
+        let get = |k: &str| {
+            meta.get(k)
+                .ok_or_else(|| corrupt(format!("metadata `{k}` is missing")))
+        };
+        if get("format")? != FORMAT {
+            return Err(corrupt(
+                "not an Aquifer model file (wrong format tag)".into(),
+            ));
+        }
+        let version: u32 = get("format_version")?
+            .parse()
+            .map_err(|_| corrupt("unreadable format_version".into()))?;
+        if version > FORMAT_VERSION {
+            return Err(corrupt(format!(
+                "format version {version} is newer than this library's ({FORMAT_VERSION}); written by Aquifer {}",
+                meta.get("library_version").map_or("?", String::as_str)
+            )));
+        }
+        if version == 0 {
+            return Err(corrupt("format version 0 does not exist".into()));
+        }
+        let kind = get("kind")?.clone();
+        let config_text = get("config")?;
+        let mut names: Vec<String> = st.names().into_iter().map(str::to_string).collect();
+        names.sort();
+        let mut owned = Vec::with_capacity(names.len());
+        let mut tensors = BTreeMap::new();
+        for name in names {
+            let view = st
+                .tensor(&name)
+                .map_err(|e| corrupt(format!("tensor `{name}`: {e}")))?;
+            let (shape, data) = (view.shape().to_vec(), view.data());
+            let tensor = match view.dtype() {
+                Dtype::F64 => Tensor::F64 {
+                    data: data
+                        .chunks_exact(8)
+                        .map(|c| f64::from_le_bytes(c.try_into().expect("8 bytes")))
+                        .collect(),
+                    shape: shape.clone(),
+                },
+                Dtype::U32 => Tensor::U32 {
+                    data: data
+                        .chunks_exact(4)
+                        .map(|c| u32::from_le_bytes(c.try_into().expect("4 bytes")))
+                        .collect(),
+                    shape: shape.clone(),
+                },
+                other => {
+                    return Err(corrupt(format!(
+                        "tensor `{name}` has unsupported type {other:?}"
+                    )))
+                }
+            };
+            owned.push((name.clone(), view.dtype(), shape, data.to_vec()));
+            tensors.insert(name, tensor);
+        }
+        if checksum(meta, &owned) != *get("crc32")? {
+            return Err(corrupt("checksum mismatch: the file is corrupted".into()));
+        }
+        let config = serde_json::from_str(config_text)
+            .map_err(|e| corrupt(format!("configuration is not valid JSON: {e}")))?;
+        Ok(ModelFile {
+            kind,
+            config,
+            tensors,
+        })
+    }
+}
+
+fn corrupt(reason: String) -> Error {
+    Error::Data {
+        source_name: "model file".into(),
+        reason,
+    }
+}
+
+/// Writes a model file atomically (temporary file in the same directory, fsync, rename).
+pub fn write(path: impl AsRef<Path>, model: &ModelFile) -> Result<()> {
+    let path = path.as_ref();
+    let bytes = model.to_bytes()?;
+    let io_err = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let dir = match path.parent() {
+        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
+        _ => std::path::PathBuf::from("."),
+    };
+    let file_name = path
+        .file_name()
+        .ok_or_else(|| Error::invalid("path", path.display(), "must name a file"))?;
+    let tmp = dir.join(format!(
+        ".{}.tmp-{}",
+        file_name.to_string_lossy(),
+        std::process::id()
+    ));
+    let result = (|| {
+        let mut f = std::fs::File::create(&tmp)?;
+        f.write_all(&bytes)?;
+        f.sync_all()?;
+        std::fs::rename(&tmp, path)
+    })();
+    if let Err(e) = result {
+        let _ = std::fs::remove_file(&tmp);
+        return Err(io_err(e));
+    }
+    Ok(())
+}
+
+/// Reads and checks a model file (see the module documentation).
+pub fn read(path: impl AsRef<Path>) -> Result<ModelFile> {
+    let path = path.as_ref();
+    let io_err = |source| Error::Io {
+        path: path.to_path_buf(),
+        source,
+    };
+    let len = std::fs::metadata(path).map_err(io_err)?.len();
+    if len > MAX_FILE_SIZE {
+        return Err(Error::Data {
+            source_name: path.display().to_string(),
+            reason: format!("{len} bytes is more than the {MAX_FILE_SIZE} a model file may have"),
+        });
+    }
+    let bytes = std::fs::read(path).map_err(io_err)?;
+    ModelFile::from_bytes(&bytes).map_err(|e| match e {
+        Error::Data { reason, .. } => Error::Data {
+            source_name: path.display().to_string(),
+            reason,
+        },
+        other => other,
+    })
+}
