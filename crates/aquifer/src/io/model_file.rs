@@ -109,12 +109,12 @@ fn checksum(
 }
 
 impl ModelFile {
-    /// Looks a tensor up by name, with its type and shape checked.
-    pub fn f64_tensor(&self, name: &str, shape: &[usize]) -> Result<&[f64]> {
+    /// The tensor `name`, if it exists with type `dtype` and shape `shape`.
+    fn checked(&self, name: &str, dtype: Dtype, shape: &[usize]) -> Result<&Tensor> {
         match self.tensors.get(name) {
-            Some(Tensor::F64 { shape: s, data }) if s == shape => Ok(data),
+            Some(t) if t.dtype() == dtype && t.shape() == shape => Ok(t),
             Some(t) => Err(corrupt(format!(
-                "tensor `{name}` has type {:?} and shape {:?}, expected F64 {shape:?}",
+                "tensor `{name}` has type {:?} and shape {:?}, expected {dtype:?} {shape:?}",
                 t.dtype(),
                 t.shape()
             ))),
@@ -122,16 +122,19 @@ impl ModelFile {
         }
     }
 
+    /// Looks an `f64` tensor up by name, with its shape checked.
+    pub fn f64_tensor(&self, name: &str, shape: &[usize]) -> Result<&[f64]> {
+        match self.checked(name, Dtype::F64, shape)? {
+            Tensor::F64 { data, .. } => Ok(data),
+            Tensor::U32 { .. } => unreachable!("checked the type"),
+        }
+    }
+
     /// Looks a `u32` tensor up by name, with its shape checked.
     pub fn u32_tensor(&self, name: &str, shape: &[usize]) -> Result<&[u32]> {
-        match self.tensors.get(name) {
-            Some(Tensor::U32 { shape: s, data }) if s == shape => Ok(data),
-            Some(t) => Err(corrupt(format!(
-                "tensor `{name}` has type {:?} and shape {:?}, expected U32 {shape:?}",
-                t.dtype(),
-                t.shape()
-            ))),
-            None => Err(corrupt(format!("tensor `{name}` is missing"))),
+        match self.checked(name, Dtype::U32, shape)? {
+            Tensor::U32 { data, .. } => Ok(data),
+            Tensor::F64 { .. } => unreachable!("checked the type"),
         }
     }
 
