@@ -3,4 +3,6 @@
 
 mod model_file;
 
-pub use model_file::{read, write, ModelFile, Tensor, FORMAT, FORMAT_VERSION, MAX_FILE_SIZE};
+pub use model_file::{
+    read, write, write_atomic, ModelFile, Tensor, FORMAT, FORMAT_VERSION, MAX_FILE_SIZE,
+};

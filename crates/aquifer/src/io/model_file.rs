@@ -262,14 +262,15 @@ fn corrupt(reason: String) -> Error {
     }
 }
 
-/// Writes a model file atomically (temporary file in the same directory, fsync, rename).
+/// Writes a model file atomically (see [`write_atomic`]).
 pub fn write(path: impl AsRef<Path>, model: &ModelFile) -> Result<()> {
+    write_atomic(path, &model.to_bytes()?)
+}
+
+/// Writes `bytes` to `path` atomically: to a temporary file in the same directory, flushed to
+/// disk, then renamed over `path`. Readers see the old file or the new one, never a part.
+pub fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
     let path = path.as_ref();
-    let bytes = model.to_bytes()?;
-    let io_err = |source| Error::Io {
-        path: path.to_path_buf(),
-        source,
-    };
     let dir = match path.parent() {
         Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
         _ => std::path::PathBuf::from("."),
@@ -284,13 +285,16 @@ pub fn write(path: impl AsRef<Path>, model: &ModelFile) -> Result<()> {
     ));
     let result = (|| {
         let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(&bytes)?;
+        f.write_all(bytes)?;
         f.sync_all()?;
         std::fs::rename(&tmp, path)
     })();
-    if let Err(e) = result {
+    if let Err(source) = result {
         let _ = std::fs::remove_file(&tmp);
-        return Err(io_err(e));
+        return Err(Error::Io {
+            path: path.to_path_buf(),
+            source,
+        });
     }
     Ok(())
 }
