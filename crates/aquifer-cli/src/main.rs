@@ -4,6 +4,7 @@
 
 mod bench;
 mod dataset;
+mod info;
 
 use clap::{Parser, Subcommand};
 use std::process::ExitCode;
@@ -23,6 +24,8 @@ struct Cli {
 enum Command {
     /// Write a built-in dataset to a CSV file (one row per time step, a header line).
     Dataset(dataset::Args),
+    /// Print a model file's kind, configuration and tensor shapes.
+    Info(info::Args),
     /// Timings of the core kernels.
     #[command(subcommand)]
     Bench(bench::Bench),
@@ -32,6 +35,7 @@ fn main() -> ExitCode {
     let cli = Cli::parse();
     let result = match cli.command {
         Command::Dataset(args) => dataset::run(&args),
+        Command::Info(args) => info::run(&args),
         Command::Bench(b) => bench::run(&b),
     };
     match result {

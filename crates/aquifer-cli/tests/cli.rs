@@ -114,3 +114,33 @@ fn bench_harvest_reports_steps_per_second() {
     assert_eq!(v["units"], 100);
     assert!(v["steps_per_second"].as_f64().unwrap() > 0.0);
 }
+
+#[test]
+fn info_describes_a_model_file_and_refuses_a_corrupt_one() {
+    use aquifer::prelude::*;
+    let esn = Esn::builder()
+        .units(40)
+        .input_to_readout(true)
+        .seed(2)
+        .build(3, 2)
+        .unwrap();
+    let path = temp("model.aqf");
+    esn.save(&path).unwrap();
+    let o = aquifer(&["info", path.to_str().unwrap()]);
+    assert!(o.status.success(), "{}", String::from_utf8_lossy(&o.stderr));
+    let text = String::from_utf8_lossy(&o.stdout);
+    assert!(text.contains("model: esn"), "{text}");
+    assert!(text.contains("\"units\": 40"), "{text}");
+    assert!(text.contains("reservoir.win: [40, 3]"), "{text}");
+    // truncate the file: one error line, non-zero exit
+    let bytes = std::fs::read(&path).unwrap();
+    let broken = temp("broken.aqf");
+    std::fs::write(&broken, &bytes[..bytes.len() / 2]).unwrap();
+    let o = aquifer(&["info", broken.to_str().unwrap()]);
+    assert!(!o.status.success());
+    let err = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        err.starts_with("error: ") && err.contains("broken.aqf") && err.lines().count() == 1,
+        "{err}"
+    );
+}
