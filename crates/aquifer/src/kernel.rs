@@ -79,6 +79,21 @@ impl<'a> CsrView<'a> {
         }
     }
 
+    /// The view without rescanning the column indices, for a matrix already checked by
+    /// [`CsrView::new`] and not modified since (a reservoir's `W` is immutable once built).
+    ///
+    /// # Safety
+    /// `CsrView::new(w)` must have succeeded on this same, unmodified matrix.
+    pub(crate) unsafe fn trusted(w: &'a Csr) -> Self {
+        let sym = w.symbolic();
+        CsrView {
+            row_ptr: sym.row_ptr(),
+            col_idx: sym.col_idx(),
+            val: w.val(),
+            ncols: w.ncols(),
+        }
+    }
+
     fn nrows(&self) -> usize {
         self.row_ptr.len() - 1
     }

@@ -380,6 +380,8 @@ pub struct Reservoir {
     state: Vec<f64>,
     /// Per-step scratch (drive, next state, noise): allocated once.
     scratch: Vec<f64>,
+    /// Per-step buffer of the noisy input (`F` values).
+    noisy_input: Vec<f64>,
 }
 
 impl Reservoir {
@@ -447,6 +449,7 @@ impl Reservoir {
             noise_rng: rng::from_seed(0),
             state: vec![0.0; n],
             scratch: vec![0.0; 3 * n],
+            noisy_input: Vec::new(),
         })
     }
 
@@ -520,13 +523,13 @@ impl Reservoir {
     }
 
     fn dynamics(&self) -> Dynamics<'_> {
-        Dynamics {
-            w: CsrView::new(&self.w),
-            win: self.win.as_ref(),
-            bias: &self.bias,
-            leak: self.leak_rate.as_leak(),
-            act: self.activation,
-        }
+        dynamics_of(
+            &self.w,
+            &self.win,
+            &self.bias,
+            &self.leak_rate,
+            self.activation,
+        )
     }
 
     /// One step with input `u` (`F` values); returns the new state. Gives the same states as
@@ -541,24 +544,34 @@ impl Reservoir {
             ));
         }
         check_finite_slice("input", u)?;
+        // Taken out for the step and put back: no allocation, no copy of the noise generator.
         let mut state = std::mem::take(&mut self.state);
         let mut scratch = std::mem::take(&mut self.scratch);
-        let mut rng = self.noise_rng.clone();
-        let noisy: Vec<f64>;
+        let mut noisy = std::mem::take(&mut self.noisy_input);
         let u = if self.noise_in > 0.0 {
-            noisy = u
-                .iter()
-                .map(|&v| v + self.noise_in * rng.sample::<f64, _>(StandardNormal))
-                .collect();
+            noisy.clear();
+            noisy.extend(
+                u.iter()
+                    .map(|&v| v + self.noise_in * self.noise_rng.sample::<f64, _>(StandardNormal)),
+            );
             &noisy[..]
         } else {
             u
         };
-        let noise_rc = (self.noise_rc > 0.0).then_some((&mut rng, self.noise_rc));
-        kernel::step(&self.dynamics(), u, &mut state, &mut scratch, noise_rc);
-        self.noise_rng = rng;
+        // Built from the fields (not `self.dynamics()`) so that the noise generator can be
+        // borrowed mutably beside it.
+        let d = dynamics_of(
+            &self.w,
+            &self.win,
+            &self.bias,
+            &self.leak_rate,
+            self.activation,
+        );
+        let noise_rc = (self.noise_rc > 0.0).then_some((&mut self.noise_rng, self.noise_rc));
+        kernel::step(&d, u, &mut state, &mut scratch, noise_rc);
         self.state = state;
         self.scratch = scratch;
+        self.noisy_input = noisy;
         Ok(&self.state)
     }
 
@@ -645,5 +658,25 @@ impl Reservoir {
             kernel::run_block(&d, &us, &self.state, &mut views);
         });
         Ok(outs)
+    }
+}
+
+/// The kernel's view of a reservoir's parts. Only for the parts of a [`Reservoir`]: its `W` was
+/// checked by `CsrView::new` in `from_matrices` and is never mutated afterwards, so the column
+/// indices need not be scanned again at every step.
+fn dynamics_of<'a>(
+    w: &'a Csr,
+    win: &'a Mat<f64>,
+    bias: &'a [f64],
+    leak_rate: &'a LeakRate,
+    act: Activation,
+) -> Dynamics<'a> {
+    Dynamics {
+        // SAFETY: see above.
+        w: unsafe { CsrView::trusted(w) },
+        win: win.as_ref(),
+        bias,
+        leak: leak_rate.as_leak(),
+        act,
     }
 }
