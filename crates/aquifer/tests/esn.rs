@@ -191,3 +191,131 @@ fn bad_input_is_a_typed_error() {
     assert!(Esn::builder().build(1, 0).is_err());
     assert!(Esn::builder().ridge(-1.0).build(1, 1).is_err());
 }
+
+#[test]
+fn free_run_continues_generate_bit_for_bit() {
+    let series = datasets::mackey_glass(&MackeyGlass::default(), 1500).unwrap();
+    let (x, y) = datasets::forecasting(&series, 1).unwrap();
+    let mut esn = Esn::builder()
+        .units(80)
+        .leak_rate(0.3)
+        .spectral_radius(1.1)
+        .input_to_readout(true)
+        .seed(5)
+        .build(1, 1)
+        .unwrap();
+    esn.fit(&[x.subrows(0, 1200)], &[y.subrows(0, 1200)], 100)
+        .unwrap();
+    let mut whole = esn.clone();
+    let all = whole.generate(300, x.subrows(1200, 100)).unwrap();
+    let first = esn.generate(120, x.subrows(1200, 100)).unwrap();
+    let last: Vec<f64> = first.row(119).iter().copied().collect();
+    let rest = esn.free_run(181, &last).unwrap();
+    assert_eq!(all.subrows(0, 120), first);
+    assert_eq!(all.subrows(119, 181), rest);
+    // checked input
+    assert!(matches!(
+        esn.free_run(3, &[f64::NAN]),
+        Err(Error::NonFinite { .. })
+    ));
+    assert!(matches!(
+        esn.free_run(3, &[1.0, 2.0]),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let unfitted = Esn::builder().units(10).build(1, 1).unwrap();
+    assert!(matches!(
+        unfitted.clone().free_run(3, &[1.0]),
+        Err(Error::NotFitted { .. })
+    ));
+}
+
+#[test]
+fn merged_statistics_fit_like_one_fit() {
+    let mut xs = Vec::new();
+    let mut ys = Vec::new();
+    for seed in 0..5 {
+        let (u, y) = datasets::narma(
+            &Narma {
+                seed,
+                ..Narma::narma10()
+            },
+            400,
+        )
+        .unwrap();
+        xs.push(u);
+        ys.push(y);
+    }
+    let mut a = Esn::builder().units(60).seed(9).build(1, 1).unwrap();
+    let mut b = a.clone();
+    a.fit(&xs, &ys, 30).unwrap();
+    let mut stats = b.statistics(&xs[..2], &ys[..2], 30).unwrap();
+    stats
+        .merge(&b.statistics(&xs[2..], &ys[2..], 30).unwrap())
+        .unwrap();
+    assert_eq!(stats.count(), 5 * 370);
+    // statistics leave the state alone
+    assert!(b.reservoir().state().iter().all(|&v| v == 0.0));
+    b.fit_statistics(&stats).unwrap();
+    let (wa, wb) = (
+        a.readout().weights().unwrap(),
+        b.readout().weights().unwrap(),
+    );
+    assert!((wa - wb).norm_max() <= 1e-9 * wa.norm_max());
+    let other = Esn::builder().units(61).seed(9).build(1, 1).unwrap();
+    assert!(matches!(
+        other.clone().fit_statistics(&stats),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    // run_with_states: the same predictions as run, and the states of the reservoir
+    let mut c = a.clone();
+    let mut r = a.reservoir().clone();
+    let (p, s) = a.run_with_states(&xs[0]).unwrap();
+    assert_eq!(p, c.run(&xs[0]).unwrap());
+    assert_eq!(s, r.run(&xs[0]).unwrap());
+    assert_eq!(a.reservoir().state(), c.reservoir().state());
+}
+
+#[test]
+fn given_matrices_are_used_as_they_are() {
+    use aquifer::nodes::GivenMatrices;
+    let drawn = Reservoir::builder().units(30).seed(4).build(2).unwrap();
+    let params = ReservoirParams {
+        units: 30,
+        spectral_radius: None,
+        seed: 99,
+        ..Default::default()
+    };
+    let given = GivenMatrices {
+        w: Some(drawn.w().clone()),
+        win: Some(drawn.win().clone()),
+        bias: Some(drawn.bias().to_vec()),
+    };
+    let mut imported = params.build_with(2, given).unwrap();
+    let mut original = drawn.clone();
+    let u = aquifer::init::random_dense(50, 2, Values::uniform(-1.0, 1.0), 1.0, 1).unwrap();
+    assert_eq!(imported.run(&u).unwrap(), original.run(&u).unwrap());
+    // a given W is rescaled when a spectral radius is asked for
+    let rescaled = ReservoirParams {
+        spectral_radius: Some(0.5),
+        ..params.clone()
+    }
+    .build_with(
+        2,
+        GivenMatrices {
+            w: Some(drawn.w().clone()),
+            ..Default::default()
+        },
+    )
+    .unwrap();
+    let sr = aquifer::init::spectral_radius(rescaled.w()).unwrap();
+    assert!((sr - 0.5).abs() < 1e-9, "{sr}");
+    // shapes are checked
+    let wrong = GivenMatrices {
+        win: Some(aquifer::faer::Mat::zeros(30, 3)),
+        ..Default::default()
+    };
+    assert!(matches!(
+        params.build_with(2, wrong),
+        Err(Error::ShapeMismatch { .. })
+    ));
+}

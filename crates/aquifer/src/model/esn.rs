@@ -24,7 +24,7 @@ use crate::io::{ModelFile, Tensor};
 use crate::nodes::reservoir::{reservoir_setters, Reservoir, ReservoirParams};
 use crate::nodes::LeakRate;
 use crate::readout::ridge::reduce_stats;
-use crate::readout::{Ridge, RidgeParams};
+use crate::readout::{Ridge, RidgeParams, RidgeStats};
 use crate::series::{check_pairs, check_series, views, AsSeries};
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
@@ -202,6 +202,59 @@ impl Esn {
         targets: &[S],
         warmup: usize,
     ) -> Result<()> {
+        let (stats, final_state) = self.harvest(inputs, targets, warmup)?;
+        self.readout.solve_stats(&stats)?;
+        self.reservoir.set_state(&final_state)
+    }
+
+    /// The readout statistics of paired series, each harvested from the current state (which
+    /// is left unchanged), after `warmup` steps of each. Statistics of several batches
+    /// [merge](RidgeStats::merge) exactly; [`Esn::fit_statistics`] then solves them. This is
+    /// how to fit on more data than fits in memory at once.
+    ///
+    /// ```
+    /// use aquifer::prelude::*;
+    /// let series = datasets::mackey_glass(&MackeyGlass::default(), 600)?;
+    /// let (x, y) = datasets::forecasting(&series, 1)?;
+    /// let mut esn = Esn::builder().units(50).seed(3).build(1, 1)?;
+    /// let (a, b) = (x.subrows(0, 300), x.subrows(300, 299));
+    /// let (ya, yb) = (y.subrows(0, 300), y.subrows(300, 299));
+    /// let mut stats = esn.statistics(&[a], &[ya], 20)?;
+    /// stats.merge(&esn.statistics(&[b], &[yb], 20)?)?;
+    /// esn.fit_statistics(&stats)?;
+    /// assert_eq!(stats.count(), 280 + 279);
+    /// # Ok::<(), aquifer::Error>(())
+    /// ```
+    pub fn statistics<S: AsSeries + Sync>(
+        &self,
+        inputs: &[S],
+        targets: &[S],
+        warmup: usize,
+    ) -> Result<RidgeStats> {
+        Ok(self.harvest(inputs, targets, warmup)?.0)
+    }
+
+    /// Solves the readout from statistics made by [`Esn::statistics`]; the reservoir state is
+    /// unchanged.
+    pub fn fit_statistics(&mut self, stats: &RidgeStats) -> Result<()> {
+        if stats.features() != self.feature_dim() || stats.targets() != self.outputs {
+            return Err(Error::shape(
+                "readout statistics (features x targets)",
+                format!("{} x {}", self.feature_dim(), self.outputs),
+                format!("{} x {}", stats.features(), stats.targets()),
+            ));
+        }
+        self.readout.solve_stats(stats)
+    }
+
+    /// Statistics of every pair harvested from the current state, and the last state of the
+    /// last series.
+    fn harvest<S: AsSeries + Sync>(
+        &self,
+        inputs: &[S],
+        targets: &[S],
+        warmup: usize,
+    ) -> Result<(RidgeStats, Vec<f64>)> {
         let xs = views(inputs);
         let ys = views(targets);
         check_pairs(&xs, &ys, Some(self.input_dim()), Some(self.outputs))?;
@@ -221,9 +274,7 @@ impl Esn {
             .map(|(x, s)| self.features(*x, s))
             .collect();
         let fviews: Vec<MatRef<'_, f64>> = feats.iter().map(|m| m.as_ref()).collect();
-        let stats = reduce_stats(&fviews, &ys, warmup)?;
-        self.readout.solve_stats(&stats)?;
-        self.reservoir.set_state(&final_state)
+        Ok((reduce_stats(&fviews, &ys, warmup)?, final_state))
     }
 
     /// Runs the network over an input series from the current state; returns the predictions
@@ -237,6 +288,24 @@ impl Esn {
         let x = x.as_series();
         let states = self.reservoir.run(x)?;
         self.readout.predict(self.features(x, states))
+    }
+
+    /// Like [`Esn::run`], and also returns the reservoir states: `(predictions, states)`,
+    /// `T x M` and `T x N`.
+    pub fn run_with_states(&mut self, x: impl AsSeries) -> Result<(Mat<f64>, Mat<f64>)> {
+        if !self.readout.is_fitted() {
+            return Err(Error::NotFitted {
+                what: "echo state network",
+            });
+        }
+        let x = x.as_series();
+        let states = self.reservoir.run(x)?;
+        let pred = if self.input_to_readout {
+            self.readout.predict(self.features(x, states.clone()))?
+        } else {
+            self.readout.predict(&states)?
+        };
+        Ok((pred, states))
     }
 
     /// Runs many series in parallel, each from the current state; the state is left unchanged.
@@ -268,17 +337,53 @@ impl Esn {
         }
         let warm = warm_input.as_series();
         check_series("warm-up input", warm, Some(self.input_dim()))?;
-        let mut out = Mat::zeros(n, self.outputs);
         if n == 0 {
-            return Ok(out);
+            return Ok(Mat::zeros(0, self.outputs));
         }
         let warm_pred = self.run(warm)?;
-        let d = self.outputs;
-        let mut y: Vec<f64> = warm_pred
+        let first: Vec<f64> = warm_pred
             .row(warm_pred.nrows() - 1)
             .iter()
             .copied()
             .collect();
+        self.free_run(n, &first)
+    }
+
+    /// The closed loop without a warm-up: row 0 is `first` (an output, e.g. the last row of a
+    /// previous [`Esn::generate`] or `free_run`), and each next row is the network's prediction
+    /// with the previous row fed back as input, continuing from the current state. Generating
+    /// in pieces this way gives the same series as one call, bit for bit.
+    pub fn free_run(&mut self, n: usize, first: &[f64]) -> Result<Mat<f64>> {
+        if self.outputs != self.input_dim() {
+            return Err(Error::shape(
+                "generation (outputs are fed back as inputs)",
+                format!("{} outputs", self.input_dim()),
+                format!("{} outputs", self.outputs),
+            ));
+        }
+        if !self.readout.is_fitted() {
+            return Err(Error::NotFitted {
+                what: "echo state network",
+            });
+        }
+        let d = self.outputs;
+        if first.len() != d {
+            return Err(Error::shape(
+                "first output of the closed loop",
+                format!("{d} values"),
+                format!("{} values", first.len()),
+            ));
+        }
+        if let Some(j) = first.iter().position(|v| !v.is_finite()) {
+            return Err(Error::NonFinite {
+                what: "first output of the closed loop".into(),
+                row: 0,
+                col: j,
+                value: first[j],
+            });
+        }
+        let mut out = Mat::zeros(n, d);
+        let mut y = first.to_vec();
         let mut feat = vec![0.0; self.feature_dim()];
         let mut next = vec![0.0; d];
         for k in 0..n {

@@ -2,4 +2,6 @@
 
 pub mod reservoir;
 
-pub use reservoir::{BiasInit, LeakRate, Reservoir, ReservoirBuilder, ReservoirParams};
+pub use reservoir::{
+    BiasInit, GivenMatrices, LeakRate, Reservoir, ReservoirBuilder, ReservoirParams,
+};

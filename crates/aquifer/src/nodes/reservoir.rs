@@ -230,34 +230,82 @@ impl ReservoirParams {
 
     /// Draws the matrices and returns the reservoir, for inputs of `inputs` features.
     pub fn build(&self, inputs: usize) -> Result<Reservoir> {
+        self.build_with(inputs, GivenMatrices::default())
+    }
+
+    /// Like [`build`](Self::build), but uses the matrices in `given` instead of drawing them:
+    /// the way to import a reservoir built elsewhere (ReservoirPy, published weights) and
+    /// reproduce it exactly. A given `W` is still rescaled when `spectral_radius` is `Some`:
+    /// set it to `None` to use `W` as it is. A given `Win` is used as it is (`input_scaling`,
+    /// `input_connectivity` and `win_values` only shape drawn matrices), as is a given bias.
+    ///
+    /// ```
+    /// use aquifer::prelude::*;
+    /// use aquifer::nodes::GivenMatrices;
+    /// let w = init::ring(3, 0.5)?;
+    /// let params = ReservoirParams { units: 3, spectral_radius: None, ..Default::default() };
+    /// let given = GivenMatrices { w: Some(w), ..Default::default() };
+    /// let r = params.build_with(1, given)?;
+    /// assert_eq!(r.w().val(), &[0.5, 0.5, 0.5]);
+    /// # Ok::<(), aquifer::Error>(())
+    /// ```
+    pub fn build_with(&self, inputs: usize, given: GivenMatrices) -> Result<Reservoir> {
         self.validate(inputs)?;
         let n = self.units;
-        let mut w = init::random_sparse(
-            n,
-            n,
-            self.w_values,
-            self.rc_connectivity,
-            rng::derive(self.seed, 1),
-        )?;
+        let mut w = match given.w {
+            Some(w) => {
+                if w.nrows() != n || w.ncols() != n {
+                    return Err(Error::shape(
+                        "given W",
+                        format!("{n} x {n}"),
+                        format!("{} x {}", w.nrows(), w.ncols()),
+                    ));
+                }
+                w
+            }
+            None => init::random_sparse(
+                n,
+                n,
+                self.w_values,
+                self.rc_connectivity,
+                rng::derive(self.seed, 1),
+            )?,
+        };
         if let Some(sr) = self.spectral_radius {
             init::scale_spectral_radius(&mut w, sr)?;
         }
-        let win = init::input_matrix(
-            n,
-            inputs,
-            self.win_values,
-            self.input_connectivity,
-            &self.input_scaling,
-            rng::derive(self.seed, 2),
-        )?;
-        let bias = match &self.bias {
-            BiasInit::None => vec![0.0; n],
-            BiasInit::Constant { value } => vec![*value; n],
-            BiasInit::Random {
-                values,
-                connectivity,
-                scaling,
-            } => init::bias(
+        let win = match given.win {
+            Some(win) => {
+                if win.nrows() != n || win.ncols() != inputs {
+                    return Err(Error::shape(
+                        "given Win",
+                        format!("{n} x {inputs}"),
+                        format!("{} x {}", win.nrows(), win.ncols()),
+                    ));
+                }
+                win
+            }
+            None => init::input_matrix(
+                n,
+                inputs,
+                self.win_values,
+                self.input_connectivity,
+                &self.input_scaling,
+                rng::derive(self.seed, 2),
+            )?,
+        };
+        let bias = match (given.bias, &self.bias) {
+            (Some(b), _) => b,
+            (None, BiasInit::None) => vec![0.0; n],
+            (None, BiasInit::Constant { value }) => vec![*value; n],
+            (
+                None,
+                BiasInit::Random {
+                    values,
+                    connectivity,
+                    scaling,
+                },
+            ) => init::bias(
                 n,
                 *values,
                 *connectivity,
@@ -270,6 +318,17 @@ impl ReservoirParams {
         r.set_noise(self.noise_in, self.noise_rc, rng::derive(self.seed, 4))?;
         Ok(r)
     }
+}
+
+/// Matrices given to [`ReservoirParams::build_with`] instead of drawn; `None` draws that one.
+#[derive(Debug, Clone, Default)]
+pub struct GivenMatrices {
+    /// The recurrent matrix `W` (`N x N`).
+    pub w: Option<Csr>,
+    /// The input matrix `Win` (`N x F`).
+    pub win: Option<Mat<f64>>,
+    /// The bias `b` (`N` values).
+    pub bias: Option<Vec<f64>>,
 }
 
 /// Fluent builder of a [`Reservoir`] (a thin layer over [`ReservoirParams`]).

@@ -1,5 +1,6 @@
 //! `aquifer bench`: timings of the core kernels, to compare with peers from the shell.
 
+use crate::error::{Error, Result};
 use aquifer::init::{self, Values};
 use aquifer::nodes::Reservoir;
 use std::time::Instant;
@@ -31,7 +32,7 @@ pub enum Bench {
 }
 
 /// Runs a benchmark and prints its result.
-pub fn run(b: &Bench) -> Result<(), String> {
+pub fn run(b: &Bench) -> Result<()> {
     let Bench::Harvest {
         units,
         steps,
@@ -41,30 +42,27 @@ pub fn run(b: &Bench) -> Result<(), String> {
         json,
     } = *b;
     if steps == 0 || repeat == 0 {
-        return Err("--steps and --repeat must be at least 1".into());
+        return Err(Error::usage("--steps and --repeat must be at least 1"));
     }
-    let e = |e: aquifer::Error| e.to_string();
     let mut r = Reservoir::builder()
         .units(units)
         .rc_connectivity(connectivity)
         .spectral_radius(0.9)
         .leak_rate(0.3)
         .seed(seed)
-        .build(1)
-        .map_err(e)?;
+        .build(1)?;
     let u = init::random_dense(
         steps,
         1,
         Values::uniform(-1.0, 1.0),
         1.0,
         seed.wrapping_add(1),
-    )
-    .map_err(e)?;
+    )?;
     let mut best = f64::INFINITY;
     for _ in 0..repeat {
         r.reset();
         let t = Instant::now();
-        std::hint::black_box(r.run(&u).map_err(e)?);
+        std::hint::black_box(r.run(&u)?);
         best = best.min(t.elapsed().as_secs_f64());
     }
     let sps = steps as f64 / best;

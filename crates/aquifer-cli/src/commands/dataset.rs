@@ -1,5 +1,7 @@
-//! `aquifer dataset NAME`: built-in datasets to CSV.
+//! `aquifer dataset NAME`: built-in datasets to CSV or .npy.
 
+use crate::error::Result;
+use crate::table;
 use aquifer::datasets::{
     self, Henon, Logistic, Lorenz, Lorenz96, MackeyGlass, Multiscroll, Narma, Rossler,
 };
@@ -46,7 +48,7 @@ pub struct Args {
     /// Seed (for datasets with random parts: Mackey-Glass history, NARMA input).
     #[arg(long, default_value_t = 0)]
     seed: u64,
-    /// Output CSV file.
+    /// Output file: CSV (with a header line), or .npy with a `.npy` extension.
     #[arg(long)]
     out: PathBuf,
 }
@@ -108,17 +110,10 @@ fn build(args: &Args) -> aquifer::Result<(Vec<String>, Mat<f64>)> {
     })
 }
 
-/// Writes the dataset to CSV (atomically) and reports its shape.
-pub fn run(args: &Args) -> Result<(), String> {
-    let (header, data) = build(args).map_err(|e| e.to_string())?;
-    let mut w = csv::Writer::from_writer(Vec::new());
-    w.write_record(&header).map_err(|e| e.to_string())?;
-    for i in 0..data.nrows() {
-        w.write_record((0..data.ncols()).map(|j| format!("{:?}", data[(i, j)])))
-            .map_err(|e| e.to_string())?;
-    }
-    let bytes = w.into_inner().map_err(|e| e.to_string())?;
-    aquifer::io::write_atomic(&args.out, &bytes).map_err(|e| e.to_string())?;
+/// Writes the dataset to CSV or .npy (atomically) and reports its shape.
+pub fn run(args: &Args) -> Result<()> {
+    let (header, data) = build(args)?;
+    table::write(&args.out, &header, &data)?;
     println!(
         "wrote {} x {} to {}",
         data.nrows(),

@@ -1,5 +1,6 @@
 //! `aquifer info MODEL`: what a model file holds.
 
+use crate::error::{Error, Result};
 use std::path::PathBuf;
 
 /// Arguments of `aquifer info`.
@@ -10,8 +11,8 @@ pub struct Args {
 }
 
 /// Prints the model's kind, format and library versions, configuration and tensor shapes.
-pub fn run(args: &Args) -> Result<(), String> {
-    let file = aquifer::io::read(&args.path).map_err(|e| e.to_string())?;
+pub fn run(args: &Args) -> Result<()> {
+    let file = aquifer::io::read(&args.path)?;
     println!("model: {}", file.kind);
     println!(
         "format: {} version {}",
@@ -19,7 +20,8 @@ pub fn run(args: &Args) -> Result<(), String> {
         aquifer::io::FORMAT_VERSION
     );
     println!("configuration:");
-    let pretty = serde_json::to_string_pretty(&file.config).map_err(|e| e.to_string())?;
+    let pretty = serde_json::to_string_pretty(&file.config)
+        .map_err(|e| Error::data(&args.path, e.to_string()))?;
     for line in pretty.lines() {
         println!("  {line}");
     }

@@ -1,0 +1,123 @@
+//! `aquifer fit`: a model from a TOML configuration and CSV/.npy training series.
+
+use crate::config;
+use crate::error::{Error, Result};
+use crate::progress;
+use crate::table::{self, Table};
+use aquifer::faer::Mat;
+use aquifer::readout::RidgeStats;
+use std::path::{Path, PathBuf};
+use std::time::Instant;
+
+/// Arguments of `aquifer fit`.
+#[derive(Debug, clap::Args)]
+pub struct Args {
+    /// The model configuration (TOML).
+    #[arg(long, short)]
+    pub config: PathBuf,
+    /// Training files (CSV or .npy), one series each, one row per time step.
+    #[arg(required = true)]
+    pub data: Vec<PathBuf>,
+    /// Input columns: names or 0-based indices, comma-separated (default: every column).
+    #[arg(long)]
+    pub inputs: Option<String>,
+    /// Target columns (default: the input columns, which then needs --horizon >= 1).
+    #[arg(long)]
+    pub targets: Option<String>,
+    /// Targets are taken this many steps after the inputs (1 = one-step-ahead forecasting).
+    #[arg(long, default_value_t = 0)]
+    pub horizon: usize,
+    /// Where to write the model file.
+    #[arg(long, short)]
+    pub out: PathBuf,
+}
+
+/// Several series, one per file.
+pub type Series = Vec<Mat<f64>>;
+
+/// Series fitted together per batch of statistics.
+const BATCH: usize = 8;
+
+/// Input and target series from data files: column selection, then targets shifted by
+/// `horizon` steps.
+pub fn load_pairs(
+    files: &[PathBuf],
+    inputs: Option<&str>,
+    targets: Option<&str>,
+    horizon: usize,
+) -> Result<(Series, Series)> {
+    if targets.is_none() && horizon == 0 {
+        return Err(Error::usage(
+            "the targets default to the inputs, so --horizon must be >= 1 \
+             (or name target columns with --targets)",
+        ));
+    }
+    let mut xs = Vec::with_capacity(files.len());
+    let mut ys = Vec::with_capacity(files.len());
+    for path in files {
+        let t: Table = table::read(path)?;
+        let ic = t.select(inputs)?;
+        let tc = match targets {
+            Some(spec) => t.select(Some(spec))?,
+            None => ic.clone(),
+        };
+        let rows = t.data.nrows();
+        if rows <= horizon {
+            return Err(Error::data(
+                path,
+                format!("{rows} rows: too short for a horizon of {horizon}"),
+            ));
+        }
+        xs.push(t.columns(&ic, 0, rows - horizon));
+        ys.push(t.columns(&tc, horizon, rows));
+    }
+    Ok((xs, ys))
+}
+
+/// Fits and writes the model; returns it.
+pub fn run(args: &Args, quiet: bool) -> Result<aquifer::model::Esn> {
+    let cfg = config::load(&args.config)?;
+    let base = args.config.parent().unwrap_or(Path::new("."));
+    let (xs, ys) = load_pairs(
+        &args.data,
+        args.inputs.as_deref(),
+        args.targets.as_deref(),
+        args.horizon,
+    )?;
+    let mut esn = cfg.build(base, xs[0].ncols(), ys[0].ncols())?;
+    let start = Instant::now();
+    if xs.len() <= BATCH {
+        esn.fit(&xs, &ys, cfg.warmup)?;
+    } else {
+        // Batches of series, so that progress can be shown; statistics merge exactly.
+        let bar = progress::bar(xs.len() as u64, "series", quiet);
+        let mut stats: Option<RidgeStats> = None;
+        for (bx, by) in xs.chunks(BATCH).zip(ys.chunks(BATCH)) {
+            let s = esn.statistics(bx, by, cfg.warmup)?;
+            match &mut stats {
+                Some(acc) => acc.merge(&s)?,
+                None => stats = Some(s),
+            }
+            bar.inc(bx.len() as u64);
+        }
+        bar.finish_and_clear();
+        esn.fit_statistics(&stats.expect("at least one batch"))?;
+        // As `fit`: leave the reservoir in the last state of the last training series.
+        esn.reservoir_mut()
+            .run(xs.last().expect("at least one series"))?;
+    }
+    let seconds = start.elapsed().as_secs_f64();
+    esn.save(&args.out)?;
+    let steps: usize = xs.iter().map(|x| x.nrows()).sum();
+    println!(
+        "fitted {} units on {} series ({steps} steps, warm-up {} each): {} inputs -> {} targets in {:.2} s",
+        esn.reservoir().units(),
+        xs.len(),
+        cfg.warmup,
+        esn.input_dim(),
+        esn.output_dim(),
+        seconds
+    );
+    println!("wrote {}", args.out.display());
+    Ok(esn)
+}

@@ -1,0 +1,9 @@
+//! One module per subcommand.
+
+pub mod bench;
+pub mod dataset;
+pub mod demo;
+pub mod fit;
+pub mod info;
+pub mod plot;
+pub mod predict;

@@ -1,0 +1,299 @@
+//! Model configuration files (TOML) for `aquifer fit`.
+//!
+//! ```toml
+//! seed = 42          # seed of every random matrix (default 0)
+//! warmup = 100       # steps discarded at the start of each training series (default 0)
+//!
+//! [reservoir]
+//! units = 500
+//! spectral_radius = 1.25
+//! leak_rate = 0.3                 # or one value per unit: [0.1, 0.2, ...]
+//! input_scaling = 1.0             # or one value per input column
+//! rc_connectivity = 0.1
+//! input_connectivity = 0.1
+//! activation = "tanh"             # sigmoid, relu, softplus, identity
+//! w_values = { distribution = "normal", mean = 0.0, std = 1.0 }
+//! win_values = { distribution = "bernoulli", p = 0.5 }
+//! bias = { kind = "constant", value = 0.0 }
+//! noise_in = 0.0
+//! noise_rc = 0.0
+//! # Import matrices built elsewhere instead of drawing them (paths relative to this file):
+//! # w_file = "W.npy"        (N x N)
+//! # win_file = "Win.npy"    (N x F)
+//! # bias_file = "bias.npy"  (N)
+//!
+//! [readout]
+//! ridge = 1e-6
+//! fit_intercept = true
+//! input_to_readout = false
+//! ```
+//!
+//! Every key is optional except the `[reservoir]` table; defaults are the library's
+//! ([`ReservoirParams::default`], ReservoirPy 0.4's). An unknown key is an error naming it and
+//! its line. An imported `W` is rescaled only if `spectral_radius` is given; the hyperparameters
+//! that only shape a drawn matrix (for example `rc_connectivity` with `w_file`) are refused
+//! beside an imported one, so that no setting is silently ignored.
+
+use crate::error::{Error, Result};
+use crate::table;
+use aquifer::activation::Activation;
+use aquifer::init::{self, InputScaling, Values};
+use aquifer::model::Esn;
+use aquifer::nodes::{BiasInit, GivenMatrices, LeakRate, ReservoirParams};
+use aquifer::readout::{Ridge, RidgeParams};
+use serde::Deserialize;
+use std::path::{Path, PathBuf};
+
+/// A model configuration.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct Config {
+    /// Seed of every random matrix.
+    #[serde(default)]
+    pub seed: u64,
+    /// Steps discarded at the start of each training series.
+    #[serde(default)]
+    pub warmup: usize,
+    /// The reservoir.
+    pub reservoir: ReservoirSection,
+    /// The readout.
+    #[serde(default)]
+    pub readout: ReadoutSection,
+}
+
+/// The `[reservoir]` table: hyperparameters, or matrices to import.
+#[derive(Debug, Clone, Default, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReservoirSection {
+    units: Option<usize>,
+    spectral_radius: Option<f64>,
+    leak_rate: Option<LeakRate>,
+    input_scaling: Option<InputScaling>,
+    input_connectivity: Option<f64>,
+    rc_connectivity: Option<f64>,
+    w_values: Option<Values>,
+    win_values: Option<Values>,
+    bias: Option<BiasInit>,
+    activation: Option<Activation>,
+    noise_in: Option<f64>,
+    noise_rc: Option<f64>,
+    w_file: Option<PathBuf>,
+    win_file: Option<PathBuf>,
+    bias_file: Option<PathBuf>,
+}
+
+/// The `[readout]` table.
+#[derive(Debug, Clone, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct ReadoutSection {
+    /// Ridge regularisation.
+    #[serde(default = "default_ridge")]
+    pub ridge: f64,
+    /// Whether an (unpenalised) intercept is fitted.
+    #[serde(default = "yes")]
+    pub fit_intercept: bool,
+    /// Whether the inputs feed the readout beside the states.
+    #[serde(default)]
+    pub input_to_readout: bool,
+}
+
+fn default_ridge() -> f64 {
+    RidgeParams::default().ridge
+}
+
+fn yes() -> bool {
+    true
+}
+
+impl Default for ReadoutSection {
+    fn default() -> Self {
+        ReadoutSection {
+            ridge: default_ridge(),
+            fit_intercept: true,
+            input_to_readout: false,
+        }
+    }
+}
+
+/// Parses a configuration; errors name the key and the line (`origin` names the file).
+pub fn parse(text: &str, origin: &Path) -> Result<Config> {
+    toml::from_str(text).map_err(|e| {
+        let reason = match e.span() {
+            Some(span) => {
+                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+                format!("line {line}: {}", e.message().trim())
+            }
+            None => e.message().trim().to_string(),
+        };
+        Error::Config {
+            path: origin.to_path_buf(),
+            reason: reason.replace('\n', " "),
+        }
+    })
+}
+
+/// Reads and parses a configuration file.
+pub fn load(path: &Path) -> Result<Config> {
+    let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+    parse(&text, path)
+}
+
+impl Config {
+    /// Builds the (unfitted) network for `inputs` input and `outputs` output columns, reading
+    /// imported matrices relative to `base` (the configuration's folder).
+    pub fn build(&self, base: &Path, inputs: usize, outputs: usize) -> Result<Esn> {
+        let r = &self.reservoir;
+        let conflict = |file: &Option<PathBuf>, keys: &[(&str, bool)]| -> Result<()> {
+            if let (Some(f), Some((key, _))) = (file, keys.iter().find(|(_, set)| *set)) {
+                return Err(Error::usage(format!(
+                    "reservoir.{key} has no effect on the matrix imported from {}; remove it",
+                    f.display()
+                )));
+            }
+            Ok(())
+        };
+        conflict(
+            &r.w_file,
+            &[
+                ("rc_connectivity", r.rc_connectivity.is_some()),
+                ("w_values", r.w_values.is_some()),
+            ],
+        )?;
+        conflict(
+            &r.win_file,
+            &[
+                ("input_scaling", r.input_scaling.is_some()),
+                ("input_connectivity", r.input_connectivity.is_some()),
+                ("win_values", r.win_values.is_some()),
+            ],
+        )?;
+        conflict(&r.bias_file, &[("bias", r.bias.is_some())])?;
+
+        let mut given = GivenMatrices::default();
+        if let Some(f) = &r.w_file {
+            let path = base.join(f);
+            let m = table::read(&path)?.data;
+            given.w = Some(init::csr_from_dense(m.as_ref())?);
+        }
+        if let Some(f) = &r.win_file {
+            given.win = Some(table::read(&base.join(f))?.data);
+        }
+        if let Some(f) = &r.bias_file {
+            let t = table::read(&base.join(f))?;
+            if t.data.ncols() != 1 {
+                return Err(Error::data(
+                    &t.path,
+                    format!("a bias is one column; found {}", t.data.ncols()),
+                ));
+            }
+            given.bias = Some(t.data.col(0).iter().copied().collect());
+        }
+
+        let defaults = ReservoirParams::default();
+        let imported_units = given.w.as_ref().map(|w| w.nrows()).or_else(|| {
+            given
+                .win
+                .as_ref()
+                .map(|m| m.nrows())
+                .or(given.bias.as_ref().map(Vec::len))
+        });
+        let units = match (r.units, imported_units) {
+            (Some(u), Some(n)) if u != n => {
+                return Err(Error::usage(format!(
+                    "reservoir.units = {u} but the imported matrices have {n} units"
+                )))
+            }
+            (Some(u), _) => u,
+            (None, Some(n)) => n,
+            (None, None) => defaults.units,
+        };
+        let spectral_radius = if given.w.is_some() {
+            r.spectral_radius
+        } else {
+            r.spectral_radius.or(defaults.spectral_radius)
+        };
+        let params = ReservoirParams {
+            units,
+            spectral_radius,
+            leak_rate: r.leak_rate.clone().unwrap_or(defaults.leak_rate),
+            input_scaling: r.input_scaling.clone().unwrap_or(defaults.input_scaling),
+            input_connectivity: r.input_connectivity.unwrap_or(defaults.input_connectivity),
+            rc_connectivity: r.rc_connectivity.unwrap_or(defaults.rc_connectivity),
+            w_values: r.w_values.unwrap_or(defaults.w_values),
+            win_values: r.win_values.unwrap_or(defaults.win_values),
+            bias: r.bias.clone().unwrap_or(defaults.bias),
+            activation: r.activation.unwrap_or(defaults.activation),
+            noise_in: r.noise_in.unwrap_or(defaults.noise_in),
+            noise_rc: r.noise_rc.unwrap_or(defaults.noise_rc),
+            seed: self.seed,
+        };
+        let reservoir = params.build_with(inputs, given)?;
+        let readout = Ridge::with_params(RidgeParams {
+            ridge: self.readout.ridge,
+            fit_intercept: self.readout.fit_intercept,
+        })?;
+        if outputs == 0 {
+            return Err(Error::usage("no target columns"));
+        }
+        Ok(Esn::new(
+            reservoir,
+            readout,
+            self.readout.input_to_readout,
+            outputs,
+        )?)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn unknown_keys_are_named_with_their_line() {
+        let e = parse(
+            "seed = 1\n[reservoir]\nunits = 10\nspectral_radus = 0.9\n",
+            "m.toml".as_ref(),
+        )
+        .unwrap_err()
+        .to_string();
+        assert!(
+            e.starts_with("m.toml: line 4: unknown field `spectral_radus`"),
+            "{e}"
+        );
+        let e = parse("[reservoir]\n[readout]\nridg = 1\n", "m.toml".as_ref())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 3") && e.contains("`ridg`"), "{e}");
+        let e = parse("sed = 1\n[reservoir]\n", "m.toml".as_ref())
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains("line 1") && e.contains("`sed`"), "{e}");
+        assert!(!e.contains('\n'));
+    }
+
+    #[test]
+    fn values_and_defaults_are_read() {
+        let c = parse(
+            "seed = 3\nwarmup = 10\n[reservoir]\nunits = 20\nleak_rate = 0.5\n\
+             w_values = { distribution = \"uniform\", low = -1.0, high = 1.0 }\n\
+             bias = { kind = \"constant\", value = 0.1 }\n",
+            "m.toml".as_ref(),
+        )
+        .unwrap();
+        assert_eq!((c.seed, c.warmup), (3, 10));
+        assert_eq!(c.readout.ridge, 1e-6);
+        let esn = c.build(".".as_ref(), 2, 1).unwrap();
+        assert_eq!(esn.reservoir().units(), 20);
+        assert_eq!(esn.reservoir().bias()[0], 0.1);
+        assert_eq!(esn.reservoir().leak_rate(), &LeakRate::Scalar(0.5));
+        let bad = parse(
+            "[reservoir]\nunits = 20\nleak_rate = 1.5\n",
+            "m.toml".as_ref(),
+        )
+        .unwrap()
+        .build(".".as_ref(), 1, 1)
+        .unwrap_err()
+        .to_string();
+        assert!(bad.contains("leak_rate"), "{bad}");
+    }
+}

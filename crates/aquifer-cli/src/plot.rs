@@ -1,0 +1,195 @@
+//! Line plots of time series to PNG or SVG, drawn with plotters and a font compiled into the
+//! binary (so no system font library is needed).
+
+use crate::error::{Error, Result};
+use plotters::coord::Shift;
+use plotters::prelude::*;
+use std::path::Path;
+use std::sync::Once;
+
+/// The font every label is drawn with: DejaVu Sans (licence in `assets/FONT-LICENSE.md`).
+const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
+const FAMILY: &str = "sans-serif";
+
+/// How a line is drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Stroke {
+    /// A solid line.
+    Solid,
+    /// A dashed line.
+    Dashed,
+}
+
+/// One line of a panel: values at steps `start, start + 1, ...`.
+#[derive(Debug, Clone)]
+pub struct Line {
+    /// Legend entry.
+    pub label: String,
+    /// Step of the first value.
+    pub start: usize,
+    /// The values.
+    pub values: Vec<f64>,
+    /// Colour as RGB.
+    pub color: (u8, u8, u8),
+    /// Solid or dashed.
+    pub stroke: Stroke,
+}
+
+/// A chart: a title, an x-axis label and its lines.
+#[derive(Debug, Clone)]
+pub struct Panel {
+    /// Title above the chart.
+    pub title: String,
+    /// Label of the x axis.
+    pub x_label: String,
+    /// The lines.
+    pub lines: Vec<Line>,
+}
+
+/// Colours for successive lines, readable on white and for common colour blindness.
+pub const PALETTE: [(u8, u8, u8); 6] = [
+    (0, 0, 0),
+    (0, 114, 178),
+    (213, 94, 0),
+    (0, 158, 115),
+    (204, 121, 167),
+    (230, 159, 0),
+];
+
+fn register_font() {
+    static ONCE: Once = Once::new();
+    ONCE.call_once(|| {
+        // The bytes are a valid TrueType font, checked by a test.
+        let _ = plotters::style::register_font(FAMILY, FontStyle::Normal, FONT);
+    });
+}
+
+/// Draws panels stacked vertically into `path` (PNG, or SVG when the extension is `.svg`),
+/// atomically: a failure leaves no partial picture behind.
+pub fn draw(path: &Path, panels: &[Panel], width: u32, height_per_panel: u32) -> Result<()> {
+    register_font();
+    let fail = |reason: String| Error::Plot {
+        path: path.to_path_buf(),
+        reason,
+    };
+    if panels
+        .iter()
+        .any(|p| p.lines.iter().all(|l| l.values.is_empty()))
+    {
+        return Err(fail("nothing to draw (an empty series)".into()));
+    }
+    let size = (width, height_per_panel * panels.len() as u32);
+    let svg = path
+        .extension()
+        .is_some_and(|e| e.eq_ignore_ascii_case("svg"));
+    if svg {
+        let mut text = String::new();
+        {
+            let root = SVGBackend::with_string(&mut text, size).into_drawing_area();
+            render(root, panels).map_err(fail)?;
+        }
+        aquifer::io::write_atomic(path, text.as_bytes())?;
+    } else {
+        let mut pixels = vec![0u8; size.0 as usize * size.1 as usize * 3];
+        {
+            let root = BitMapBackend::with_buffer(&mut pixels, size).into_drawing_area();
+            render(root, panels).map_err(fail)?;
+        }
+        let png = encode_png(&pixels, size).map_err(fail)?;
+        aquifer::io::write_atomic(path, &png)?;
+    }
+    Ok(())
+}
+
+fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> std::result::Result<Vec<u8>, String> {
+    let mut out = Vec::new();
+    {
+        let mut encoder = png::Encoder::new(&mut out, w, h);
+        encoder.set_color(png::ColorType::Rgb);
+        encoder.set_depth(png::BitDepth::Eight);
+        let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
+        writer.write_image_data(rgb).map_err(|e| e.to_string())?;
+        writer.finish().map_err(|e| e.to_string())?;
+    }
+    Ok(out)
+}
+
+fn render<DB: DrawingBackend>(
+    root: DrawingArea<DB, Shift>,
+    panels: &[Panel],
+) -> std::result::Result<(), String> {
+    let err = |e: DrawingAreaErrorKind<DB::ErrorType>| e.to_string();
+    root.fill(&WHITE).map_err(err)?;
+    for (area, panel) in root.split_evenly((panels.len(), 1)).iter().zip(panels) {
+        let (mut x0, mut x1) = (usize::MAX, 0usize);
+        let (mut y0, mut y1) = (f64::INFINITY, f64::NEG_INFINITY);
+        for l in &panel.lines {
+            if l.values.is_empty() {
+                continue;
+            }
+            x0 = x0.min(l.start);
+            x1 = x1.max(l.start + l.values.len() - 1);
+            for &v in &l.values {
+                y0 = y0.min(v);
+                y1 = y1.max(v);
+            }
+        }
+        let pad = if y1 > y0 { 0.05 * (y1 - y0) } else { 1.0 };
+        let x1 = x1.max(x0 + 1);
+        let mut chart = ChartBuilder::on(area)
+            .caption(&panel.title, (FAMILY, 20))
+            .margin(12)
+            .x_label_area_size(40)
+            .y_label_area_size(60)
+            .build_cartesian_2d(x0 as f64..x1 as f64, (y0 - pad)..(y1 + pad))
+            .map_err(err)?;
+        chart
+            .configure_mesh()
+            .x_desc(panel.x_label.as_str())
+            .label_style((FAMILY, 13))
+            .x_label_formatter(&|x| format!("{x:.0}"))
+            .light_line_style(RGBColor(244, 244, 244))
+            .draw()
+            .map_err(err)?;
+        for l in &panel.lines {
+            let color = RGBColor(l.color.0, l.color.1, l.color.2);
+            let style = color.stroke_width(2);
+            let points = l
+                .values
+                .iter()
+                .enumerate()
+                .map(|(i, &v)| ((l.start + i) as f64, v));
+            let anno = match l.stroke {
+                Stroke::Solid => chart
+                    .draw_series(LineSeries::new(points, style))
+                    .map_err(err)?,
+                Stroke::Dashed => chart
+                    .draw_series(DashedLineSeries::new(points, 8, 5, style))
+                    .map_err(err)?,
+            };
+            anno.label(l.label.as_str()).legend(move |(x, y)| {
+                PathElement::new(vec![(x, y), (x + 20, y)], color.stroke_width(2))
+            });
+        }
+        chart
+            .configure_series_labels()
+            .label_font((FAMILY, 14))
+            .background_style(WHITE.mix(0.85))
+            .border_style(RGBColor(160, 160, 160))
+            .position(SeriesLabelPosition::UpperRight)
+            .draw()
+            .map_err(err)?;
+    }
+    root.present().map_err(err)?;
+    Ok(())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_bundled_font_parses() {
+        assert!(plotters::style::register_font("aquifer-test", FontStyle::Normal, FONT).is_ok());
+    }
+}
