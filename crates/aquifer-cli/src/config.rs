@@ -139,6 +139,16 @@ pub fn load(path: &Path) -> Result<Config> {
 }
 
 impl Config {
+    /// Whether building would draw a reservoir of at most `max_units` units and read no
+    /// file (used to bound fuzzing).
+    pub fn is_small(&self, max_units: usize) -> bool {
+        let r = &self.reservoir;
+        r.units.unwrap_or(ReservoirParams::default().units) <= max_units
+            && r.w_file.is_none()
+            && r.win_file.is_none()
+            && r.bias_file.is_none()
+    }
+
     /// Builds the (unfitted) network for `inputs` input and `outputs` output columns, reading
     /// imported matrices relative to `base` (the configuration's folder).
     pub fn build(&self, base: &Path, inputs: usize, outputs: usize) -> Result<Esn> {

@@ -30,15 +30,7 @@ pub fn is_npy(path: &Path) -> bool {
 /// Reads a CSV or `.npy` file as a series.
 pub fn read(path: &Path) -> Result<Table> {
     let bytes = std::fs::read(path).map_err(|e| Error::io(path, e))?;
-    let (names, data) = if is_npy(path) {
-        let data = npy_from_bytes(&bytes).map_err(|r| Error::data(path, r))?;
-        ((0..data.ncols()).map(|j| j.to_string()).collect(), data)
-    } else {
-        csv_from_bytes(&bytes).map_err(|r| Error::data(path, r))?
-    };
-    if data.nrows() == 0 {
-        return Err(Error::data(path, "no rows of data"));
-    }
+    let (names, data) = from_bytes(&bytes, is_npy(path)).map_err(|r| Error::data(path, r))?;
     Ok(Table {
         path: path.to_path_buf(),
         names,
@@ -47,33 +39,69 @@ pub fn read(path: &Path) -> Result<Table> {
 }
 
 impl Table {
-    /// The indices of the columns named in `spec`: a comma-separated list of column names or
-    /// 0-based indices (names take precedence). `None` selects every column.
+    /// The indices of the columns named in `spec`: a comma-separated list of column names,
+    /// 0-based indices, or inclusive ranges `first:last` of either (`c0:c11`, `0:3`); names
+    /// take precedence. `None` selects every column.
     pub fn select(&self, spec: Option<&str>) -> Result<Vec<usize>> {
         let Some(spec) = spec else {
             return Ok((0..self.data.ncols()).collect());
         };
-        spec.split(',')
-            .map(|item| {
-                let item = item.trim();
-                if let Some(j) = self.names.iter().position(|n| n == item) {
-                    return Ok(j);
+        let mut cols = Vec::new();
+        for item in spec.split(',').map(str::trim) {
+            if let Ok(j) = self.column(item) {
+                cols.push(j);
+                continue;
+            }
+            match item.split_once(':') {
+                Some((a, b)) => {
+                    let (a, b) = (self.column(a.trim())?, self.column(b.trim())?);
+                    if a > b {
+                        return Err(Error::data(
+                            &self.path,
+                            format!("column range `{item}` runs backwards"),
+                        ));
+                    }
+                    cols.extend(a..=b);
                 }
-                match item.parse::<usize>() {
-                    Ok(j) if j < self.data.ncols() => Ok(j),
-                    _ => Err(Error::data(
-                        &self.path,
-                        format!("no column `{item}` (columns: {})", self.names.join(", ")),
-                    )),
-                }
-            })
-            .collect()
+                None => return Err(self.column(item).unwrap_err()),
+            }
+        }
+        Ok(cols)
+    }
+
+    /// The index of one column, by name or 0-based index.
+    fn column(&self, item: &str) -> Result<usize> {
+        if let Some(j) = self.names.iter().position(|n| n == item) {
+            return Ok(j);
+        }
+        match item.parse::<usize>() {
+            Ok(j) if j < self.data.ncols() => Ok(j),
+            _ => Err(Error::data(
+                &self.path,
+                format!("no column `{item}` (columns: {})", self.names.join(", ")),
+            )),
+        }
     }
 
     /// The chosen columns, rows `from..to`.
     pub fn columns(&self, cols: &[usize], from: usize, to: usize) -> Mat<f64> {
         Mat::from_fn(to - from, cols.len(), |i, j| self.data[(from + i, cols[j])])
     }
+}
+
+/// Parses the bytes of a `.npy` (if `npy`) or CSV file: column names and values, at least one
+/// row; the error says what is wrong and where.
+pub fn from_bytes(bytes: &[u8], npy: bool) -> std::result::Result<(Vec<String>, Mat<f64>), String> {
+    let (names, data) = if npy {
+        let data = npy_from_bytes(bytes)?;
+        ((0..data.ncols()).map(|j| j.to_string()).collect(), data)
+    } else {
+        csv_from_bytes(bytes)?
+    };
+    if data.nrows() == 0 {
+        return Err("no rows of data".into());
+    }
+    Ok((names, data))
 }
 
 fn csv_from_bytes(bytes: &[u8]) -> std::result::Result<(Vec<String>, Mat<f64>), String> {

@@ -223,3 +223,21 @@ fn usage_mistakes_are_explained() {
     );
     assert!(e.contains("/no/such/dir/p.csv"), "{e}");
 }
+
+#[test]
+fn argument_mistakes_are_one_line_too() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let e = fails(d, &["fit", "-c", "x.toml", "a.csv"]);
+    assert!(e.contains("--out"), "{e}");
+    let e = fails(d, &["dataset", "no-such-set", "--out", "x.csv"]);
+    assert!(
+        e.contains("no-such-set") && e.contains("mackey-glass"),
+        "{e}"
+    );
+    let e = fails(d, &["run", "m.aqf", "x.csv", "-o", "p.csv", "--frobnicate"]);
+    assert!(e.contains("--frobnicate"), "{e}");
+    let o = aquifer_in(d, &["--help"]);
+    assert!(o.status.success());
+    assert!(String::from_utf8_lossy(&o.stdout).contains("demo"));
+}

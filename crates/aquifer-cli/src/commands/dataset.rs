@@ -1,13 +1,13 @@
 //! `aquifer dataset NAME`: built-in datasets to CSV or .npy.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::table;
 use aquifer::datasets::{
     self, Henon, Logistic, Lorenz, Lorenz96, MackeyGlass, Multiscroll, Narma, Rossler,
 };
 use aquifer::faer::Mat;
 use clap::ValueEnum;
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 
 /// The datasets the command line can write.
 #[derive(Debug, Clone, Copy, ValueEnum)]
@@ -32,8 +32,14 @@ pub enum Name {
     Mso8,
     /// Monthly sunspot numbers 1749-2008 (real data, `--steps` and `--seed` ignored).
     Sunspots,
+    /// Yearly sunspot numbers 1700-2008 (real data, `--steps` and `--seed` ignored).
+    SunspotsYearly,
     /// Santa Fe laser intensities (real data, `--steps` and `--seed` ignored).
     SantafeLaser,
+    /// Japanese vowels (real data): `--out` is a folder that receives one CSV per utterance,
+    /// `train_000.csv` ... `test_369.csv`, with the 12 cepstral coefficients `c0`..`c11` and
+    /// the speaker one-hot `speaker0`..`speaker8` repeated on every row.
+    JapaneseVowels,
 }
 
 /// Arguments of `aquifer dataset`.
@@ -106,12 +112,49 @@ fn build(args: &Args) -> aquifer::Result<(Vec<String>, Mat<f64>)> {
             datasets::mso(n, &datasets::MSO_FREQUENCIES, true)?,
         ),
         Name::Sunspots => (cols(&["sunspots"]), datasets::sunspots_monthly()?),
+        Name::SunspotsYearly => (cols(&["sunspots"]), datasets::sunspots_yearly()?),
+        Name::JapaneseVowels => unreachable!("written by japanese_vowels()"),
         Name::SantafeLaser => (cols(&["intensity"]), datasets::santafe_laser()?),
     })
 }
 
+/// Writes every utterance of the Japanese vowels into the folder `dir`.
+fn japanese_vowels(dir: &Path) -> Result<()> {
+    let jv = datasets::japanese_vowels()?;
+    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let mut names: Vec<String> = (0..12).map(|j| format!("c{j}")).collect();
+    names.extend((0..9).map(|j| format!("speaker{j}")));
+    let sets = [
+        ("train", &jv.train, &jv.train_labels),
+        ("test", &jv.test, &jv.test_labels),
+    ];
+    for (set, series, labels) in sets {
+        for (k, (x, &label)) in series.iter().zip(labels.iter()).enumerate() {
+            let m = Mat::from_fn(x.nrows(), 21, |i, j| {
+                if j < 12 {
+                    x[(i, j)]
+                } else if j - 12 == label {
+                    1.0
+                } else {
+                    0.0
+                }
+            });
+            table::write(&dir.join(format!("{set}_{k:03}.csv")), &names, &m)?;
+        }
+        println!(
+            "wrote {} {set} utterances to {}",
+            series.len(),
+            dir.display()
+        );
+    }
+    Ok(())
+}
+
 /// Writes the dataset to CSV or .npy (atomically) and reports its shape.
 pub fn run(args: &Args) -> Result<()> {
+    if let Name::JapaneseVowels = args.name {
+        return japanese_vowels(&args.out);
+    }
     let (header, data) = build(args)?;
     table::write(&args.out, &header, &data)?;
     println!(
