@@ -13,7 +13,7 @@ import time
 import numpy as np
 
 import reservoirpy
-from reservoirpy.nodes import Reservoir, Ridge
+from reservoirpy.nodes import RLS, Reservoir, Ridge
 
 
 def best_of(reps, fn):
@@ -75,6 +75,18 @@ def main():
         Reservoir(2000, sr=0.9, rc_connectivity=0.1, seed=3).run(u[:1])
 
     rows.append(("init N=2000 with sr rescaling (inits/s)", 1 / o["aquifer_s"], 1 / best_of(reps, init)))
+
+    o = next(o for o in ours if o["bench"] == "rls_online")
+    t_online = o["steps"]
+    uo = u[: t_online + 1]
+
+    online_model = Reservoir(300, sr=0.9, lr=0.3, rc_connectivity=0.1, seed=1) >> RLS()
+    online_model.partial_fit(uo[:10], uo[1:11])  # initialise outside the timing
+
+    def online():
+        online_model.partial_fit(uo[:-1], uo[1:])
+
+    rows.append((f"RLS online training N=300, T={t_online} (steps/s)", o["aquifer_steps_per_s"], t_online / best_of(reps, online)))
 
     print(f"Aquifer vs ReservoirPy {reservoirpy.__version__}, numpy {np.__version__}; higher is faster")
     print()

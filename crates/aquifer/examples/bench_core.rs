@@ -6,6 +6,7 @@
 
 use aquifer::init::{self, Values};
 use aquifer::prelude::*;
+use aquifer::readout::{Rls, RlsParams};
 use std::time::Instant;
 
 /// Best of `reps` wall-clock times, in seconds.
@@ -122,5 +123,28 @@ fn main() -> aquifer::Result<()> {
         );
     });
     println!("{{\"bench\":\"init_sr\",\"units\":2000,\"aquifer_s\":{init_t:.4}}}");
+
+    // online training: reservoir N = 300 stepped and an RLS readout updated at every step
+    let t_online = if quick { 1000 } else { 5000 };
+    let mut r = Reservoir::builder()
+        .units(300)
+        .spectral_radius(0.9)
+        .leak_rate(0.3)
+        .seed(1)
+        .build(1)?;
+    let rls_t = best_of(reps.min(3), || {
+        r.reset();
+        let mut rls = Rls::new(300, 1, RlsParams::default()).unwrap();
+        let mut out = [0.0];
+        for t in 0..t_online {
+            let state = r.step(&[u_vec[t]]).unwrap();
+            rls.train_step(state, &[u_vec[t + 1]], &mut out).unwrap();
+        }
+        std::hint::black_box(out);
+    });
+    println!(
+        "{{\"bench\":\"rls_online\",\"units\":300,\"steps\":{t_online},\"aquifer_steps_per_s\":{:.1}}}",
+        t_online as f64 / rls_t
+    );
     Ok(())
 }
