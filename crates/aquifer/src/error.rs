@@ -71,6 +71,9 @@ pub enum Error {
         /// What was not fitted.
         what: &'static str,
     },
+    /// A model graph is malformed (a cycle without delay, an unknown node, a wrong wiring).
+    #[error("invalid model graph: {0}")]
+    Graph(String),
     /// A linear system could not be solved, even with the stable fallback.
     #[error("linear solve failed: {0}")]
     Solve(String),

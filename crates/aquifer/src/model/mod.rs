@@ -1,5 +1,10 @@
-//! Models: nodes wired together and driven through time.
+//! Models: nodes wired together and driven through time. [`Esn`] is the classic echo state
+//! network; [`Model`] wires any nodes into a graph with delays and feedback.
 
 pub mod esn;
+pub mod graph;
+pub mod node;
 
 pub use esn::{Esn, EsnBuilder};
+pub use graph::{Edge, Model, ModelBuilder, NodeId, Outputs};
+pub use node::{Learning, Node, RidgeNode};
