@@ -88,6 +88,15 @@ def main():
 
     rows.append((f"RLS online training N=300, T={t_online} (steps/s)", o["aquifer_steps_per_s"], t_online / best_of(reps, online)))
 
+    for o in (o for o in ours if o["bench"] == "generate"):
+        n, t_gen = o["units"], o["steps"]
+        readout = Ridge(ridge=1e-6)
+        gen_model = (Reservoir(n, sr=0.9, lr=0.3, rc_connectivity=0.1, seed=1) >> readout) << readout
+        ys = np.sin(np.arange(2000) * 0.1)[:, None]
+        gen_model.fit(np.zeros((2000, 0)), ys, warmup=100)
+        rpy_gen = t_gen / best_of(reps, lambda: gen_model.run(iters=t_gen))
+        rows.append((f"closed-loop generation N={n}, T={t_gen} (steps/s)", o["aquifer_steps_per_s"], rpy_gen))
+
     print(f"Aquifer vs ReservoirPy {reservoirpy.__version__}, numpy {np.__version__}; higher is faster")
     print()
     print("| workload | Aquifer | ReservoirPy | ratio |")

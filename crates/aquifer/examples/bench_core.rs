@@ -5,6 +5,7 @@
 //! `cargo run --release -p aquifer --example bench_core -- [--quick]`
 
 use aquifer::init::{self, Values};
+use aquifer::model::Model;
 use aquifer::prelude::*;
 use aquifer::readout::{Rls, RlsParams};
 use std::time::Instant;
@@ -146,5 +147,31 @@ fn main() -> aquifer::Result<()> {
         "{{\"bench\":\"rls_online\",\"units\":300,\"steps\":{t_online},\"aquifer_steps_per_s\":{:.1}}}",
         t_online as f64 / rls_t
     );
+
+    // closed-loop generation: reservoir << ridge readout, fitted on a sine, then free-running
+    let t_gen = if quick { 500 } else { 2000 };
+    for n in [100, 300, 500] {
+        let mut b = Model::builder();
+        let res = Reservoir::builder()
+            .units(n)
+            .spectral_radius(0.9)
+            .leak_rate(0.3)
+            .seed(1)
+            .build(1)?;
+        let r = b.node("reservoir", res);
+        let out = b.ridge("readout", RidgeParams::default(), 1);
+        b.connect(r, out).feedback(out, r);
+        let mut model = b.build()?;
+        let y = Mat::from_fn(2000, 1, |t, _| (t as f64 * 0.1).sin());
+        model.fit(&[Mat::<f64>::zeros(2000, 0)], &[y], 100)?;
+        let free = Mat::<f64>::zeros(t_gen, 0);
+        let gen_t = best_of(reps.min(3), || {
+            std::hint::black_box(model.run(&free).unwrap());
+        });
+        println!(
+            "{{\"bench\":\"generate\",\"units\":{n},\"steps\":{t_gen},\"aquifer_steps_per_s\":{:.1}}}",
+            t_gen as f64 / gen_t
+        );
+    }
     Ok(())
 }

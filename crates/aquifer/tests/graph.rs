@@ -190,6 +190,19 @@ fn reset_restores_the_initial_outputs_bit_for_bit() {
     assert!(model.state("reservoir").unwrap().iter().any(|&v| v != 0.0));
     model.reset();
     assert!(model.state("reservoir").unwrap().iter().all(|&v| v == 0.0));
+    // several series, each from the current state, which stays
+    let before = model.state("reservoir").unwrap();
+    let many = model
+        .run_many(&[xte.subrows(0, 100), xte.subrows(100, 200)])
+        .unwrap();
+    assert_eq!(model.state("reservoir").unwrap(), before);
+    assert_eq!(
+        many[0].get("readout").unwrap().as_ref(),
+        first.get("readout").unwrap().subrows(0, 100)
+    );
+    model.reset();
+    let second = model.run(xte.subrows(100, 200)).unwrap();
+    assert_eq!(many[1], second);
 }
 
 #[test]

@@ -586,29 +586,29 @@ impl Model {
                 Slot::Node(node) => node.learning(),
                 Slot::Input => unreachable!("skipped above"),
             };
-            let teacher = |model: &Self| {
-                let t = target.expect("a target row in this mode");
-                let o = model.target_offset(i);
-                t[o..o + model.dims[i]].to_vec()
+            // the target columns of this node (no allocation: a slice of the caller's row)
+            let teacher = match target {
+                Some(t) if learning != Learning::Fixed => {
+                    let o = self.target_offset(i);
+                    Some(&t[o..o + self.dims[i]])
+                }
+                _ => None,
             };
-            let result = match (mode, learning) {
-                (Mode::Fit, Learning::Offline) => {
+            let result = match (mode, learning, teacher) {
+                (Mode::Fit, Learning::Offline, Some(t)) => {
                     features[i].extend_from_slice(&x);
-                    let t = teacher(self);
-                    self.cur[i].copy_from_slice(&t);
+                    self.cur[i].copy_from_slice(t);
                     Ok(())
                 }
-                (Mode::Teacher, Learning::Offline | Learning::Online) => {
-                    let t = teacher(self);
-                    self.cur[i].copy_from_slice(&t);
+                (Mode::Teacher, Learning::Offline | Learning::Online, Some(t)) => {
+                    self.cur[i].copy_from_slice(t);
                     Ok(())
                 }
-                (Mode::PartialFit, Learning::Online) => {
-                    let t = teacher(self);
+                (Mode::PartialFit, Learning::Online, Some(t)) => {
                     let Slot::Node(node) = &mut self.slots[i] else {
                         unreachable!("a node")
                     };
-                    node.train_step(&x, &t, &mut self.cur[i])
+                    node.train_step(&x, t, &mut self.cur[i])
                 }
                 _ => {
                     let Slot::Node(node) = &mut self.slots[i] else {
@@ -803,6 +803,25 @@ impl Model {
             None => self.pass_steps(x, None, Mode::Run, 0)?,
         };
         Ok(self.collect_outputs(all))
+    }
+
+    /// Runs several series, each from the current state, which is left unchanged; returns
+    /// their outputs in order.
+    pub fn run_many<S: AsSeries>(&mut self, inputs: &[S]) -> Result<Vec<Outputs>> {
+        let start = self.snapshot();
+        let mut all = Vec::with_capacity(inputs.len());
+        for x in inputs {
+            self.restore(&start)?;
+            match self.run(x.as_series()) {
+                Ok(o) => all.push(o),
+                Err(e) => {
+                    self.restore(&start)?;
+                    return Err(e);
+                }
+            }
+        }
+        self.restore(&start)?;
+        Ok(all)
     }
 
     /// Fits every ridge readout on paired input and target series (see the
