@@ -396,3 +396,32 @@ fn misuse_is_a_clear_error() {
     b.input("same", 1);
     assert!(b.build().unwrap_err().to_string().contains("unique"));
 }
+
+#[test]
+fn operators_write_the_same_edges_as_the_builder() {
+    use aquifer::model::Edge;
+    let mut b = Model::builder();
+    let u = b.input("u", 1);
+    let r1 = b.node("r1", Identity(1));
+    let r2 = b.node("r2", Identity(1));
+    let out = b.node("out", Identity(2));
+    let e = |from, to, delay| Edge { from, to, delay };
+    assert_eq!((u >> r1 >> out).edges(), [e(u, r1, 0), e(r1, out, 0)]);
+    assert_eq!((u >> 3 >> r1).edges(), [e(u, r1, 3)]);
+    assert_eq!((u >> [r1, r2]).edges(), [e(u, r1, 0), e(u, r2, 0)]);
+    assert_eq!(([r1, r2] >> out).edges(), [e(r1, out, 0), e(r2, out, 0)]);
+    assert_eq!((r1 << out).edges(), [e(out, r1, 1)]);
+    assert_eq!(
+        (u >> [r1, r2] >> out).edges(),
+        [e(u, r1, 0), e(u, r2, 0), e(r1, out, 0), e(r2, out, 0)]
+    );
+    // a delay line written with operators delays by exactly 2 steps
+    b.add((u >> 2 >> r1) & (u >> r2) & ([r1, r2] >> out));
+    let mut model = b.build().unwrap();
+    let x = Mat::from_fn(6, 1, |t, _| t as f64 + 1.0);
+    let y = model.run(&x).unwrap();
+    let y = y.get("out").unwrap();
+    let col = |j: usize| y.col(j).iter().copied().collect::<Vec<_>>();
+    assert_eq!(col(0), [0.0, 0.0, 1.0, 2.0, 3.0, 4.0]);
+    assert_eq!(col(1), [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
+}

@@ -88,7 +88,7 @@ pub struct ModelBuilder {
 }
 
 impl ModelBuilder {
-    fn add(&mut self, name: &str, spec: Spec) -> NodeId {
+    fn add_spec(&mut self, name: &str, spec: Spec) -> NodeId {
         self.names.push(name.to_string());
         self.specs.push(spec);
         NodeId(self.specs.len() - 1)
@@ -96,25 +96,31 @@ impl ModelBuilder {
 
     /// An input node of `dim` features: it takes that many columns of the input series.
     pub fn input(&mut self, name: &str, dim: usize) -> NodeId {
-        self.add(name, Spec::Input(dim))
+        self.add_spec(name, Spec::Input(dim))
     }
     /// Any node, e.g. a [`Reservoir`](crate::nodes::Reservoir).
     pub fn node(&mut self, name: &str, node: impl Node + 'static) -> NodeId {
-        self.add(name, Spec::Node(Box::new(node)))
+        self.add_spec(name, Spec::Node(Box::new(node)))
     }
     /// A ridge readout of `outputs` features, trained by [`Model::fit`].
     pub fn ridge(&mut self, name: &str, params: RidgeParams, outputs: usize) -> NodeId {
-        self.add(name, Spec::Ridge(params, outputs))
+        self.add_spec(name, Spec::Ridge(params, outputs))
     }
     /// An RLS readout of `outputs` features, trained by [`Model::partial_fit`].
     pub fn rls(&mut self, name: &str, params: RlsParams, outputs: usize) -> NodeId {
-        self.add(name, Spec::Rls(params, outputs))
+        self.add_spec(name, Spec::Rls(params, outputs))
     }
     /// An LMS readout of `outputs` features, trained by [`Model::partial_fit`].
     pub fn lms(&mut self, name: &str, params: LmsParams, outputs: usize) -> NodeId {
-        self.add(name, Spec::Lms(params, outputs))
+        self.add_spec(name, Spec::Lms(params, outputs))
     }
 
+    /// Adds edges written with the graph operators (see [`ops`](super::ops)), e.g.
+    /// `b.add((u >> r >> out) & (r << out))`.
+    pub fn add(&mut self, edges: super::ops::Edges) -> &mut Self {
+        self.edges.extend(edges.edges);
+        self
+    }
     /// An edge without delay (ReservoirPy's `from >> to`).
     pub fn connect(&mut self, from: NodeId, to: NodeId) -> &mut Self {
         self.connect_delayed(from, to, 0)

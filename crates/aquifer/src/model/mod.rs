@@ -4,7 +4,9 @@
 pub mod esn;
 pub mod graph;
 pub mod node;
+pub mod ops;
 
 pub use esn::{Esn, EsnBuilder};
 pub use graph::{Edge, Model, ModelBuilder, NodeId, Outputs};
 pub use node::{Learning, Node, RidgeNode};
+pub use ops::Edges;
