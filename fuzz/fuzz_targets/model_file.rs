@@ -10,5 +10,9 @@ fuzz_target!(|data: &[u8]| {
             let u = aquifer::faer::Mat::<f64>::zeros(3, esn.input_dim());
             let _ = esn.run(&u);
         }
+        if let Ok(mut model) = aquifer::model::Model::from_model_file(&file) {
+            let u = aquifer::faer::Mat::<f64>::zeros(3, model.input_dim());
+            let _ = model.run(&u);
+        }
     }
 });

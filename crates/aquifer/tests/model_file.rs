@@ -55,6 +55,27 @@ fn round_trip_reproduces_predictions_bit_for_bit() {
 }
 
 #[test]
+fn a_noisy_network_continues_its_noise_after_loading() {
+    let series = datasets::mackey_glass(&MackeyGlass::default(), 700).unwrap();
+    let (x, y) = datasets::forecasting(&series, 1).unwrap();
+    let mut esn = Esn::builder()
+        .units(80)
+        .noise_in(1e-3)
+        .noise_rc(1e-3)
+        .seed(4)
+        .build(1, 1)
+        .unwrap();
+    esn.fit(&[x.subrows(0, 500)], &[y.subrows(0, 500)], 50)
+        .unwrap();
+    esn.run(x.subrows(500, 33)).unwrap();
+    let path = temp_path("noisy.aqf");
+    esn.save(&path).unwrap();
+    let mut loaded = Esn::load(&path).unwrap();
+    let rest = x.subrows(533, 150);
+    assert_eq!(loaded.run(rest).unwrap(), esn.run(rest).unwrap());
+}
+
+#[test]
 fn an_unfitted_network_stays_unfitted() {
     let esn = Esn::builder().units(30).seed(1).build(2, 1).unwrap();
     let path = temp_path("unfitted.aqf");

@@ -13,7 +13,9 @@
 //! and the file is renamed over the destination.
 
 use crate::error::{Error, Result};
+use faer::{Mat, MatRef};
 use safetensors::tensor::{Dtype, TensorView};
+use serde::de::DeserializeOwned;
 use std::collections::{BTreeMap, HashMap};
 use std::io::Write;
 use std::path::Path;
@@ -50,6 +52,16 @@ impl Tensor {
         Tensor::F64 {
             shape: vec![data.len()],
             data,
+        }
+    }
+
+    /// A matrix of `f64`, stored row-major.
+    pub fn matrix(m: MatRef<'_, f64>) -> Self {
+        Tensor::F64 {
+            shape: vec![m.nrows(), m.ncols()],
+            data: (0..m.nrows())
+                .flat_map(|i| (0..m.ncols()).map(move |j| m[(i, j)]))
+                .collect(),
         }
     }
 
@@ -135,6 +147,42 @@ impl ModelFile {
         match self.checked(name, Dtype::U32, shape)? {
             Tensor::U32 { data, .. } => Ok(data),
             Tensor::F64 { .. } => unreachable!("checked the type"),
+        }
+    }
+
+    /// Looks an `f64` matrix (`rows x cols`, stored row-major) up by name, with its shape
+    /// checked.
+    pub fn f64_matrix(&self, name: &str, rows: usize, cols: usize) -> Result<Mat<f64>> {
+        let data = self.f64_tensor(name, &[rows, cols])?;
+        Ok(Mat::from_fn(rows, cols, |i, j| data[i * cols + j]))
+    }
+
+    /// The configuration, parsed as `T` (errors name the model kind).
+    pub fn config_as<T: DeserializeOwned>(&self) -> Result<T> {
+        serde_json::from_value(self.config.clone())
+            .map_err(|e| corrupt(format!("configuration of the `{}`: {e}", self.kind)))
+    }
+
+    /// Stores `part`'s tensors in this file under `prefix` (e.g. `"nodes.1."`) and returns
+    /// its kind and configuration, for the caller to put in its own configuration.
+    pub fn embed(&mut self, prefix: &str, part: ModelFile) -> (String, serde_json::Value) {
+        for (name, t) in part.tensors {
+            self.tensors.insert(format!("{prefix}{name}"), t);
+        }
+        (part.kind, part.config)
+    }
+
+    /// The part stored under `prefix` by [`ModelFile::embed`], with its kind and configuration.
+    pub fn part(&self, prefix: &str, kind: &str, config: serde_json::Value) -> ModelFile {
+        ModelFile {
+            kind: kind.to_string(),
+            config,
+            tensors: self
+                .tensors
+                .range(prefix.to_string()..)
+                .take_while(|(name, _)| name.starts_with(prefix))
+                .map(|(name, t)| (name[prefix.len()..].to_string(), t.clone()))
+                .collect(),
         }
     }
 

@@ -20,15 +20,16 @@
 
 use crate::activation::Activation;
 use crate::error::{Error, Result};
-use crate::io::{ModelFile, Tensor};
+use crate::io::ModelFile;
 use crate::nodes::reservoir::{reservoir_setters, Reservoir, ReservoirParams};
-use crate::nodes::LeakRate;
+use crate::nodes::reservoir_part::SavedReservoir;
 use crate::readout::ridge::reduce_stats;
 use crate::readout::{Ridge, RidgeParams, RidgeStats};
 use crate::series::{check_pairs, check_series, views, AsSeries};
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::collections::BTreeMap;
 use std::path::Path;
 
@@ -45,6 +46,9 @@ struct SavedConfig {
     noise_in: f64,
     noise_rc: f64,
     noise_seed: u64,
+    /// Words of the noise stream used so far (0 in files that predate it).
+    #[serde(default)]
+    noise_position: u64,
     input_to_readout: bool,
     readout: RidgeParams,
     fitted: bool,
@@ -414,8 +418,8 @@ impl Esn {
     }
 
     /// Saves the network (matrices, current state, readout) to a model file, atomically.
-    /// [`Esn::load`] gives back a network whose predictions are identical, bit for bit. The
-    /// noise streams restart from their seed, as after [`Esn::reset`].
+    /// [`Esn::load`] gives back a network whose predictions are identical, bit for bit; noise
+    /// streams go on where they were.
     pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
         crate::io::write(path, &self.to_model_file()?)
     }
@@ -425,137 +429,78 @@ impl Esn {
         Self::from_model_file(&crate::io::read(path)?)
     }
 
-    /// The network as a [`ModelFile`].
+    /// The network as a [`ModelFile`] (kind `esn`): the reservoir's tensors under
+    /// `reservoir.`, the readout's under `readout.`.
     pub fn to_model_file(&self) -> Result<ModelFile> {
-        let r = &self.reservoir;
-        let (n, f) = (r.units(), r.input_dim());
-        let (noise_in, noise_rc, noise_seed) = r.noise();
-        let mut tensors = BTreeMap::new();
-        let sym = r.w().symbolic();
-        tensors.insert(
-            "reservoir.w.row_ptr".into(),
-            Tensor::U32 {
-                shape: vec![n + 1],
-                data: sym.row_ptr().to_vec(),
-            },
-        );
-        tensors.insert(
-            "reservoir.w.col_idx".into(),
-            Tensor::U32 {
-                shape: vec![sym.col_idx().len()],
-                data: sym.col_idx().to_vec(),
-            },
-        );
-        tensors.insert(
-            "reservoir.w.values".into(),
-            Tensor::vector(r.w().val().to_vec()),
-        );
-        let win = (0..n)
-            .flat_map(|i| (0..f).map(move |j| (i, j)))
-            .map(|(i, j)| r.win()[(i, j)])
-            .collect();
-        tensors.insert(
-            "reservoir.win".into(),
-            Tensor::F64 {
-                shape: vec![n, f],
-                data: win,
-            },
-        );
-        tensors.insert("reservoir.bias".into(), Tensor::vector(r.bias().to_vec()));
-        tensors.insert("reservoir.state".into(), Tensor::vector(r.state().to_vec()));
-        let leak_rate = match r.leak_rate() {
-            LeakRate::Scalar(v) => Some(*v),
-            LeakRate::PerUnit(v) => {
-                tensors.insert("reservoir.leak_rate".into(), Tensor::vector(v.clone()));
-                None
-            }
+        let mut file = ModelFile {
+            kind: "esn".into(),
+            config: serde_json::Value::Null,
+            tensors: BTreeMap::new(),
         };
-        if let (Some(w), Some(b)) = (self.readout.weights(), self.readout.intercept()) {
-            let data = (0..w.nrows())
-                .flat_map(|i| (0..w.ncols()).map(move |j| (i, j)))
-                .map(|(i, j)| w[(i, j)])
-                .collect();
-            tensors.insert(
-                "readout.weights".into(),
-                Tensor::F64 {
-                    shape: vec![w.nrows(), w.ncols()],
-                    data,
-                },
-            );
-            tensors.insert("readout.intercept".into(), Tensor::vector(b.to_vec()));
-        }
+        let (_, reservoir) = file.embed("reservoir.", self.reservoir.to_part()?);
+        let r: SavedReservoir =
+            serde_json::from_value(reservoir).map_err(|e| bad(e.to_string()))?;
+        let mut readout = ModelFile {
+            kind: "ridge".into(),
+            config: serde_json::Value::Null,
+            tensors: BTreeMap::new(),
+        };
+        self.readout.save_tensors(&mut readout);
+        file.embed("readout.", readout);
         let config = SavedConfig {
-            units: n,
-            inputs: f,
+            units: r.units,
+            inputs: r.inputs,
             outputs: self.outputs,
-            activation: r.activation(),
-            leak_rate,
-            noise_in,
-            noise_rc,
-            noise_seed,
+            activation: r.activation,
+            leak_rate: r.leak_rate,
+            noise_in: r.noise_in,
+            noise_rc: r.noise_rc,
+            noise_seed: r.noise_seed,
+            noise_position: r.noise_position,
             input_to_readout: self.input_to_readout,
             readout: *self.readout.params(),
             fitted: self.readout.is_fitted(),
         };
-        let config = serde_json::to_value(&config).map_err(|e| Error::Data {
-            source_name: "model file".into(),
-            reason: e.to_string(),
-        })?;
-        Ok(ModelFile {
-            kind: "esn".into(),
-            config,
-            tensors,
-        })
+        file.config = serde_json::to_value(&config).map_err(|e| bad(e.to_string()))?;
+        Ok(file)
     }
 
     /// Rebuilds a network from a [`ModelFile`], checking kinds, shapes and values.
     pub fn from_model_file(file: &ModelFile) -> Result<Self> {
-        let bad = |reason: String| Error::Data {
-            source_name: "model file".into(),
-            reason,
-        };
         if file.kind != "esn" {
             return Err(bad(format!("holds a `{}`, not an `esn`", file.kind)));
         }
-        let c: SavedConfig = serde_json::from_value(file.config.clone())
-            .map_err(|e| bad(format!("configuration: {e}")))?;
-        let (n, f) = (c.units, c.inputs);
-        if n == 0 || f == 0 || c.outputs == 0 || n > u32::MAX as usize {
-            return Err(bad(format!(
-                "absurd sizes: {n} units, {f} inputs, {} outputs",
-                c.outputs
-            )));
+        let c: SavedConfig = file.config_as()?;
+        if c.outputs == 0 {
+            return Err(bad("absurd sizes: 0 outputs".into()));
         }
-        let nnz = file
-            .shape_of("reservoir.w.col_idx")
-            .and_then(|s| s.first().copied())
-            .unwrap_or(0);
-        let w = crate::init::csr_from_parts(
-            n,
-            n,
-            file.u32_tensor("reservoir.w.row_ptr", &[n + 1])?.to_vec(),
-            file.u32_tensor("reservoir.w.col_idx", &[nnz])?.to_vec(),
-            file.f64_tensor("reservoir.w.values", &[nnz])?.to_vec(),
+        let saved = SavedReservoir {
+            units: c.units,
+            inputs: c.inputs,
+            activation: c.activation,
+            leak_rate: c.leak_rate,
+            noise_in: c.noise_in,
+            noise_rc: c.noise_rc,
+            noise_seed: c.noise_seed,
+            noise_position: c.noise_position,
+        };
+        let reservoir =
+            Reservoir::from_saved(&saved, &file.part("reservoir.", "reservoir", Value::Null))?;
+        let features = c.units + if c.input_to_readout { c.inputs } else { 0 };
+        let readout = Ridge::load_tensors(
+            &file.part("readout.", "ridge", Value::Null),
+            features,
+            c.outputs,
+            c.readout,
+            c.fitted,
         )?;
-        let win_data = file.f64_tensor("reservoir.win", &[n, f])?;
-        let win = Mat::from_fn(n, f, |i, j| win_data[i * f + j]);
-        let bias = file.f64_tensor("reservoir.bias", &[n])?.to_vec();
-        let leak = match c.leak_rate {
-            Some(v) => LeakRate::Scalar(v),
-            None => LeakRate::PerUnit(file.f64_tensor("reservoir.leak_rate", &[n])?.to_vec()),
-        };
-        let mut reservoir = Reservoir::from_matrices(w, win, bias, leak, c.activation)?;
-        reservoir.set_noise(c.noise_in, c.noise_rc, c.noise_seed)?;
-        reservoir.set_state(file.f64_tensor("reservoir.state", &[n])?)?;
-        let features = n + if c.input_to_readout { f } else { 0 };
-        let readout = if c.fitted {
-            let wd = file.f64_tensor("readout.weights", &[features, c.outputs])?;
-            let weights = Mat::from_fn(features, c.outputs, |i, j| wd[i * c.outputs + j]);
-            let intercept = file.f64_tensor("readout.intercept", &[c.outputs])?.to_vec();
-            Ridge::from_weights(weights, intercept, c.readout)?
-        } else {
-            Ridge::with_params(c.readout)?
-        };
         Esn::new(reservoir, readout, c.input_to_readout, c.outputs)
+    }
+}
+
+fn bad(reason: String) -> Error {
+    Error::Data {
+        source_name: "model file".into(),
+        reason,
     }
 }

@@ -54,6 +54,8 @@ use crate::readout::{Lms, LmsParams, Ridge, RidgeParams, Rls, RlsParams};
 use crate::series::{check_pairs, check_series, views, AsSeries};
 use faer::{Mat, MatRef};
 
+mod file;
+
 /// A node of a [`ModelBuilder`], returned when it is added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 pub struct NodeId(usize);

@@ -2,9 +2,11 @@
 //! state, and, for readouts, how it learns.
 
 use crate::error::{Error, Result};
+use crate::io::ModelFile;
 use crate::nodes::Reservoir;
-use crate::readout::{Lms, Ridge, Rls};
+use crate::readout::{Lms, Ridge, RidgeParams, Rls};
 use faer::{Mat, MatRef};
+use serde::{Deserialize, Serialize};
 
 /// How a node learns.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
@@ -75,6 +77,31 @@ pub trait Node: Send + std::fmt::Debug {
     fn train_step(&mut self, _x: &[f64], _y: &[f64], _out: &mut [f64]) -> Result<()> {
         Err(Error::Graph("this node does not train online".into()))
     }
+    /// The node as a model-file part (kind, configuration, tensors), for
+    /// [`Model::save`](super::Model::save). Aquifer's nodes implement it; by default a node
+    /// cannot be saved.
+    fn to_part(&self) -> Result<ModelFile> {
+        Err(Error::Graph(format!(
+            "a node of type `{}` cannot be saved",
+            std::any::type_name::<Self>()
+        )))
+    }
+}
+
+/// Rebuilds one of Aquifer's nodes from its model-file part.
+pub(crate) fn node_from_part(part: &ModelFile) -> Result<Box<dyn Node>> {
+    Ok(match part.kind.as_str() {
+        "reservoir" => Box::new(Reservoir::from_part(part)?),
+        "ridge" => Box::new(RidgeNode::from_part(part)?),
+        "rls" => Box::new(Rls::from_part(part)?),
+        "lms" => Box::new(Lms::from_part(part)?),
+        other => {
+            return Err(Error::Data {
+                source_name: "model file".into(),
+                reason: format!("unknown node kind `{other}`"),
+            })
+        }
+    })
 }
 
 impl Node for Reservoir {
@@ -100,6 +127,9 @@ impl Node for Reservoir {
     fn set_state(&mut self, state: &[f64]) -> Result<()> {
         Reservoir::set_state(self, state)
     }
+    fn to_part(&self) -> Result<ModelFile> {
+        Reservoir::to_part(self)
+    }
 }
 
 /// A ridge readout in a graph: trained by [`Model::fit`](super::Model::fit).
@@ -124,6 +154,28 @@ impl RidgeNode {
     pub fn ridge(&self) -> &Ridge {
         &self.ridge
     }
+
+    fn from_part(part: &ModelFile) -> Result<Self> {
+        let c: SavedRidge = part.config_as()?;
+        if c.features == 0 || c.outputs == 0 {
+            return Err(Error::Data {
+                source_name: "model file".into(),
+                reason: "a ridge readout with no features or outputs".into(),
+            });
+        }
+        let ridge = Ridge::load_tensors(part, c.features, c.outputs, c.params, c.fitted)?;
+        Ok(RidgeNode::new(ridge, c.features, c.outputs))
+    }
+}
+
+/// The configuration part of a saved [`RidgeNode`].
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedRidge {
+    features: usize,
+    outputs: usize,
+    params: RidgeParams,
+    fitted: bool,
 }
 
 impl Node for RidgeNode {
@@ -167,6 +219,24 @@ impl Node for RidgeNode {
         let w = self.ridge.weights()?.clone();
         Some((w, self.ridge.intercept()?.to_vec()))
     }
+    fn to_part(&self) -> Result<ModelFile> {
+        let config = SavedRidge {
+            features: self.features,
+            outputs: self.outputs,
+            params: *self.ridge.params(),
+            fitted: self.ridge.is_fitted(),
+        };
+        let mut part = ModelFile {
+            kind: "ridge".into(),
+            config: serde_json::to_value(config).map_err(|e| Error::Data {
+                source_name: "model file".into(),
+                reason: e.to_string(),
+            })?,
+            tensors: Default::default(),
+        };
+        self.ridge.save_tensors(&mut part);
+        Ok(part)
+    }
 }
 
 fn stateless(state: &[f64]) -> Result<()> {
@@ -208,6 +278,9 @@ macro_rules! online_node {
             }
             fn weights(&self) -> Option<(Mat<f64>, Vec<f64>)> {
                 Some((<$t>::weights(self), self.intercept().to_vec()))
+            }
+            fn to_part(&self) -> Result<ModelFile> {
+                <$t>::to_part(self)
             }
         }
     };

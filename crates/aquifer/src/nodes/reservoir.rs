@@ -523,6 +523,17 @@ impl Reservoir {
         Ok(())
     }
 
+    /// How many 32-bit words the noise stream has used since its seed.
+    pub(crate) fn noise_position(&self) -> u128 {
+        self.noise_rng.get_word_pos()
+    }
+
+    /// Moves the noise stream to `words` words after its seed.
+    pub(crate) fn set_noise_position(&mut self, words: u128) {
+        self.noise_rng = rng::from_seed(self.noise_seed);
+        self.noise_rng.set_word_pos(words);
+    }
+
     /// Noise gains `(noise_in, noise_rc)` and the seed of their stream.
     pub fn noise(&self) -> (f64, f64, u64) {
         (self.noise_in, self.noise_rc, self.noise_seed)

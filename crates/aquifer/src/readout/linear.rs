@@ -2,7 +2,8 @@
 //! per row so that predicting and updating touch contiguous memory.
 
 use crate::error::{Error, Result};
-use crate::series::check_pairs;
+use crate::io::{ModelFile, Tensor};
+use crate::series::{check_finite_slice, check_pairs};
 use faer::{Mat, MatRef};
 
 /// `y = W^T x + b` with `W` stored transposed (`M x F`, row-major) and `b` (`M`).
@@ -53,6 +54,31 @@ impl Linear {
             w: vec![0.0; features * outputs],
             bias: vec![0.0; outputs],
         })
+    }
+
+    /// Stores the weights (`M x F`) as `w` and the bias as `bias`.
+    pub(crate) fn save(&self, file: &mut ModelFile) {
+        file.tensors.insert(
+            "w".into(),
+            Tensor::F64 {
+                shape: vec![self.outputs, self.features],
+                data: self.w.clone(),
+            },
+        );
+        file.tensors
+            .insert("bias".into(), Tensor::vector(self.bias.clone()));
+    }
+
+    /// Reads what [`Linear::save`] stored, checking shapes and values.
+    pub(crate) fn load(file: &ModelFile, features: usize, outputs: usize) -> Result<Self> {
+        let w = file.f64_tensor("w", &[outputs, features])?.to_vec();
+        let bias = file.f64_tensor("bias", &[outputs])?.to_vec();
+        let mut linear = Linear::zeros(features, outputs)?;
+        check_finite_slice("readout weights", &w)?;
+        check_finite_slice("readout bias", &bias)?;
+        linear.w = w;
+        linear.bias = bias;
+        Ok(linear)
     }
 
     pub(crate) fn check_io(&self, what: &'static str, x: &[f64], y: &[f64]) -> Result<()> {

@@ -25,7 +25,8 @@
 //! ```
 
 use super::linear::Linear;
-use crate::error::{check_positive, Result};
+use crate::error::{check_positive, Error, Result};
+use crate::io::ModelFile;
 use crate::series::AsSeries;
 use faer::Mat;
 use serde::{Deserialize, Serialize};
@@ -65,6 +66,16 @@ pub struct Lms {
     err: Vec<f64>,
 }
 
+/// The configuration part of a saved [`Lms`].
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedLms {
+    features: usize,
+    outputs: usize,
+    params: LmsParams,
+    steps: usize,
+}
+
 impl Lms {
     /// A readout from `features` inputs to `outputs` outputs, with zero weights.
     pub fn new(features: usize, outputs: usize, params: LmsParams) -> Result<Self> {
@@ -74,6 +85,38 @@ impl Lms {
             linear: Linear::zeros(features, outputs)?,
             steps: 0,
             err: vec![0.0; outputs],
+        })
+    }
+
+    /// The readout as a model-file part: weights, bias and the step count.
+    pub fn to_part(&self) -> Result<ModelFile> {
+        let config = SavedLms {
+            features: self.linear.features,
+            outputs: self.linear.outputs,
+            params: self.params,
+            steps: self.steps,
+        };
+        let mut file = ModelFile {
+            kind: "lms".into(),
+            config: serde_json::to_value(config).map_err(|e| Error::Data {
+                source_name: "model file".into(),
+                reason: e.to_string(),
+            })?,
+            tensors: Default::default(),
+        };
+        self.linear.save(&mut file);
+        Ok(file)
+    }
+
+    /// Rebuilds a readout from [`Lms::to_part`]'s output, checking shapes and values.
+    pub fn from_part(file: &ModelFile) -> Result<Self> {
+        let c: SavedLms = file.config_as()?;
+        c.params.validate()?;
+        Ok(Lms {
+            params: c.params,
+            linear: Linear::load(file, c.features, c.outputs)?,
+            steps: c.steps,
+            err: vec![0.0; c.outputs],
         })
     }
 

@@ -23,6 +23,7 @@
 
 use super::stats::RidgeStats;
 use crate::error::{check_non_negative, Error, Result};
+use crate::io::{ModelFile, Tensor};
 use crate::series::{check_pair_counts, check_pairs, check_series, views, AsSeries};
 use faer::linalg::matmul::matmul;
 use faer::linalg::solvers::Solve;
@@ -129,6 +130,34 @@ impl Ridge {
     /// Whether the readout can predict.
     pub fn is_fitted(&self) -> bool {
         self.weights.is_some()
+    }
+
+    /// Stores the fitted weights (`weights`, `F x M`) and `intercept` in `file`, if fitted.
+    pub(crate) fn save_tensors(&self, file: &mut ModelFile) {
+        if let Some(w) = &self.weights {
+            file.tensors
+                .insert("weights".into(), Tensor::matrix(w.as_ref()));
+            file.tensors
+                .insert("intercept".into(), Tensor::vector(self.intercept.clone()));
+        }
+    }
+
+    /// A readout from what [`Ridge::save_tensors`] stored: fitted with `F x M` weights if
+    /// `fitted`, else unfitted.
+    pub(crate) fn load_tensors(
+        file: &ModelFile,
+        features: usize,
+        outputs: usize,
+        params: RidgeParams,
+        fitted: bool,
+    ) -> Result<Self> {
+        if fitted {
+            let weights = file.f64_matrix("weights", features, outputs)?;
+            let intercept = file.f64_tensor("intercept", &[outputs])?.to_vec();
+            Ridge::from_weights(weights, intercept, params)
+        } else {
+            Ridge::with_params(params)
+        }
     }
 
     /// Fits on paired series (features `T_i x F`, targets `T_i x M`), discarding the first

@@ -37,7 +37,8 @@
 
 use super::linear::{dot, Linear};
 use crate::error::{check_positive, Error, Result};
-use crate::series::AsSeries;
+use crate::io::{ModelFile, Tensor};
+use crate::series::{check_finite_slice, AsSeries};
 use faer::Mat;
 use serde::{Deserialize, Serialize};
 
@@ -96,6 +97,18 @@ pub struct Rls {
     /// Scratch: `P x` and the error.
     px: Vec<f64>,
     err: Vec<f64>,
+}
+
+/// The configuration part of a saved [`Rls`].
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedRls {
+    features: usize,
+    outputs: usize,
+    params: RlsParams,
+    steps: usize,
+    pending: bool,
+    s: f64,
 }
 
 impl Rls {
@@ -160,6 +173,68 @@ impl Rls {
         };
         let f = self.linear.features;
         Mat::from_fn(f, f, at)
+    }
+
+    /// The readout as a model-file part: weights, bias, `P` and the step count, so that
+    /// training continues after loading exactly as it would have.
+    pub fn to_part(&self) -> Result<ModelFile> {
+        let config = SavedRls {
+            features: self.linear.features,
+            outputs: self.linear.outputs,
+            params: self.params,
+            steps: self.steps,
+            pending: self.pending,
+            s: self.s,
+        };
+        let mut file = ModelFile {
+            kind: "rls".into(),
+            config: serde_json::to_value(config).map_err(|e| Error::Data {
+                source_name: "model file".into(),
+                reason: e.to_string(),
+            })?,
+            tensors: Default::default(),
+        };
+        self.linear.save(&mut file);
+        file.tensors
+            .insert("p_packed".into(), Tensor::vector(self.packed.clone()));
+        file.tensors
+            .insert("u".into(), Tensor::vector(self.u.clone()));
+        Ok(file)
+    }
+
+    /// Rebuilds a readout from [`Rls::to_part`]'s output, checking shapes and values.
+    pub fn from_part(file: &ModelFile) -> Result<Self> {
+        let c: SavedRls = file.config_as()?;
+        c.params.validate()?;
+        let (f, m) = (c.features, c.outputs);
+        let packed_len = f
+            .checked_add(1)
+            .and_then(|g| g.checked_mul(f))
+            .map(|v| v / 2)
+            .ok_or_else(|| Error::invalid("RLS features", f, "too large"))?;
+        let packed = file.f64_tensor("p_packed", &[packed_len])?.to_vec();
+        let u = file.f64_tensor("u", &[f])?.to_vec();
+        check_finite_slice("RLS P", &packed)?;
+        check_finite_slice("RLS pending update", &u)?;
+        if !c.s.is_finite() || c.s < 0.0 {
+            return Err(Error::invalid(
+                "RLS bias normaliser",
+                c.s,
+                "must be finite and >= 0",
+            ));
+        }
+        let linear = Linear::load(file, f, m)?;
+        Ok(Rls {
+            params: c.params,
+            linear,
+            packed,
+            u,
+            pending: c.pending,
+            s: c.s,
+            steps: c.steps,
+            px: vec![0.0; f],
+            err: vec![0.0; m],
+        })
     }
 
     /// `out = W^T x + b`.

@@ -1,0 +1,119 @@
+//! A [`Reservoir`] in a model file: its matrices, leak rates, noise settings and state.
+
+use super::{LeakRate, Reservoir};
+use crate::activation::Activation;
+use crate::error::{Error, Result};
+use crate::io::{ModelFile, Tensor};
+use serde::{Deserialize, Serialize};
+
+/// The configuration part of a saved [`Reservoir`] (its tensors hold the matrices and state).
+#[derive(Debug, Clone, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct SavedReservoir {
+    pub(crate) units: usize,
+    pub(crate) inputs: usize,
+    pub(crate) activation: Activation,
+    /// Scalar leak rate, or `None` when the per-unit rates are in the tensor `leak_rate`.
+    pub(crate) leak_rate: Option<f64>,
+    pub(crate) noise_in: f64,
+    pub(crate) noise_rc: f64,
+    pub(crate) noise_seed: u64,
+    /// Words of the noise stream used so far (0 in files that predate it).
+    #[serde(default)]
+    pub(crate) noise_position: u64,
+}
+
+impl Reservoir {
+    /// The reservoir as a model-file part (kind `reservoir`): `W` as CSR (`w.row_ptr`,
+    /// `w.col_idx`, `w.values`), `win`, `bias`, `state`, and per-unit `leak_rate` if any.
+    /// The noise stream goes on where it was.
+    pub fn to_part(&self) -> Result<ModelFile> {
+        let (n, f) = (self.units(), self.input_dim());
+        let (noise_in, noise_rc, noise_seed) = self.noise();
+        let mut file = ModelFile {
+            kind: "reservoir".into(),
+            config: serde_json::Value::Null,
+            tensors: Default::default(),
+        };
+        let t = &mut file.tensors;
+        let sym = self.w().symbolic();
+        t.insert(
+            "w.row_ptr".into(),
+            Tensor::U32 {
+                shape: vec![n + 1],
+                data: sym.row_ptr().to_vec(),
+            },
+        );
+        t.insert(
+            "w.col_idx".into(),
+            Tensor::U32 {
+                shape: vec![sym.col_idx().len()],
+                data: sym.col_idx().to_vec(),
+            },
+        );
+        t.insert("w.values".into(), Tensor::vector(self.w().val().to_vec()));
+        t.insert("win".into(), Tensor::matrix(self.win().as_ref()));
+        t.insert("bias".into(), Tensor::vector(self.bias().to_vec()));
+        t.insert("state".into(), Tensor::vector(self.state().to_vec()));
+        let leak_rate = match self.leak_rate() {
+            LeakRate::Scalar(v) => Some(*v),
+            LeakRate::PerUnit(v) => {
+                t.insert("leak_rate".into(), Tensor::vector(v.clone()));
+                None
+            }
+        };
+        let config = SavedReservoir {
+            units: n,
+            inputs: f,
+            activation: self.activation(),
+            leak_rate,
+            noise_in,
+            noise_rc,
+            noise_seed,
+            noise_position: u64::try_from(self.noise_position())
+                .map_err(|_| Error::invalid("noise position", "above 2^64", "cannot be saved"))?,
+        };
+        file.config = serde_json::to_value(config).map_err(|e| Error::Data {
+            source_name: "model file".into(),
+            reason: e.to_string(),
+        })?;
+        Ok(file)
+    }
+
+    /// Rebuilds a reservoir from [`Reservoir::to_part`]'s output, checking shapes and values.
+    pub fn from_part(file: &ModelFile) -> Result<Self> {
+        Self::from_saved(&file.config_as()?, file)
+    }
+
+    pub(crate) fn from_saved(c: &SavedReservoir, file: &ModelFile) -> Result<Self> {
+        let (n, f) = (c.units, c.inputs);
+        if n == 0 || f == 0 || n > u32::MAX as usize {
+            return Err(Error::Data {
+                source_name: "model file".into(),
+                reason: format!("absurd reservoir sizes: {n} units, {f} inputs"),
+            });
+        }
+        let nnz = file
+            .shape_of("w.col_idx")
+            .and_then(|s| s.first().copied())
+            .unwrap_or(0);
+        let w = crate::init::csr_from_parts(
+            n,
+            n,
+            file.u32_tensor("w.row_ptr", &[n + 1])?.to_vec(),
+            file.u32_tensor("w.col_idx", &[nnz])?.to_vec(),
+            file.f64_tensor("w.values", &[nnz])?.to_vec(),
+        )?;
+        let win = file.f64_matrix("win", n, f)?;
+        let bias = file.f64_tensor("bias", &[n])?.to_vec();
+        let leak = match c.leak_rate {
+            Some(v) => LeakRate::Scalar(v),
+            None => LeakRate::PerUnit(file.f64_tensor("leak_rate", &[n])?.to_vec()),
+        };
+        let mut reservoir = Reservoir::from_matrices(w, win, bias, leak, c.activation)?;
+        reservoir.set_noise(c.noise_in, c.noise_rc, c.noise_seed)?;
+        reservoir.set_noise_position(c.noise_position.into());
+        reservoir.set_state(file.f64_tensor("state", &[n])?)?;
+        Ok(reservoir)
+    }
+}
