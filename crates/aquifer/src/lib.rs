@@ -39,9 +39,11 @@ mod kernel;
 pub mod metrics;
 pub mod model;
 pub mod nodes;
+pub mod optim;
 pub mod readout;
 pub mod rng;
 pub mod series;
+pub mod spiking;
 
 pub use error::{Error, Result};
 pub use faer;
@@ -69,3 +71,8 @@ struct ReadmeDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/models.md")]
 struct ModelGuideDoctests;
+
+/// The liquid state machine guide's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/spiking.md")]
+struct SpikingGuideDoctests;

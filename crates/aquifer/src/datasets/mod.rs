@@ -16,7 +16,7 @@ pub use chaos::{
 };
 pub use narma::{narma, Narma};
 pub use real::{
-    japanese_vowels, santafe_laser, sunspots_monthly, sunspots_yearly, JapaneseVowels,
-    JAPANESE_VOWELS_CLASSES,
+    digits, japanese_vowels, mnist1d, santafe_laser, sunspots_monthly, sunspots_yearly, Digits,
+    JapaneseVowels, Mnist1d, JAPANESE_VOWELS_CLASSES,
 };
 pub use split::{forecasting, split, split_series, Pair};

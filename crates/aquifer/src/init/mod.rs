@@ -13,6 +13,7 @@
 //! ```
 
 mod input;
+pub mod networks;
 mod random;
 mod spectral;
 mod topology;

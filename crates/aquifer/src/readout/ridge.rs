@@ -262,19 +262,24 @@ pub(crate) fn reduce_stats(
     ys: &[MatRef<'_, f64>],
     warmup: usize,
 ) -> Result<RidgeStats> {
-    let parts: Vec<RidgeStats> = xs
-        .par_iter()
-        .zip(ys.par_iter())
-        .enumerate()
-        .map(|(i, (x, y))| {
-            let mut s = RidgeStats::new(x.ncols(), y.ncols());
-            s.accumulate_series(*x, *y, warmup, i)?;
-            Ok(s)
-        })
-        .collect::<Result<_>>()?;
+    // Series are reduced in parallel a group at a time and merged in order: the result does
+    // not depend on the number of threads, and at most one group of `F x F` statistics is
+    // alive at once (one per series would exhaust memory for many short series).
+    const GROUP: usize = 8;
     let mut total = RidgeStats::new(xs[0].ncols(), ys[0].ncols());
-    for p in &parts {
-        total.merge(p)?;
+    for start in (0..xs.len()).step_by(GROUP) {
+        let end = (start + GROUP).min(xs.len());
+        let parts: Vec<RidgeStats> = (start..end)
+            .into_par_iter()
+            .map(|i| {
+                let mut s = RidgeStats::new(xs[i].ncols(), ys[i].ncols());
+                s.accumulate_series(xs[i], ys[i], warmup, i)?;
+                Ok(s)
+            })
+            .collect::<Result<_>>()?;
+        for p in &parts {
+            total.merge(p)?;
+        }
     }
     Ok(total)
 }

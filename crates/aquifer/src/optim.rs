@@ -1,0 +1,341 @@
+//! Gradient training tools shared by every model trained by gradient descent: the Adam
+//! optimiser, gradient-norm clipping, the MSE and softmax cross-entropy losses with their
+//! gradients, seeded mini-batches, and early stopping.
+//!
+//! Parameters are flat `f64` slices (one per tensor); a model hands its tensors and their
+//! gradients to [`Adam::step`] in a fixed order.
+//!
+//! ```
+//! use aquifer::optim::{Adam, AdamParams};
+//! // minimise (w - 3)^2
+//! let mut w = vec![0.0_f64];
+//! let mut adam = Adam::new(AdamParams { learning_rate: 0.1, ..Default::default() }, &[1])?;
+//! for _ in 0..500 {
+//!     let grad = vec![2.0 * (w[0] - 3.0)];
+//!     adam.step(&mut [&mut w[..]], &[&grad[..]])?;
+//! }
+//! assert!((w[0] - 3.0).abs() < 1e-3);
+//! # Ok::<(), aquifer::Error>(())
+//! ```
+
+use crate::error::{check_positive, Error, Result};
+use faer::{Mat, MatRef};
+use rand::seq::SliceRandom;
+use serde::{Deserialize, Serialize};
+
+/// Hyperparameters of [`Adam`] (defaults: Kingma & Ba's, as PyTorch's).
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct AdamParams {
+    /// Step size (> 0).
+    pub learning_rate: f64,
+    /// Decay of the first-moment estimate, in `[0, 1)`.
+    pub beta1: f64,
+    /// Decay of the second-moment estimate, in `[0, 1)`.
+    pub beta2: f64,
+    /// Added to the root of the second moment (> 0).
+    pub eps: f64,
+}
+
+impl Default for AdamParams {
+    fn default() -> Self {
+        AdamParams {
+            learning_rate: 1e-3,
+            beta1: 0.9,
+            beta2: 0.999,
+            eps: 1e-8,
+        }
+    }
+}
+
+impl AdamParams {
+    /// Checks the hyperparameters.
+    pub fn validate(&self) -> Result<()> {
+        check_positive("learning_rate", self.learning_rate)?;
+        check_positive("eps", self.eps)?;
+        for (name, b) in [("beta1", self.beta1), ("beta2", self.beta2)] {
+            if !(0.0..1.0).contains(&b) {
+                return Err(Error::invalid(name, b, "must be in [0, 1)"));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// The Adam optimiser (Kingma & Ba 2015) with bias correction, over a fixed list of tensors.
+#[derive(Debug, Clone)]
+pub struct Adam {
+    params: AdamParams,
+    m: Vec<Vec<f64>>,
+    v: Vec<Vec<f64>>,
+    t: u64,
+}
+
+impl Adam {
+    /// An optimiser for tensors of the given lengths.
+    pub fn new(params: AdamParams, lengths: &[usize]) -> Result<Self> {
+        params.validate()?;
+        Ok(Adam {
+            params,
+            m: lengths.iter().map(|&n| vec![0.0; n]).collect(),
+            v: lengths.iter().map(|&n| vec![0.0; n]).collect(),
+            t: 0,
+        })
+    }
+
+    /// Steps taken.
+    pub fn steps(&self) -> u64 {
+        self.t
+    }
+
+    /// One update of every tensor from its gradient. Non-finite gradients are an error and
+    /// leave the parameters unchanged.
+    pub fn step(&mut self, params: &mut [&mut [f64]], grads: &[&[f64]]) -> Result<()> {
+        if params.len() != self.m.len() || grads.len() != self.m.len() {
+            return Err(Error::shape(
+                "Adam tensors",
+                format!("{} tensors", self.m.len()),
+                format!("{} parameters and {} gradients", params.len(), grads.len()),
+            ));
+        }
+        for (k, (p, g)) in params.iter().zip(grads).enumerate() {
+            if p.len() != self.m[k].len() || g.len() != self.m[k].len() {
+                return Err(Error::shape(
+                    format!("Adam tensor {k}"),
+                    format!("{} values", self.m[k].len()),
+                    format!("{} parameters and {} gradients", p.len(), g.len()),
+                ));
+            }
+            crate::series::check_finite_slice("gradient", g)?;
+        }
+        self.t += 1;
+        let AdamParams {
+            learning_rate,
+            beta1,
+            beta2,
+            eps,
+        } = self.params;
+        let c1 = 1.0 - beta1.powi(self.t.min(i32::MAX as u64) as i32);
+        let c2 = 1.0 - beta2.powi(self.t.min(i32::MAX as u64) as i32);
+        for (k, (p, g)) in params.iter_mut().zip(grads).enumerate() {
+            for ((w, &gi), (m, v)) in p
+                .iter_mut()
+                .zip(g.iter())
+                .zip(self.m[k].iter_mut().zip(self.v[k].iter_mut()))
+            {
+                *m = beta1 * *m + (1.0 - beta1) * gi;
+                *v = beta2 * *v + (1.0 - beta2) * gi * gi;
+                *w -= learning_rate * (*m / c1) / ((*v / c2).sqrt() + eps);
+            }
+        }
+        Ok(())
+    }
+}
+
+/// Scales the gradients so that their joint Euclidean norm is at most `max_norm` (as PyTorch's
+/// `clip_grad_norm_`); returns the norm before clipping.
+pub fn clip_grad_norm(grads: &mut [&mut [f64]], max_norm: f64) -> Result<f64> {
+    check_positive("max_norm", max_norm)?;
+    let norm = grads
+        .iter()
+        .flat_map(|g| g.iter())
+        .map(|v| v * v)
+        .sum::<f64>()
+        .sqrt();
+    if norm > max_norm {
+        let scale = max_norm / (norm + 1e-6);
+        grads
+            .iter_mut()
+            .for_each(|g| g.iter_mut().for_each(|v| *v *= scale));
+    }
+    Ok(norm)
+}
+
+/// Mean squared error over every element, and its gradient with respect to `pred`.
+pub fn mse(pred: MatRef<'_, f64>, target: MatRef<'_, f64>) -> Result<(f64, Mat<f64>)> {
+    if pred.nrows() != target.nrows() || pred.ncols() != target.ncols() || pred.nrows() == 0 {
+        return Err(Error::shape(
+            "MSE target",
+            format!("{} x {}", pred.nrows(), pred.ncols()),
+            format!("{} x {}", target.nrows(), target.ncols()),
+        ));
+    }
+    let count = (pred.nrows() * pred.ncols()) as f64;
+    let grad = Mat::from_fn(pred.nrows(), pred.ncols(), |i, j| {
+        2.0 * (pred[(i, j)] - target[(i, j)]) / count
+    });
+    let loss = (0..pred.nrows())
+        .flat_map(|i| (0..pred.ncols()).map(move |j| (i, j)))
+        .map(|(i, j)| (pred[(i, j)] - target[(i, j)]).powi(2))
+        .sum::<f64>()
+        / count;
+    Ok((loss, grad))
+}
+
+/// Softmax cross-entropy of `logits` (`B x C`) against class labels, averaged over the
+/// batch, and its gradient with respect to the logits (`(softmax - onehot) / B`).
+pub fn softmax_cross_entropy(logits: MatRef<'_, f64>, labels: &[usize]) -> Result<(f64, Mat<f64>)> {
+    let (b, c) = (logits.nrows(), logits.ncols());
+    if labels.len() != b || b == 0 {
+        return Err(Error::shape(
+            "class labels",
+            format!("{b} labels"),
+            format!("{} labels", labels.len()),
+        ));
+    }
+    if let Some(&l) = labels.iter().find(|&&l| l >= c) {
+        return Err(Error::invalid(
+            "class label",
+            l,
+            &format!("must be < {c} classes"),
+        ));
+    }
+    let mut grad = Mat::zeros(b, c);
+    let mut loss = 0.0;
+    for i in 0..b {
+        let max = (0..c)
+            .map(|j| logits[(i, j)])
+            .fold(f64::NEG_INFINITY, f64::max);
+        let sum: f64 = (0..c).map(|j| (logits[(i, j)] - max).exp()).sum();
+        let log_sum = max + sum.ln();
+        loss += log_sum - logits[(i, labels[i])];
+        for j in 0..c {
+            grad[(i, j)] =
+                ((logits[(i, j)] - log_sum).exp() - (j == labels[i]) as u8 as f64) / b as f64;
+        }
+    }
+    Ok((loss / b as f64, grad))
+}
+
+/// The mini-batches of one epoch: `0..n` shuffled with a generator derived from `(seed,
+/// epoch)` (so every epoch differs and every run repeats), cut into batches of `batch_size`
+/// (the last one may be smaller).
+pub fn batches(n: usize, batch_size: usize, seed: u64, epoch: u64) -> Result<Vec<Vec<usize>>> {
+    if batch_size == 0 {
+        return Err(Error::invalid("batch_size", 0, "must be >= 1"));
+    }
+    let mut order: Vec<usize> = (0..n).collect();
+    order.shuffle(&mut crate::rng::stream(seed, epoch));
+    Ok(order.chunks(batch_size).map(<[usize]>::to_vec).collect())
+}
+
+/// Early stopping on a validation loss: remembers the best loss and the epoch it was reached,
+/// and says when `patience` epochs have passed without an improvement.
+#[derive(Debug, Clone)]
+pub struct EarlyStopping {
+    patience: usize,
+    best: f64,
+    best_epoch: usize,
+    epoch: usize,
+}
+
+impl EarlyStopping {
+    /// Stops after `patience` epochs without a better validation loss.
+    pub fn new(patience: usize) -> Self {
+        EarlyStopping {
+            patience,
+            best: f64::INFINITY,
+            best_epoch: 0,
+            epoch: 0,
+        }
+    }
+    /// Records an epoch's validation loss; returns whether it is the best so far (the caller
+    /// then keeps a copy of the parameters).
+    pub fn record(&mut self, loss: f64) -> bool {
+        self.epoch += 1;
+        if loss < self.best {
+            self.best = loss;
+            self.best_epoch = self.epoch;
+            true
+        } else {
+            false
+        }
+    }
+    /// Whether training should stop.
+    pub fn should_stop(&self) -> bool {
+        self.epoch - self.best_epoch >= self.patience
+    }
+    /// The best validation loss so far.
+    pub fn best(&self) -> f64 {
+        self.best
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn adam_matches_the_published_update() {
+        // first step: m = (1 - b1) g, v = (1 - b2) g^2, so the step is lr * g / (|g| + eps')
+        let mut w = [1.0, -2.0];
+        let g = vec![0.5, -4.0];
+        let p = AdamParams::default();
+        let mut adam = Adam::new(p, &[2]).unwrap();
+        adam.step(&mut [&mut w[..]], &[&g[..]]).unwrap();
+        for (k, (&w0, &gi)) in [1.0, -2.0].iter().zip(&g).enumerate() {
+            let expected = w0 - p.learning_rate * gi / (gi.abs() + p.eps);
+            assert!((w[k] - expected).abs() < 1e-15, "{} vs {expected}", w[k]);
+        }
+        assert!(adam
+            .step(&mut [&mut w[..]], &[&[f64::NAN, 0.0][..]])
+            .is_err());
+        assert!(Adam::new(
+            AdamParams {
+                learning_rate: 0.0,
+                ..p
+            },
+            &[1]
+        )
+        .is_err());
+        assert!(Adam::new(AdamParams { beta1: 1.0, ..p }, &[1]).is_err());
+    }
+
+    #[test]
+    fn losses_and_their_gradients_agree_with_finite_differences() {
+        let logits = Mat::from_fn(3, 4, |i, j| ((i * 4 + j) as f64 * 0.7).sin() * 2.0);
+        let labels = [2, 0, 3];
+        let target = Mat::from_fn(3, 4, |i, j| (i + j) as f64 * 0.1);
+        let (_, g_ce) = softmax_cross_entropy(logits.as_ref(), &labels).unwrap();
+        let (_, g_mse) = mse(logits.as_ref(), target.as_ref()).unwrap();
+        let h = 1e-6;
+        for i in 0..3 {
+            for j in 0..4 {
+                let mut plus = logits.clone();
+                plus[(i, j)] += h;
+                let mut minus = logits.clone();
+                minus[(i, j)] -= h;
+                let ce = |m: &Mat<f64>| softmax_cross_entropy(m.as_ref(), &labels).unwrap().0;
+                let sq = |m: &Mat<f64>| mse(m.as_ref(), target.as_ref()).unwrap().0;
+                assert!(((ce(&plus) - ce(&minus)) / (2.0 * h) - g_ce[(i, j)]).abs() < 1e-8);
+                assert!(((sq(&plus) - sq(&minus)) / (2.0 * h) - g_mse[(i, j)]).abs() < 1e-8);
+            }
+        }
+        // uniform logits: the loss is ln C
+        let (l, _) = softmax_cross_entropy(Mat::<f64>::zeros(2, 5).as_ref(), &[1, 4]).unwrap();
+        assert!((l - 5f64.ln()).abs() < 1e-15);
+        assert!(softmax_cross_entropy(logits.as_ref(), &[0, 1]).is_err());
+        assert!(softmax_cross_entropy(logits.as_ref(), &[0, 1, 4]).is_err());
+    }
+
+    #[test]
+    fn clipping_batches_and_early_stopping() {
+        let mut a = [3.0];
+        let mut b = [4.0];
+        let norm = clip_grad_norm(&mut [&mut a[..], &mut b[..]], 1.0).unwrap();
+        assert_eq!(norm, 5.0);
+        assert!(((a[0] * a[0] + b[0] * b[0]).sqrt() - 1.0).abs() < 1e-6);
+        let e0 = batches(10, 4, 1, 0).unwrap();
+        assert_eq!(e0.iter().map(Vec::len).collect::<Vec<_>>(), [4, 4, 2]);
+        let mut all: Vec<usize> = e0.concat();
+        all.sort_unstable();
+        assert_eq!(all, (0..10).collect::<Vec<_>>());
+        assert_eq!(e0, batches(10, 4, 1, 0).unwrap());
+        assert_ne!(e0, batches(10, 4, 1, 1).unwrap());
+        let mut stop = EarlyStopping::new(2);
+        assert!(stop.record(1.0) && !stop.should_stop());
+        assert!(!stop.record(1.5) && !stop.should_stop());
+        assert!(!stop.record(1.2) && stop.should_stop());
+        assert_eq!(stop.best(), 1.0);
+    }
+}
