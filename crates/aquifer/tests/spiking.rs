@@ -650,3 +650,68 @@ fn linear_and_mlp_readouts_trained_with_adam_classify_digits() {
         assert!(accuracy >= 0.9, "{head:?}: {accuracy}");
     }
 }
+
+#[test]
+fn surrogate_gradient_training_improves_on_the_frozen_liquid() {
+    use aquifer::spiking::{Surrogate, SurrogateParams};
+    let digits = aquifer::datasets::digits().unwrap();
+    let (train, test) = digits.split(450, 1).unwrap();
+    let series = |idx: &[usize]| -> Vec<Mat<f64>> {
+        idx.iter()
+            .map(|&k| encode::hold(digits.rows(k).as_ref(), 2).unwrap())
+            .collect()
+    };
+    let labels = |idx: &[usize]| idx.iter().map(|&k| digits.labels[k]).collect::<Vec<_>>();
+    let (x_train, x_test) = (series(&train), series(&test));
+    // a small liquid, so that what it represents limits the readout
+    let liquid = Liquid::new(
+        &LiquidParams {
+            units: 25,
+            beta: 0.8,
+            seed: 2,
+            ..Default::default()
+        },
+        8,
+    )
+    .unwrap();
+    let mut accuracy = Vec::new();
+    for train_liquid in [false, true] {
+        let params = SurrogateParams {
+            surrogate: Surrogate::FastSigmoid { slope: 5.0 },
+            bins: 4,
+            train_input: train_liquid,
+            train_recurrent: train_liquid,
+            epochs: 15,
+            seed: 4,
+            ..Default::default()
+        };
+        let (classifier, report) = liquid
+            .train_surrogate(&x_train, &labels(&train), 10, &params)
+            .unwrap();
+        assert!(report.train_loss.last() < report.train_loss.first());
+        let predicted = classifier.classify(&x_test).unwrap();
+        let correct = predicted
+            .iter()
+            .zip(labels(&test))
+            .filter(|(p, l)| **p == *l)
+            .count();
+        let acc = correct as f64 / test.len() as f64;
+        // Dale's law still holds after training
+        let w = classifier.liquid().w().to_dense();
+        let exc = classifier.liquid().excitatory();
+        assert!((0..25).all(|i| (0..25).all(|j| if j < exc {
+            w[(i, j)] >= 0.0
+        } else {
+            w[(i, j)] <= 0.0
+        })));
+        println!(
+            "liquid {}: {:.1}% (loss {:.3} -> {:.3})",
+            if train_liquid { "trained" } else { "frozen" },
+            100.0 * acc,
+            report.train_loss[0],
+            report.train_loss.last().unwrap()
+        );
+        accuracy.push(acc);
+    }
+    assert!(accuracy[1] > accuracy[0] + 0.03, "{accuracy:?}");
+}

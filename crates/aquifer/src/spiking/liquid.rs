@@ -392,6 +392,10 @@ impl Liquid {
         let f = self.inputs;
         Mat::from_fn(self.units(), f, |i, j| self.win[i * f + j])
     }
+    /// `W_in`, `N x F` row-major.
+    pub(crate) fn win_flat(&self) -> &[f64] {
+        &self.win
+    }
     /// Uses another propagation (the spikes do not change, only the cost).
     pub fn set_propagation(&mut self, propagation: Propagation) {
         self.params.propagation = propagation;

@@ -28,6 +28,8 @@
 pub mod encode;
 mod features;
 mod liquid;
+pub mod surrogate;
 
 pub use features::{Feature, LiquidFeatures};
 pub use liquid::{Liquid, LiquidParams, LiquidState, Propagation, Reset, Topology};
+pub use surrogate::{LsmClassifier, Surrogate, SurrogateParams};

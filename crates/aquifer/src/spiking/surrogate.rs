@@ -1,0 +1,719 @@
+//! Training the liquid itself: backpropagation through time with a surrogate gradient.
+//!
+//! A spike `s = H(mem - threshold)` has a zero derivative almost everywhere, so gradients cannot
+//! reach `W_in` and `W_rec` through it (a library that backpropagates through the step function
+//! as it is trains nothing). Surrogate-gradient learning keeps the step in the forward pass and
+//! uses the derivative `g` of a smooth step `G` in the backward pass:
+//!
+//! | surrogate | smooth step `G(x)` | `g(x) = G'(x)` |
+//! |---|---|---|
+//! | `FastSigmoid { slope: k }` | `(1 + k x / (1 + k abs(x))) / 2` | `k / (2 (1 + k abs(x))^2)` |
+//! | `Arctan { slope: k }` | `1/2 + atan(pi k x / 2) / pi` | `(k / 2) / (1 + (pi k x / 2)^2)` |
+//!
+//! The classifier trained here reads the firing rate of every neuron in each of `bins` time
+//! bins (the [`Feature::Rates`](super::Feature) of the frozen liquid) through a linear layer
+//! with the softmax cross-entropy, and learns that layer together with `W_in` and, on the
+//! existing synapses only, `W_rec` (its sparsity is kept, and after every step weights that
+//! would cross zero are clipped to it so that Dale's law still holds). The gradient is exact
+//! for the *smooth model* in which every spike is `G(mem - threshold)`, reset term included;
+//! the tests check it against finite differences of that model. (A refractory period acts in
+//! the hard model only: a held membrane passes its gradient through unchanged.)
+
+use super::features::Feature;
+use super::liquid::{Liquid, Reset};
+use crate::error::{check_positive, Error, Result};
+use crate::optim::{self, Adam, AdamParams, EarlyStopping};
+use crate::readout::TrainingReport;
+use crate::series::{check_series, AsSeries};
+use faer::Mat;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// The smooth step whose derivative replaces the spike's in the backward pass.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case", deny_unknown_fields)]
+pub enum Surrogate {
+    /// Fast sigmoid with slope `k`.
+    FastSigmoid {
+        /// Steepness (> 0).
+        slope: f64,
+    },
+    /// Arctangent with slope `k`.
+    Arctan {
+        /// Steepness (> 0).
+        slope: f64,
+    },
+}
+
+impl Surrogate {
+    fn slope(&self) -> f64 {
+        match *self {
+            Surrogate::FastSigmoid { slope } | Surrogate::Arctan { slope } => slope,
+        }
+    }
+    /// The smooth step `G(x)`.
+    pub fn step(&self, x: f64) -> f64 {
+        match *self {
+            Surrogate::FastSigmoid { slope: k } => 0.5 * (1.0 + k * x / (1.0 + k * x.abs())),
+            Surrogate::Arctan { slope: k } => {
+                0.5 + (std::f64::consts::PI * k * x / 2.0).atan() / std::f64::consts::PI
+            }
+        }
+    }
+    /// Its derivative `g(x)`.
+    pub fn derivative(&self, x: f64) -> f64 {
+        match *self {
+            Surrogate::FastSigmoid { slope: k } => k / (2.0 * (1.0 + k * x.abs()).powi(2)),
+            Surrogate::Arctan { slope: k } => {
+                let a = std::f64::consts::PI * k * x / 2.0;
+                (k / 2.0) / (1.0 + a * a)
+            }
+        }
+    }
+}
+
+/// Hyperparameters of surrogate-gradient training.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct SurrogateParams {
+    /// The surrogate derivative.
+    pub surrogate: Surrogate,
+    /// Time bins of the rate features.
+    pub bins: usize,
+    /// Whether `W_in` learns.
+    pub train_input: bool,
+    /// Whether `W_rec` (its existing synapses) learns.
+    pub train_recurrent: bool,
+    /// The optimiser.
+    pub adam: AdamParams,
+    /// Passes over the training set (at most).
+    pub epochs: usize,
+    /// Series per mini-batch.
+    pub batch_size: usize,
+    /// Gradient-norm clipping, if any.
+    pub clip: Option<f64>,
+    /// Fraction of the series held out for early stopping (0: none).
+    pub validation_fraction: f64,
+    /// Epochs without a better validation loss before stopping.
+    pub patience: usize,
+    /// Seed of the readout's initial weights, the validation split and the batch order.
+    pub seed: u64,
+}
+
+impl Default for SurrogateParams {
+    fn default() -> Self {
+        SurrogateParams {
+            surrogate: Surrogate::FastSigmoid { slope: 5.0 },
+            bins: 4,
+            train_input: true,
+            train_recurrent: true,
+            adam: AdamParams {
+                learning_rate: 2e-3,
+                ..Default::default()
+            },
+            epochs: 20,
+            batch_size: 32,
+            clip: Some(5.0),
+            validation_fraction: 0.0,
+            patience: 5,
+            seed: 0,
+        }
+    }
+}
+
+impl SurrogateParams {
+    /// Checks the hyperparameters.
+    pub fn validate(&self) -> Result<()> {
+        check_positive("surrogate slope", self.surrogate.slope())?;
+        self.adam.validate()?;
+        for (name, v) in [
+            ("bins", self.bins),
+            ("epochs", self.epochs),
+            ("batch_size", self.batch_size),
+        ] {
+            if v == 0 {
+                return Err(Error::invalid(name, 0, "must be >= 1"));
+            }
+        }
+        if let Some(c) = self.clip {
+            check_positive("clip", c)?;
+        }
+        if !(0.0..1.0).contains(&self.validation_fraction) {
+            return Err(Error::invalid(
+                "validation_fraction",
+                self.validation_fraction,
+                "must be in [0, 1)",
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// A liquid and the linear layer reading its binned firing rates, trained together.
+#[derive(Debug, Clone)]
+pub struct LsmClassifier {
+    liquid: Liquid,
+    bins: usize,
+    /// `classes x (bins units)`, row-major.
+    w_out: Vec<f64>,
+    b_out: Vec<f64>,
+    classes: usize,
+}
+
+/// Trainable tensors, flat: `W_in` (`N x F`), `W_rec` values (CSR order), `W_out`, `b_out`.
+#[derive(Debug, Clone)]
+struct Tensors {
+    win: Vec<f64>,
+    wrec: Vec<f64>,
+    w_out: Vec<f64>,
+    b_out: Vec<f64>,
+}
+
+/// How spikes are computed in a pass.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Spikes {
+    /// `H(mem - threshold)`, as the liquid runs.
+    Hard,
+    /// `G(mem - threshold)`: the smooth model whose exact gradient the backward pass computes
+    /// (what the gradient check runs).
+    #[cfg_attr(not(test), allow(dead_code))]
+    Smooth,
+}
+
+impl LsmClassifier {
+    /// The liquid with its trained weights.
+    pub fn liquid(&self) -> &Liquid {
+        &self.liquid
+    }
+
+    /// The class scores of each series (`series x classes`).
+    pub fn scores<S: AsSeries + Sync>(&self, series: &[S]) -> Result<Mat<f64>> {
+        let f = self
+            .liquid
+            .features(series, Feature::Rates, self.bins)?
+            .features;
+        let d = f.ncols();
+        Ok(Mat::from_fn(f.nrows(), self.classes, |r, c| {
+            self.b_out[c]
+                + (0..d)
+                    .map(|j| self.w_out[c * d + j] * f[(r, j)])
+                    .sum::<f64>()
+        }))
+    }
+
+    /// The most likely class of each series.
+    pub fn classify<S: AsSeries + Sync>(&self, series: &[S]) -> Result<Vec<usize>> {
+        let s = self.scores(series)?;
+        Ok((0..s.nrows())
+            .map(|r| {
+                (0..self.classes)
+                    .max_by(|&a, &b| s[(r, a)].total_cmp(&s[(r, b)]))
+                    .unwrap_or(0)
+            })
+            .collect())
+    }
+}
+
+impl Liquid {
+    /// Trains a classifier of `series` (each `T_i x inputs`, at least `bins` steps) into
+    /// `classes` classes: a linear layer on binned firing rates, and, with
+    /// `train_input` / `train_recurrent`, the liquid's own weights by surrogate-gradient
+    /// backpropagation through time (see the [module documentation](self)). With both off, only
+    /// the layer learns, on the frozen liquid.
+    pub fn train_surrogate<S: AsSeries + Sync>(
+        &self,
+        series: &[S],
+        labels: &[usize],
+        classes: usize,
+        params: &SurrogateParams,
+    ) -> Result<(LsmClassifier, TrainingReport)> {
+        params.validate()?;
+        if series.is_empty() {
+            return Err(Error::Empty {
+                what: "training series".into(),
+            });
+        }
+        if labels.len() != series.len() {
+            return Err(Error::shape(
+                "class labels",
+                format!("{} labels", series.len()),
+                format!("{} labels", labels.len()),
+            ));
+        }
+        if classes < 2 {
+            return Err(Error::invalid("classes", classes, "must be >= 2"));
+        }
+        if let Some(&l) = labels.iter().find(|&&l| l >= classes) {
+            return Err(Error::invalid(
+                "class label",
+                l,
+                &format!("must be < {classes}"),
+            ));
+        }
+        for (k, s) in series.iter().enumerate() {
+            let s = s.as_series();
+            check_series(&format!("training series {k}"), s, Some(self.input_dim()))?;
+            if s.nrows() < params.bins {
+                return Err(Error::invalid(
+                    "bins",
+                    params.bins,
+                    &format!("series {k} has only {} steps", s.nrows()),
+                ));
+            }
+        }
+        let n = self.units();
+        let d = params.bins * n;
+        let mut rng = crate::rng::from_seed(crate::rng::derive(params.seed, 11));
+        let a = 1.0 / (d as f64).sqrt();
+        let mut tensors = Tensors {
+            win: self.win_flat().to_vec(),
+            wrec: self.w().val().to_vec(),
+            w_out: (0..classes * d)
+                .map(|_| rand::RngExt::random_range(&mut rng, -a..a))
+                .collect(),
+            b_out: vec![0.0; classes],
+        };
+        let lengths = [tensors.win.len(), tensors.wrec.len(), classes * d, classes];
+        let mut adam = Adam::new(params.adam, &lengths)?;
+        let order = optim::batches(series.len(), series.len(), params.seed, u64::MAX)?.concat();
+        let n_val = (params.validation_fraction * series.len() as f64).round() as usize;
+        let (val_idx, train_idx) = order.split_at(n_val);
+        if train_idx.is_empty() {
+            return Err(Error::invalid(
+                "validation_fraction",
+                params.validation_fraction,
+                "leaves no training series",
+            ));
+        }
+        let mut report = TrainingReport::default();
+        let mut stopping = EarlyStopping::new(params.patience);
+        let mut best = tensors.clone();
+        let mut liquid = self.clone();
+        for epoch in 0..params.epochs {
+            let mut total = 0.0;
+            for batch in optim::batches(
+                train_idx.len(),
+                params.batch_size,
+                params.seed,
+                epoch as u64,
+            )? {
+                let idx: Vec<usize> = batch.iter().map(|&k| train_idx[k]).collect();
+                let (loss, mut grads) =
+                    liquid.batch_gradients(&tensors, series, labels, &idx, params, Spikes::Hard)?;
+                total += loss * idx.len() as f64;
+                if !params.train_input {
+                    grads.win.iter_mut().for_each(|g| *g = 0.0);
+                }
+                if !params.train_recurrent {
+                    grads.wrec.iter_mut().for_each(|g| *g = 0.0);
+                }
+                let mut g = [grads.win, grads.wrec, grads.w_out, grads.b_out];
+                if let Some(c) = params.clip {
+                    let mut refs: Vec<&mut [f64]> = g.iter_mut().map(Vec::as_mut_slice).collect();
+                    optim::clip_grad_norm(&mut refs, c)?;
+                }
+                {
+                    let mut p: [&mut [f64]; 4] = [
+                        &mut tensors.win,
+                        &mut tensors.wrec,
+                        &mut tensors.w_out,
+                        &mut tensors.b_out,
+                    ];
+                    let g: Vec<&[f64]> = g.iter().map(Vec::as_slice).collect();
+                    adam.step(&mut p, &g)?;
+                }
+                liquid.keep_dale(&mut tensors.wrec);
+                liquid = liquid.with_weights(&tensors)?;
+            }
+            report.train_loss.push(total / train_idx.len() as f64);
+            if !val_idx.is_empty() {
+                let (loss, _) = liquid.batch_gradients(
+                    &tensors,
+                    series,
+                    labels,
+                    val_idx,
+                    params,
+                    Spikes::Hard,
+                )?;
+                report.validation_loss.push(loss);
+                if stopping.record(loss) {
+                    best.clone_from(&tensors);
+                    report.best_epoch = epoch + 1;
+                }
+                if stopping.should_stop() {
+                    break;
+                }
+            } else {
+                report.best_epoch = epoch + 1;
+            }
+        }
+        if !val_idx.is_empty() {
+            tensors = best;
+            liquid = liquid.with_weights(&tensors)?;
+        }
+        Ok((
+            LsmClassifier {
+                liquid,
+                bins: params.bins,
+                w_out: tensors.w_out,
+                b_out: tensors.b_out,
+                classes,
+            },
+            report,
+        ))
+    }
+
+    /// The same liquid with other `W_in` and `W_rec` values (same synapses).
+    fn with_weights(&self, t: &Tensors) -> Result<Liquid> {
+        let mut w = self.w().clone();
+        w.val_mut().copy_from_slice(&t.wrec);
+        let f = self.input_dim();
+        let win = Mat::from_fn(self.units(), f, |i, j| t.win[i * f + j]);
+        Liquid::from_matrices(self.params(), w, win)
+    }
+
+    /// Clips recurrent weights that crossed zero back to it: column `j` keeps the sign of
+    /// neuron `j`'s population.
+    fn keep_dale(&self, wrec: &mut [f64]) {
+        let exc = self.excitatory() as u32;
+        for (w, &j) in wrec.iter_mut().zip(self.w().symbolic().col_idx()) {
+            *w = if j < exc { w.max(0.0) } else { w.min(0.0) };
+        }
+    }
+
+    /// Mean loss over the series `idx` and the gradient of every tensor (summed over the
+    /// series, divided by their number). Series run in parallel; their gradients are added in
+    /// order, so the result does not depend on the number of threads.
+    fn batch_gradients<S: AsSeries + Sync>(
+        &self,
+        t: &Tensors,
+        series: &[S],
+        labels: &[usize],
+        idx: &[usize],
+        params: &SurrogateParams,
+        spikes: Spikes,
+    ) -> Result<(f64, Tensors)> {
+        let parts: Vec<(f64, Tensors)> = idx
+            .par_iter()
+            .map(|&k| self.sample_gradients(t, series[k].as_series(), labels[k], params, spikes))
+            .collect();
+        let scale = 1.0 / idx.len() as f64;
+        let mut total = Tensors {
+            win: vec![0.0; t.win.len()],
+            wrec: vec![0.0; t.wrec.len()],
+            w_out: vec![0.0; t.w_out.len()],
+            b_out: vec![0.0; t.b_out.len()],
+        };
+        let mut loss = 0.0;
+        for (l, g) in parts {
+            loss += l * scale;
+            for (acc, part) in [
+                (&mut total.win, g.win),
+                (&mut total.wrec, g.wrec),
+                (&mut total.w_out, g.w_out),
+                (&mut total.b_out, g.b_out),
+            ] {
+                acc.iter_mut().zip(part).for_each(|(a, v)| *a += v * scale);
+            }
+        }
+        Ok((loss, total))
+    }
+
+    /// Forward and backward pass of one series (see the module documentation).
+    fn sample_gradients(
+        &self,
+        t: &Tensors,
+        x: faer::MatRef<'_, f64>,
+        label: usize,
+        params: &SurrogateParams,
+        mode: Spikes,
+    ) -> (f64, Tensors) {
+        let p = self.params();
+        let (n, f, steps, bins) = (self.units(), self.input_dim(), x.nrows(), params.bins);
+        let classes = t.b_out.len();
+        let d = bins * n;
+        let sym = self.w().symbolic();
+        let (row_ptr, col) = (sym.row_ptr(), sym.col_idx());
+        let surrogate = params.surrogate;
+        // forward, keeping the pre-reset membranes, the spikes and the refractory masks
+        let mut mem_pre = vec![0.0; steps * n];
+        let mut spk = vec![0.0; steps * n];
+        let mut held = vec![false; steps * n];
+        let mut mem = vec![0.0; n];
+        let mut refractory = vec![0u32; n];
+        let mut rec = vec![0.0; n];
+        let mut counts = vec![0.0; d];
+        let bin_start = |b: usize| b * steps / bins;
+        let bin_len = |b: usize| (bin_start(b + 1) - bin_start(b)) as f64;
+        for s in 0..steps {
+            let prev = if s == 0 {
+                None
+            } else {
+                Some(&spk[(s - 1) * n..s * n])
+            };
+            for (i, r) in rec.iter_mut().enumerate() {
+                let mut acc = 0.0;
+                if let Some(prev) = prev {
+                    for k in row_ptr[i] as usize..row_ptr[i + 1] as usize {
+                        acc += t.wrec[k] * prev[col[k] as usize];
+                    }
+                }
+                *r = acc;
+            }
+            let b = bin_index(s, steps, bins);
+            for i in 0..n {
+                let at = s * n + i;
+                if refractory[i] > 0 {
+                    refractory[i] -= 1;
+                    mem_pre[at] = mem[i];
+                    held[at] = true;
+                    continue;
+                }
+                let row = &t.win[i * f..(i + 1) * f];
+                let drive: f64 = row.iter().zip(x.row(s).iter()).map(|(w, u)| w * u).sum();
+                let m = p.beta * mem[i] + drive + rec[i];
+                mem_pre[at] = m;
+                let sp = match mode {
+                    Spikes::Hard => (m >= p.threshold) as u8 as f64,
+                    Spikes::Smooth => surrogate.step(m - p.threshold),
+                };
+                spk[at] = sp;
+                mem[i] = match p.reset {
+                    Reset::Subtract => m - p.threshold * sp,
+                    Reset::Zero => m * (1.0 - sp),
+                };
+                if mode == Spikes::Hard && sp == 1.0 {
+                    refractory[i] = p.refractory as u32;
+                }
+                counts[b * n + i] += sp;
+            }
+        }
+        let features: Vec<f64> = (0..d).map(|j| counts[j] / bin_len(j / n)).collect();
+        // readout and loss
+        let logits: Vec<f64> = (0..classes)
+            .map(|c| {
+                t.b_out[c]
+                    + t.w_out[c * d..(c + 1) * d]
+                        .iter()
+                        .zip(&features)
+                        .map(|(w, v)| w * v)
+                        .sum::<f64>()
+            })
+            .collect();
+        let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
+        let log_sum = max + logits.iter().map(|l| (l - max).exp()).sum::<f64>().ln();
+        let loss = log_sum - logits[label];
+        let d_logits: Vec<f64> = (0..classes)
+            .map(|c| (logits[c] - log_sum).exp() - (c == label) as u8 as f64)
+            .collect();
+        let mut g = Tensors {
+            win: vec![0.0; t.win.len()],
+            wrec: vec![0.0; t.wrec.len()],
+            w_out: vec![0.0; t.w_out.len()],
+            b_out: d_logits.clone(),
+        };
+        let mut d_features = vec![0.0; d];
+        for c in 0..classes {
+            for j in 0..d {
+                g.w_out[c * d + j] = d_logits[c] * features[j];
+                d_features[j] += d_logits[c] * t.w_out[c * d + j];
+            }
+        }
+        // backward through time
+        let mut d_spk_next = vec![0.0; n]; // W_rec^T dm[s + 1]
+        let mut d_mem_post = vec![0.0; n]; // d(post-reset membrane of step s) from step s + 1
+        let mut dm = vec![0.0; n];
+        for s in (0..steps).rev() {
+            let b = bin_index(s, steps, bins);
+            for i in 0..n {
+                let at = s * n + i;
+                if held[at] {
+                    // the membrane was carried over unchanged and no spike was possible
+                    dm[i] = d_mem_post[i];
+                    continue;
+                }
+                let m = mem_pre[at];
+                let sp = spk[at];
+                let mut ds = d_features[b * n + i] / bin_len(b) + d_spk_next[i];
+                let dm_from_post = match p.reset {
+                    Reset::Subtract => {
+                        ds -= p.threshold * d_mem_post[i];
+                        d_mem_post[i]
+                    }
+                    Reset::Zero => {
+                        ds -= m * d_mem_post[i];
+                        (1.0 - sp) * d_mem_post[i]
+                    }
+                };
+                dm[i] = dm_from_post + ds * surrogate.derivative(m - p.threshold);
+            }
+            // to the parameters and to step s - 1
+            d_spk_next.iter_mut().for_each(|v| *v = 0.0);
+            for i in 0..n {
+                let at = s * n + i;
+                if held[at] {
+                    d_mem_post[i] = dm[i];
+                    continue;
+                }
+                d_mem_post[i] = p.beta * dm[i];
+                if dm[i] == 0.0 {
+                    continue;
+                }
+                for (gw, u) in g.win[i * f..(i + 1) * f].iter_mut().zip(x.row(s).iter()) {
+                    *gw += dm[i] * u;
+                }
+                if s > 0 {
+                    for k in row_ptr[i] as usize..row_ptr[i + 1] as usize {
+                        let j = col[k] as usize;
+                        g.wrec[k] += dm[i] * spk[(s - 1) * n + j];
+                        d_spk_next[j] += t.wrec[k] * dm[i];
+                    }
+                }
+            }
+        }
+        (loss, g)
+    }
+}
+
+/// The time bin of step `s` of `steps` split into `bins` (bin `b` covers
+/// `b steps / bins .. (b + 1) steps / bins`).
+fn bin_index(s: usize, steps: usize, bins: usize) -> usize {
+    // the largest b with b * steps / bins <= s
+    let mut b = (s * bins) / steps;
+    while b + 1 < bins && (b + 1) * steps / bins <= s {
+        b += 1;
+    }
+    while b > 0 && b * steps / bins > s {
+        b -= 1;
+    }
+    b
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::spiking::LiquidParams;
+
+    fn slot(t: &mut Tensors, which: usize, k: usize) -> &mut f64 {
+        match which {
+            0 => &mut t.win[k],
+            1 => &mut t.wrec[k],
+            2 => &mut t.w_out[k],
+            _ => &mut t.b_out[k],
+        }
+    }
+
+    #[test]
+    fn the_training_pass_scores_like_the_trained_classifier() {
+        let liquid = Liquid::new(
+            &LiquidParams {
+                units: 30,
+                seed: 5,
+                ..Default::default()
+            },
+            2,
+        )
+        .unwrap();
+        let params = SurrogateParams {
+            bins: 3,
+            ..Default::default()
+        };
+        let x = Mat::from_fn(20, 2, |s, j| 1.5 * ((s + 3 * j) as f64 * 0.4).sin().abs());
+        let d = 3 * 30;
+        let t = Tensors {
+            win: liquid.win_flat().to_vec(),
+            wrec: liquid.w().val().to_vec(),
+            w_out: (0..2 * d).map(|k| ((k as f64) * 0.21).cos()).collect(),
+            b_out: vec![0.3, -0.1],
+        };
+        let (loss, _) = liquid.sample_gradients(&t, x.as_ref(), 0, &params, Spikes::Hard);
+        let classifier = LsmClassifier {
+            liquid: liquid.with_weights(&t).unwrap(),
+            bins: 3,
+            w_out: t.w_out.clone(),
+            b_out: t.b_out.clone(),
+            classes: 2,
+        };
+        let scores = classifier.scores(&[&x]).unwrap();
+        let (ce, _) = optim::softmax_cross_entropy(scores.as_ref(), &[0]).unwrap();
+        assert!((ce - loss).abs() < 1e-12, "{ce} vs {loss}");
+    }
+
+    #[test]
+    fn bins_cover_the_steps_like_the_features() {
+        for steps in [7, 8, 40, 41] {
+            for bins in 1..=7 {
+                for s in 0..steps {
+                    let b = bin_index(s, steps, bins);
+                    assert!(b * steps / bins <= s && s < (b + 1) * steps / bins);
+                }
+            }
+        }
+    }
+
+    /// The backward pass is the exact gradient of the smooth model: finite differences agree.
+    #[test]
+    fn gradients_match_finite_differences_of_the_smooth_model() {
+        for (surrogate, reset) in [
+            (Surrogate::FastSigmoid { slope: 2.0 }, Reset::Subtract),
+            (Surrogate::Arctan { slope: 1.5 }, Reset::Zero),
+        ] {
+            let lp = LiquidParams {
+                units: 12,
+                connectivity: 0.4,
+                spectral_radius: 1.2,
+                input_scaling: 1.5,
+                reset,
+                seed: 3,
+                ..Default::default()
+            };
+            let liquid = Liquid::new(&lp, 2).unwrap();
+            let params = SurrogateParams {
+                surrogate,
+                bins: 3,
+                ..Default::default()
+            };
+            let x = Mat::from_fn(9, 2, |s, j| ((s * 2 + j) as f64 * 0.9).sin() + 0.6);
+            let d = params.bins * 12;
+            let t = Tensors {
+                win: liquid.win_flat().to_vec(),
+                wrec: liquid.w().val().to_vec(),
+                w_out: (0..3 * d)
+                    .map(|k| ((k as f64) * 0.37).sin() * 0.5)
+                    .collect(),
+                b_out: vec![0.1, -0.2, 0.05],
+            };
+            let loss = |t: &Tensors| {
+                liquid
+                    .sample_gradients(t, x.as_ref(), 1, &params, Spikes::Smooth)
+                    .0
+            };
+            let (_, g) = liquid.sample_gradients(&t, x.as_ref(), 1, &params, Spikes::Smooth);
+            let h = 1e-4;
+            let mut worst: f64 = 0.0;
+            let names = ["W_in", "W_rec", "W_out", "b_out"];
+            let analytic = [&g.win, &g.wrec, &g.w_out, &g.b_out];
+            for (which, name) in names.iter().enumerate() {
+                let len = analytic[which].len();
+                let stride = if which == 2 { 5 } else { 1 };
+                for k in (0..len).step_by(stride) {
+                    // fourth-order central difference
+                    let at = |step: f64| {
+                        let mut moved = t.clone();
+                        *slot(&mut moved, which, k) += step;
+                        loss(&moved)
+                    };
+                    let fd = (8.0 * (at(h) - at(-h)) - (at(2.0 * h) - at(-2.0 * h))) / (12.0 * h);
+                    let a = analytic[which][k];
+                    let err = (fd - a).abs() / (fd.abs() + a.abs()).max(1e-6);
+                    worst = worst.max(err);
+                    assert!(
+                        err < 1e-6,
+                        "{surrogate:?} {reset:?} {name}[{k}]: fd {fd} vs {a}"
+                    );
+                }
+            }
+            println!("{surrogate:?} {reset:?}: worst relative error {worst:.2e}");
+        }
+    }
+}
