@@ -714,4 +714,21 @@ fn surrogate_gradient_training_improves_on_the_frozen_liquid() {
         accuracy.push(acc);
     }
     assert!(accuracy[1] > accuracy[0] + 0.03, "{accuracy:?}");
+    // the same with an MLP head (readout = mlp, train_reservoir = true)
+    let params = SurrogateParams {
+        head: aquifer::readout::Head::Mlp { hidden: 32 },
+        bins: 4,
+        epochs: 15,
+        seed: 4,
+        ..Default::default()
+    };
+    let (classifier, report) = liquid
+        .train_surrogate(&x_train, &labels(&train), 10, &params)
+        .unwrap();
+    let predicted = classifier.classify(&x_test).unwrap();
+    let correct = predicted.iter().zip(labels(&test)).filter(|(p, l)| **p == *l).count();
+    let acc = correct as f64 / test.len() as f64;
+    println!("liquid trained, MLP head: {:.1}%", 100.0 * acc);
+    assert!(report.train_loss.last() < report.train_loss.first());
+    assert!(acc > accuracy[0], "{acc} vs frozen {}", accuracy[0]);
 }

@@ -11,8 +11,8 @@
 //! | `Arctan { slope: k }` | `1/2 + atan(pi k x / 2) / pi` | `(k / 2) / (1 + (pi k x / 2)^2)` |
 //!
 //! The classifier trained here reads the firing rate of every neuron in each of `bins` time
-//! bins (the [`Feature::Rates`](super::Feature) of the frozen liquid) through a linear layer
-//! with the softmax cross-entropy, and learns that layer together with `W_in` and, on the
+//! bins (the [`Feature::Rates`](super::Feature) of the frozen liquid) through a linear layer or
+//! an MLP ([`Head`]) with the softmax cross-entropy, and learns it together with `W_in` and, on the
 //! existing synapses only, `W_rec` (its sparsity is kept, and after every step weights that
 //! would cross zero are clipped to it so that Dale's law still holds). The gradient is exact
 //! for the *smooth model* in which every spike is `G(mem - threshold)`, reset term included;
@@ -23,7 +23,7 @@ use super::features::Feature;
 use super::liquid::{Liquid, Reset};
 use crate::error::{check_positive, Error, Result};
 use crate::optim::{self, Adam, AdamParams, EarlyStopping};
-use crate::readout::TrainingReport;
+use crate::readout::{Head, TrainingReport};
 use crate::series::{check_series, AsSeries};
 use faer::Mat;
 use rayon::prelude::*;
@@ -80,6 +80,8 @@ pub struct SurrogateParams {
     pub surrogate: Surrogate,
     /// Time bins of the rate features.
     pub bins: usize,
+    /// The readout of the rates: linear, or an MLP with one hidden ReLU layer.
+    pub head: Head,
     /// Whether `W_in` learns.
     pub train_input: bool,
     /// Whether `W_rec` (its existing synapses) learns.
@@ -105,6 +107,7 @@ impl Default for SurrogateParams {
         SurrogateParams {
             surrogate: Surrogate::FastSigmoid { slope: 5.0 },
             bins: 4,
+            head: Head::Linear,
             train_input: true,
             train_recurrent: true,
             adam: AdamParams {
@@ -145,28 +148,118 @@ impl SurrogateParams {
                 "must be in [0, 1)",
             ));
         }
+        if let Head::Mlp { hidden: 0 } = self.head {
+            return Err(Error::invalid("hidden", 0, "must be >= 1"));
+        }
         Ok(())
     }
 }
 
-/// A liquid and the linear layer reading its binned firing rates, trained together.
+/// A liquid and the readout of its binned firing rates, trained together.
 #[derive(Debug, Clone)]
 pub struct LsmClassifier {
     liquid: Liquid,
     bins: usize,
-    /// `classes x (bins units)`, row-major.
-    w_out: Vec<f64>,
-    b_out: Vec<f64>,
-    classes: usize,
+    tensors: Tensors,
 }
 
-/// Trainable tensors, flat: `W_in` (`N x F`), `W_rec` values (CSR order), `W_out`, `b_out`.
+/// Trainable tensors, flat and row-major: `W_in` (`N x F`), `W_rec` values (CSR order), the
+/// hidden layer of an MLP head (`H x d` and `H`, empty for a linear head), and the output
+/// layer (`C x d` or `C x H`, and `C`).
 #[derive(Debug, Clone)]
 struct Tensors {
     win: Vec<f64>,
     wrec: Vec<f64>,
+    w_hid: Vec<f64>,
+    b_hid: Vec<f64>,
     w_out: Vec<f64>,
     b_out: Vec<f64>,
+}
+
+impl Tensors {
+    fn list(&self) -> [&Vec<f64>; 6] {
+        [
+            &self.win,
+            &self.wrec,
+            &self.w_hid,
+            &self.b_hid,
+            &self.w_out,
+            &self.b_out,
+        ]
+    }
+    fn list_mut(&mut self) -> [&mut Vec<f64>; 6] {
+        [
+            &mut self.win,
+            &mut self.wrec,
+            &mut self.w_hid,
+            &mut self.b_hid,
+            &mut self.w_out,
+            &mut self.b_out,
+        ]
+    }
+    fn zeros_like(&self) -> Tensors {
+        let z = |v: &Vec<f64>| vec![0.0; v.len()];
+        Tensors {
+            win: z(&self.win),
+            wrec: z(&self.wrec),
+            w_hid: z(&self.w_hid),
+            b_hid: z(&self.b_hid),
+            w_out: z(&self.w_out),
+            b_out: z(&self.b_out),
+        }
+    }
+
+    /// The head on features `f`: class scores, and the hidden pre-activations (MLP).
+    fn head(&self, f: &[f64]) -> (Vec<f64>, Vec<f64>) {
+        let affine = |w: &[f64], b: &[f64], x: &[f64]| -> Vec<f64> {
+            let d = x.len();
+            (0..b.len())
+                .map(|o| {
+                    b[o] + w[o * d..(o + 1) * d]
+                        .iter()
+                        .zip(x)
+                        .map(|(w, v)| w * v)
+                        .sum::<f64>()
+                })
+                .collect()
+        };
+        if self.b_hid.is_empty() {
+            (affine(&self.w_out, &self.b_out, f), Vec::new())
+        } else {
+            let z = affine(&self.w_hid, &self.b_hid, f);
+            let h: Vec<f64> = z.iter().map(|v| v.max(0.0)).collect();
+            (affine(&self.w_out, &self.b_out, &h), z)
+        }
+    }
+
+    /// Back through the head: fills the head's gradients in `g` from the score gradient and
+    /// returns the gradient of the features.
+    fn head_backward(&self, f: &[f64], z: &[f64], d_scores: &[f64], g: &mut Tensors) -> Vec<f64> {
+        let outer = |w: &[f64], d_out: &[f64], x: &[f64], gw: &mut [f64], gb: &mut [f64]| {
+            let d = x.len();
+            let mut dx = vec![0.0; d];
+            for (o, &dy) in d_out.iter().enumerate() {
+                gb[o] += dy;
+                for j in 0..d {
+                    gw[o * d + j] += dy * x[j];
+                    dx[j] += dy * w[o * d + j];
+                }
+            }
+            dx
+        };
+        if self.b_hid.is_empty() {
+            outer(&self.w_out, d_scores, f, &mut g.w_out, &mut g.b_out)
+        } else {
+            let h: Vec<f64> = z.iter().map(|v| v.max(0.0)).collect();
+            let dh = outer(&self.w_out, d_scores, &h, &mut g.w_out, &mut g.b_out);
+            let dz: Vec<f64> = dh
+                .iter()
+                .zip(z)
+                .map(|(d, z)| if *z > 0.0 { *d } else { 0.0 })
+                .collect();
+            outer(&self.w_hid, &dz, f, &mut g.w_hid, &mut g.b_hid)
+        }
+    }
 }
 
 /// How spikes are computed in a pass.
@@ -192,13 +285,14 @@ impl LsmClassifier {
             .liquid
             .features(series, Feature::Rates, self.bins)?
             .features;
-        let d = f.ncols();
-        Ok(Mat::from_fn(f.nrows(), self.classes, |r, c| {
-            self.b_out[c]
-                + (0..d)
-                    .map(|j| self.w_out[c * d + j] * f[(r, j)])
-                    .sum::<f64>()
-        }))
+        let classes = self.tensors.b_out.len();
+        let mut scores = Mat::zeros(f.nrows(), classes);
+        for r in 0..f.nrows() {
+            let row: Vec<f64> = f.row(r).iter().copied().collect();
+            let (s, _) = self.tensors.head(&row);
+            s.iter().enumerate().for_each(|(c, v)| scores[(r, c)] = *v);
+        }
+        Ok(scores)
     }
 
     /// The most likely class of each series.
@@ -206,7 +300,7 @@ impl LsmClassifier {
         let s = self.scores(series)?;
         Ok((0..s.nrows())
             .map(|r| {
-                (0..self.classes)
+                (0..s.ncols())
                     .max_by(|&a, &b| s[(r, a)].total_cmp(&s[(r, b)]))
                     .unwrap_or(0)
             })
@@ -264,16 +358,29 @@ impl Liquid {
         let n = self.units();
         let d = params.bins * n;
         let mut rng = crate::rng::from_seed(crate::rng::derive(params.seed, 11));
-        let a = 1.0 / (d as f64).sqrt();
+        // PyTorch's default initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in))
+        let mut layer = |fan_in: usize, fan_out: usize| {
+            let a = 1.0 / (fan_in as f64).sqrt();
+            let mut draw = |k: usize| -> Vec<f64> {
+                (0..k)
+                    .map(|_| rand::RngExt::random_range(&mut rng, -a..a))
+                    .collect()
+            };
+            (draw(fan_in * fan_out), draw(fan_out))
+        };
+        let ((w_hid, b_hid), (w_out, b_out)) = match params.head {
+            Head::Linear => ((Vec::new(), Vec::new()), layer(d, classes)),
+            Head::Mlp { hidden } => (layer(d, hidden), layer(hidden, classes)),
+        };
         let mut tensors = Tensors {
             win: self.win_flat().to_vec(),
             wrec: self.w().val().to_vec(),
-            w_out: (0..classes * d)
-                .map(|_| rand::RngExt::random_range(&mut rng, -a..a))
-                .collect(),
-            b_out: vec![0.0; classes],
+            w_hid,
+            b_hid,
+            w_out,
+            b_out,
         };
-        let lengths = [tensors.win.len(), tensors.wrec.len(), classes * d, classes];
+        let lengths = tensors.list().map(Vec::len);
         let mut adam = Adam::new(params.adam, &lengths)?;
         let order = optim::batches(series.len(), series.len(), params.seed, u64::MAX)?.concat();
         let n_val = (params.validation_fraction * series.len() as f64).round() as usize;
@@ -307,19 +414,21 @@ impl Liquid {
                 if !params.train_recurrent {
                     grads.wrec.iter_mut().for_each(|g| *g = 0.0);
                 }
-                let mut g = [grads.win, grads.wrec, grads.w_out, grads.b_out];
                 if let Some(c) = params.clip {
-                    let mut refs: Vec<&mut [f64]> = g.iter_mut().map(Vec::as_mut_slice).collect();
+                    let mut refs: Vec<&mut [f64]> = grads
+                        .list_mut()
+                        .into_iter()
+                        .map(Vec::as_mut_slice)
+                        .collect();
                     optim::clip_grad_norm(&mut refs, c)?;
                 }
                 {
-                    let mut p: [&mut [f64]; 4] = [
-                        &mut tensors.win,
-                        &mut tensors.wrec,
-                        &mut tensors.w_out,
-                        &mut tensors.b_out,
-                    ];
-                    let g: Vec<&[f64]> = g.iter().map(Vec::as_slice).collect();
+                    let mut p: Vec<&mut [f64]> = tensors
+                        .list_mut()
+                        .into_iter()
+                        .map(Vec::as_mut_slice)
+                        .collect();
+                    let g: Vec<&[f64]> = grads.list().into_iter().map(Vec::as_slice).collect();
                     adam.step(&mut p, &g)?;
                 }
                 liquid.keep_dale(&mut tensors.wrec);
@@ -355,9 +464,7 @@ impl Liquid {
             LsmClassifier {
                 liquid,
                 bins: params.bins,
-                w_out: tensors.w_out,
-                b_out: tensors.b_out,
-                classes,
+                tensors,
             },
             report,
         ))
@@ -398,21 +505,11 @@ impl Liquid {
             .map(|&k| self.sample_gradients(t, series[k].as_series(), labels[k], params, spikes))
             .collect();
         let scale = 1.0 / idx.len() as f64;
-        let mut total = Tensors {
-            win: vec![0.0; t.win.len()],
-            wrec: vec![0.0; t.wrec.len()],
-            w_out: vec![0.0; t.w_out.len()],
-            b_out: vec![0.0; t.b_out.len()],
-        };
+        let mut total = t.zeros_like();
         let mut loss = 0.0;
         for (l, g) in parts {
             loss += l * scale;
-            for (acc, part) in [
-                (&mut total.win, g.win),
-                (&mut total.wrec, g.wrec),
-                (&mut total.w_out, g.w_out),
-                (&mut total.b_out, g.b_out),
-            ] {
+            for (acc, part) in total.list_mut().into_iter().zip(g.list()) {
                 acc.iter_mut().zip(part).for_each(|(a, v)| *a += v * scale);
             }
         }
@@ -430,7 +527,6 @@ impl Liquid {
     ) -> (f64, Tensors) {
         let p = self.params();
         let (n, f, steps, bins) = (self.units(), self.input_dim(), x.nrows(), params.bins);
-        let classes = t.b_out.len();
         let d = bins * n;
         let sym = self.w().symbolic();
         let (row_ptr, col) = (sym.row_ptr(), sym.col_idx());
@@ -490,35 +586,15 @@ impl Liquid {
         }
         let features: Vec<f64> = (0..d).map(|j| counts[j] / bin_len(j / n)).collect();
         // readout and loss
-        let logits: Vec<f64> = (0..classes)
-            .map(|c| {
-                t.b_out[c]
-                    + t.w_out[c * d..(c + 1) * d]
-                        .iter()
-                        .zip(&features)
-                        .map(|(w, v)| w * v)
-                        .sum::<f64>()
-            })
-            .collect();
+        let (logits, z) = t.head(&features);
         let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let log_sum = max + logits.iter().map(|l| (l - max).exp()).sum::<f64>().ln();
         let loss = log_sum - logits[label];
-        let d_logits: Vec<f64> = (0..classes)
+        let d_logits: Vec<f64> = (0..logits.len())
             .map(|c| (logits[c] - log_sum).exp() - (c == label) as u8 as f64)
             .collect();
-        let mut g = Tensors {
-            win: vec![0.0; t.win.len()],
-            wrec: vec![0.0; t.wrec.len()],
-            w_out: vec![0.0; t.w_out.len()],
-            b_out: d_logits.clone(),
-        };
-        let mut d_features = vec![0.0; d];
-        for c in 0..classes {
-            for j in 0..d {
-                g.w_out[c * d + j] = d_logits[c] * features[j];
-                d_features[j] += d_logits[c] * t.w_out[c * d + j];
-            }
-        }
+        let mut g = t.zeros_like();
+        let d_features = t.head_backward(&features, &z, &d_logits, &mut g);
         // backward through time
         let mut d_spk_next = vec![0.0; n]; // W_rec^T dm[s + 1]
         let mut d_mem_post = vec![0.0; n]; // d(post-reset membrane of step s) from step s + 1
@@ -595,12 +671,7 @@ mod tests {
     use crate::spiking::LiquidParams;
 
     fn slot(t: &mut Tensors, which: usize, k: usize) -> &mut f64 {
-        match which {
-            0 => &mut t.win[k],
-            1 => &mut t.wrec[k],
-            2 => &mut t.w_out[k],
-            _ => &mut t.b_out[k],
-        }
+        &mut t.list_mut()[which][k]
     }
 
     #[test]
@@ -623,6 +694,8 @@ mod tests {
         let t = Tensors {
             win: liquid.win_flat().to_vec(),
             wrec: liquid.w().val().to_vec(),
+            w_hid: Vec::new(),
+            b_hid: Vec::new(),
             w_out: (0..2 * d).map(|k| ((k as f64) * 0.21).cos()).collect(),
             b_out: vec![0.3, -0.1],
         };
@@ -630,9 +703,7 @@ mod tests {
         let classifier = LsmClassifier {
             liquid: liquid.with_weights(&t).unwrap(),
             bins: 3,
-            w_out: t.w_out.clone(),
-            b_out: t.b_out.clone(),
-            classes: 2,
+            tensors: t.clone(),
         };
         let scores = classifier.scores(&[&x]).unwrap();
         let (ce, _) = optim::softmax_cross_entropy(scores.as_ref(), &[0]).unwrap();
@@ -654,9 +725,10 @@ mod tests {
     /// The backward pass is the exact gradient of the smooth model: finite differences agree.
     #[test]
     fn gradients_match_finite_differences_of_the_smooth_model() {
-        for (surrogate, reset) in [
-            (Surrogate::FastSigmoid { slope: 2.0 }, Reset::Subtract),
-            (Surrogate::Arctan { slope: 1.5 }, Reset::Zero),
+        for (surrogate, reset, hidden) in [
+            (Surrogate::FastSigmoid { slope: 2.0 }, Reset::Subtract, 0),
+            (Surrogate::Arctan { slope: 1.5 }, Reset::Zero, 0),
+            (Surrogate::FastSigmoid { slope: 3.0 }, Reset::Subtract, 4),
         ] {
             let lp = LiquidParams {
                 units: 12,
@@ -675,12 +747,14 @@ mod tests {
             };
             let x = Mat::from_fn(9, 2, |s, j| ((s * 2 + j) as f64 * 0.9).sin() + 0.6);
             let d = params.bins * 12;
+            let wave = |k: usize, f: f64| (k as f64 * f).sin() * 0.5;
+            let into = if hidden > 0 { hidden } else { d };
             let t = Tensors {
                 win: liquid.win_flat().to_vec(),
                 wrec: liquid.w().val().to_vec(),
-                w_out: (0..3 * d)
-                    .map(|k| ((k as f64) * 0.37).sin() * 0.5)
-                    .collect(),
+                w_hid: (0..hidden * d).map(|k| wave(k, 0.53)).collect(),
+                b_hid: (0..hidden).map(|k| 0.1 + wave(k, 1.1)).collect(),
+                w_out: (0..3 * into).map(|k| wave(k, 0.37)).collect(),
                 b_out: vec![0.1, -0.2, 0.05],
             };
             let loss = |t: &Tensors| {
@@ -691,11 +765,11 @@ mod tests {
             let (_, g) = liquid.sample_gradients(&t, x.as_ref(), 1, &params, Spikes::Smooth);
             let h = 1e-4;
             let mut worst: f64 = 0.0;
-            let names = ["W_in", "W_rec", "W_out", "b_out"];
-            let analytic = [&g.win, &g.wrec, &g.w_out, &g.b_out];
+            let names = ["W_in", "W_rec", "W_hid", "b_hid", "W_out", "b_out"];
+            let analytic = g.list();
             for (which, name) in names.iter().enumerate() {
                 let len = analytic[which].len();
-                let stride = if which == 2 { 5 } else { 1 };
+                let stride = if which == 2 || which == 4 { 5 } else { 1 };
                 for k in (0..len).step_by(stride) {
                     // fourth-order central difference
                     let at = |step: f64| {
@@ -713,7 +787,7 @@ mod tests {
                     );
                 }
             }
-            println!("{surrogate:?} {reset:?}: worst relative error {worst:.2e}");
+            println!("{surrogate:?} {reset:?} hidden {hidden}: worst relative error {worst:.2e}");
         }
     }
 }
