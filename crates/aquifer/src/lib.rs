@@ -33,6 +33,7 @@
 pub mod activation;
 pub mod datasets;
 pub mod error;
+pub mod gated;
 pub mod init;
 pub mod io;
 mod kernel;
@@ -76,3 +77,8 @@ struct ModelGuideDoctests;
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/spiking.md")]
 struct SpikingGuideDoctests;
+
+/// The gated reservoir guide's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/gated.md")]
+struct GatedGuideDoctests;

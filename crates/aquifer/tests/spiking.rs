@@ -726,7 +726,11 @@ fn surrogate_gradient_training_improves_on_the_frozen_liquid() {
         .train_surrogate(&x_train, &labels(&train), 10, &params)
         .unwrap();
     let predicted = classifier.classify(&x_test).unwrap();
-    let correct = predicted.iter().zip(labels(&test)).filter(|(p, l)| **p == *l).count();
+    let correct = predicted
+        .iter()
+        .zip(labels(&test))
+        .filter(|(p, l)| **p == *l)
+        .count();
     let acc = correct as f64 / test.len() as f64;
     println!("liquid trained, MLP head: {:.1}%", 100.0 * acc);
     assert!(report.train_loss.last() < report.train_loss.first());

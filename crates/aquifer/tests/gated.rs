@@ -1,0 +1,275 @@
+//! Gated reservoirs trained by BPTT: the adding problem, the copy task against a plain ESN,
+//! digits read pixel by pixel, loss reduction on every task, reproducibility, bad input.
+
+use aquifer::gated::{tasks, GatedModel, GatedParams, GatedTraining, Target};
+use aquifer::optim::AdamParams;
+use aquifer::prelude::*;
+use aquifer::Error;
+use faer::Mat;
+
+fn training(epochs: usize, learning_rate: f64) -> GatedTraining {
+    GatedTraining {
+        epochs,
+        batch_size: 32,
+        clip: Some(5.0),
+        adam: AdamParams {
+            learning_rate,
+            ..Default::default()
+        },
+        ..Default::default()
+    }
+}
+
+fn params(hidden: usize) -> GatedParams {
+    GatedParams {
+        hidden,
+        connectivity: 0.2,
+        seed: 1,
+        ..Default::default()
+    }
+}
+
+#[test]
+fn the_adding_problem_is_solved_far_below_the_mean_predictor() {
+    let (xs, target) = tasks::adding_problem(2000, 100, 1).unwrap();
+    let (xt, tt) = tasks::adding_problem(500, 100, 2).unwrap();
+    let (model, report) =
+        GatedModel::fit(&params(32), &xs, &target, &training(8, 1e-2), |_, _| {}).unwrap();
+    let pred = model.predict(&xt).unwrap();
+    let Target::LastValues(y) = &tt else {
+        unreachable!()
+    };
+    let mse = (0..500)
+        .map(|k| (pred[k][(0, 0)] - y[(k, 0)]).powi(2))
+        .sum::<f64>()
+        / 500.0;
+    println!(
+        "adding problem T=100: test MSE {mse:.5} (mean predictor 0.167), losses {:?}",
+        report.train_loss
+    );
+    assert!(mse < 0.02, "{mse}");
+}
+
+#[test]
+fn the_gated_model_beats_a_plain_esn_on_the_copy_task() {
+    let (xs, target) = tasks::copy_task(2000, 5, 10, 1).unwrap();
+    let (xt, tt) = tasks::copy_task(300, 5, 10, 2).unwrap();
+    let (Target::Sequences(ys), Target::Sequences(yt)) = (&target, &tt) else {
+        unreachable!()
+    };
+    let mse = |pred: &[Mat<f64>]| {
+        pred.iter()
+            .zip(yt)
+            .map(|(p, y)| {
+                let n = (p.nrows() * p.ncols()) as f64;
+                (0..p.nrows())
+                    .flat_map(|t| (0..p.ncols()).map(move |c| (t, c)))
+                    .map(|(t, c)| (p[(t, c)] - y[(t, c)]).powi(2))
+                    .sum::<f64>()
+                    / n
+            })
+            .sum::<f64>()
+            / pred.len() as f64
+    };
+    let (model, _) =
+        GatedModel::fit(&params(64), &xs, &target, &training(15, 5e-3), |_, _| {}).unwrap();
+    let gated = mse(&model.predict(&xt).unwrap());
+    let mut esn = Esn::builder()
+        .units(64)
+        .spectral_radius(0.9)
+        .leak_rate(0.5)
+        .ridge(1e-4)
+        .seed(1)
+        .build(10, 10)
+        .unwrap();
+    esn.fit(&xs, ys, 0).unwrap();
+    let esn_pred: Vec<Mat<f64>> = xt
+        .iter()
+        .map(|x| {
+            esn.reset();
+            esn.run(x).unwrap()
+        })
+        .collect();
+    let plain = mse(&esn_pred);
+    println!("copy task (5 symbols, delay 10): gated {gated:.4}, ESN {plain:.4}, blanks 0.0500");
+    assert!(gated < 0.9 * plain, "gated {gated} vs ESN {plain}");
+}
+
+#[test]
+fn digits_read_pixel_by_pixel_reach_ninety_percent() {
+    let ((xs, target), (xt, tt)) = tasks::digits_pixels(450, 0).unwrap();
+    let t = GatedTraining {
+        refit_ridge: Some(1e-4),
+        ..training(20, 1e-2)
+    };
+    let (model, report) = GatedModel::fit(&params(96), &xs, &target, &t, |_, _| {}).unwrap();
+    let Target::Classes { labels, .. } = &tt else {
+        unreachable!()
+    };
+    let predicted = model.classify(&xt).unwrap();
+    let accuracy =
+        predicted.iter().zip(labels).filter(|(p, l)| p == l).count() as f64 / labels.len() as f64;
+    println!(
+        "digits pixel by pixel (64 steps), H=96: {:.1}% (loss {:.3} -> {:.3})",
+        100.0 * accuracy,
+        report.train_loss[0],
+        report.train_loss.last().unwrap()
+    );
+    assert!(accuracy >= 0.9, "{accuracy}");
+}
+
+#[test]
+fn training_reduces_the_loss_on_every_task() {
+    let ((mnist, mnist_target), _) = tasks::mnist1d_sequences().unwrap();
+    let Target::Classes { labels, classes } = mnist_target else {
+        unreachable!()
+    };
+    let few = Target::Classes {
+        labels: labels[..400].to_vec(),
+        classes,
+    };
+    /// A task's name, samples, target and BPTT window.
+    type Case = (&'static str, Vec<Mat<f64>>, Target, Option<usize>);
+    let cases: Vec<Case> = vec![
+        {
+            let (x, t) = tasks::copy_task(300, 4, 6, 3).unwrap();
+            ("copy", x, t, None)
+        },
+        {
+            let (x, t) = tasks::adding_problem(300, 50, 3).unwrap();
+            ("adding", x, t, None)
+        },
+        {
+            let (x, t) = tasks::delayed_response(300, 40, 5, 3).unwrap();
+            (
+                "delayed response, truncated BPTT (window 10)",
+                x,
+                t,
+                Some(10),
+            )
+        },
+        {
+            let (x, t) = tasks::mackey_glass_forecast(200, 50, 3).unwrap();
+            ("Mackey-Glass", x, t, None)
+        },
+        ("MNIST-1D", mnist[..400].to_vec(), few, None),
+    ];
+    for (name, xs, target, window) in cases {
+        let t = GatedTraining {
+            window,
+            ..training(4, 1e-2)
+        };
+        let (_, report) = GatedModel::fit(&params(24), &xs, &target, &t, |_, _| {}).unwrap();
+        println!("{name}: {:?}", report.train_loss);
+        assert!(
+            report.train_loss[3] < report.train_loss[0],
+            "{name}: {:?}",
+            report.train_loss
+        );
+    }
+}
+
+#[test]
+fn the_same_seed_trains_the_same_model_and_early_stopping_keeps_the_best() {
+    let (xs, target) = tasks::delayed_response(200, 30, 3, 5).unwrap();
+    let t = GatedTraining {
+        validation_fraction: 0.2,
+        patience: 2,
+        ..training(6, 1e-2)
+    };
+    let fit = || GatedModel::fit(&params(16), &xs, &target, &t, |_, _| {}).unwrap();
+    let (a, report) = fit();
+    let (b, _) = fit();
+    assert_eq!(a.reservoir().weights(), b.reservoir().weights());
+    assert_eq!(a.head(), b.head());
+    assert_eq!(report.validation_loss.len(), report.train_loss.len());
+    let best = report.validation_loss[report.best_epoch - 1];
+    assert!(report.validation_loss.iter().all(|&l| l >= best));
+    let mut epochs_seen = 0;
+    GatedModel::fit(&params(16), &xs, &target, &t, |e, _| epochs_seen = e).unwrap();
+    assert_eq!(epochs_seen, report.train_loss.len());
+}
+
+#[test]
+fn bad_input_is_a_typed_error() {
+    let (xs, target) = tasks::adding_problem(20, 10, 1).unwrap();
+    let fit = |p: &GatedParams, xs: &[Mat<f64>], target: &Target, t: &GatedTraining| {
+        GatedModel::fit(p, xs, target, t, |_, _| {}).map(|_| ())
+    };
+    let ok = training(1, 1e-2);
+    let lr0 = training(1, 0.0);
+    assert!(matches!(
+        fit(&params(8), &xs, &target, &lr0),
+        Err(Error::InvalidParameter { .. })
+    ));
+    let neg = training(1, -1.0);
+    assert!(matches!(
+        fit(&params(8), &xs, &target, &neg),
+        Err(Error::InvalidParameter { .. })
+    ));
+    let dense = GatedParams {
+        connectivity: 1.5,
+        ..params(8)
+    };
+    assert!(matches!(
+        fit(&dense, &xs, &target, &ok),
+        Err(Error::InvalidParameter { .. })
+    ));
+    let none: Vec<Mat<f64>> = Vec::new();
+    assert!(matches!(
+        fit(
+            &params(8),
+            &none,
+            &Target::LastValues(Mat::zeros(0, 1)),
+            &ok
+        ),
+        Err(Error::Empty { .. })
+    ));
+    let mut nan = xs.clone();
+    nan[3][(4, 0)] = f64::NAN;
+    assert!(matches!(
+        fit(&params(8), &nan, &target, &ok),
+        Err(Error::NonFinite { .. })
+    ));
+    let mut ragged = xs.clone();
+    ragged[5] = Mat::zeros(9, 2);
+    assert!(matches!(
+        fit(&params(8), &ragged, &target, &ok),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let mut wide = xs.clone();
+    wide[2] = Mat::zeros(10, 3);
+    assert!(matches!(
+        fit(&params(8), &wide, &target, &ok),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    assert!(matches!(
+        fit(&params(8), &xs[..10], &target, &ok),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let bad_label = Target::Classes {
+        labels: vec![3; 20],
+        classes: 2,
+    };
+    assert!(matches!(
+        fit(&params(8), &xs, &bad_label, &ok),
+        Err(Error::InvalidParameter { .. })
+    ));
+    let window0 = GatedTraining {
+        window: Some(0),
+        ..ok
+    };
+    assert!(matches!(
+        fit(&params(8), &xs, &target, &window0),
+        Err(Error::InvalidParameter { .. })
+    ));
+    let (model, _) = GatedModel::fit(&params(8), &xs, &target, &ok, |_, _| {}).unwrap();
+    assert!(
+        model.classify(&xs).is_err(),
+        "a regression model does not classify"
+    );
+    assert!(matches!(
+        model.predict(&[Mat::<f64>::zeros(5, 3)]),
+        Err(Error::ShapeMismatch { .. })
+    ));
+}
