@@ -273,3 +273,70 @@ fn bad_input_is_a_typed_error() {
         Err(Error::ShapeMismatch { .. })
     ));
 }
+
+#[test]
+fn a_trained_model_round_trips_through_a_model_file() {
+    use aquifer::io::ModelFile;
+    let (xs, target) = tasks::delayed_response(100, 20, 2, 7).unwrap();
+    let p = GatedParams {
+        layers: 2,
+        ..params(12)
+    };
+    let (model, _) = GatedModel::fit(&p, &xs, &target, &training(2, 1e-2), |_, _| {}).unwrap();
+    let dir = std::env::temp_dir().join(format!("aquifer-gated-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("gated.aqm");
+    model.save(&path).unwrap();
+    let loaded = GatedModel::load(&path).unwrap();
+    assert_eq!(
+        loaded.predict(&xs[..10]).unwrap(),
+        model.predict(&xs[..10]).unwrap()
+    );
+    assert_eq!(loaded.reservoir().weights(), model.reservoir().weights());
+    // a classifier without input bias as well
+    let (cx, ct) = tasks::digits_pixels(1700, 0).unwrap().0;
+    let q = GatedParams {
+        input_bias: false,
+        ..params(8)
+    };
+    let (classifier, _) = GatedModel::fit(&q, &cx, &ct, &training(1, 1e-2), |_, _| {}).unwrap();
+    let again = GatedModel::from_model_file(&classifier.to_model_file().unwrap()).unwrap();
+    assert_eq!(
+        again.classify(&cx).unwrap(),
+        classifier.classify(&cx).unwrap()
+    );
+    // damaged files
+    let good = model.to_model_file().unwrap();
+    let bytes = good.to_bytes().unwrap();
+    let load = |b: &[u8]| ModelFile::from_bytes(b).and_then(|f| GatedModel::from_model_file(&f));
+    for pos in (0..bytes.len()).step_by(bytes.len() / 200 + 1) {
+        assert!(load(&bytes[..pos]).is_err(), "truncated at {pos}");
+        let mut flipped = bytes.clone();
+        flipped[pos] ^= 0x40;
+        assert!(load(&flipped).is_err(), "flipped byte {pos}");
+    }
+    let refused = |f: ModelFile, needle: &str| {
+        let err = GatedModel::from_model_file(&f).unwrap_err().to_string();
+        assert!(err.contains(needle), "`{needle}` not in {err}");
+    };
+    let mut other = good.clone();
+    other.kind = "esn".into();
+    refused(other, "not a `gated`");
+    let mut extra = good.clone();
+    extra.config["surprise"] = serde_json::json!(1);
+    refused(extra, "surprise");
+    let mut huge = good.clone();
+    huge.config["params"]["hidden"] = serde_json::json!(1u64 << 40);
+    refused(huge, "head");
+    let mut deep = good.clone();
+    deep.config["params"]["layers"] = serde_json::json!(1u64 << 40);
+    refused(deep, "layers");
+    let mut nan = good;
+    if let Some(aquifer::io::Tensor::F64 { data, .. }) = nan.tensors.get_mut("layers.1.w_g") {
+        data[0] = f64::NAN;
+    }
+    assert!(matches!(
+        GatedModel::from_model_file(&nan),
+        Err(Error::NonFinite { .. })
+    ));
+}

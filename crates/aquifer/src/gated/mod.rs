@@ -35,6 +35,7 @@
 //! # Ok::<(), aquifer::Error>(())
 //! ```
 
+mod file;
 pub mod tasks;
 mod train;
 

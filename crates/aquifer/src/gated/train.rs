@@ -115,12 +115,12 @@ impl GatedTraining {
 /// A gated reservoir and its linear head.
 #[derive(Debug, Clone)]
 pub struct GatedModel {
-    reservoir: GatedReservoir,
+    pub(super) reservoir: GatedReservoir,
     /// `O x H`.
-    head_w: Mat<f64>,
-    head_b: Vec<f64>,
-    loss: Loss,
-    sequence: bool,
+    pub(super) head_w: Mat<f64>,
+    pub(super) head_b: Vec<f64>,
+    pub(super) loss: Loss,
+    pub(super) sequence: bool,
 }
 
 /// One mini-batch, time-major.
