@@ -44,7 +44,7 @@ pub use train::{GatedModel, GatedTraining, Loss, Target};
 use crate::error::{Error, Result};
 use crate::init::{self, Csr, InputScaling, Values};
 use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatRef, Par};
+use faer::{Accum, Mat, Par};
 use serde::{Deserialize, Serialize};
 
 /// Hyperparameters of a [`GatedReservoir`].
@@ -158,10 +158,6 @@ impl GatedRun {
             .map(|s| s.last().expect("initial state").clone())
             .collect()
     }
-}
-
-fn sigmoid(x: f64) -> f64 {
-    1.0 / (1.0 + (-x).exp())
 }
 
 impl GatedReservoir {
@@ -321,8 +317,10 @@ impl GatedReservoir {
             for x in &layer_inputs {
                 let prev = states.last().expect("initial state");
                 // a = x W_in^T + b_in + h W^T
-                let mut a =
-                    Mat::from_fn(batch, h_dim, |_, i| lw.b_in.get(i).copied().unwrap_or(0.0));
+                let mut a = Mat::zeros(batch, h_dim);
+                for (i, &b) in lw.b_in.iter().enumerate() {
+                    a.col_as_slice_mut(i).fill(b);
+                }
                 matmul(
                     a.as_mut(),
                     Accum::Add,
@@ -331,21 +329,42 @@ impl GatedReservoir {
                     1.0,
                     Par::Seq,
                 );
-                add_sparse_product(&mut a, prev.as_ref(), &self.w[l]);
-                let cand = Mat::from_fn(batch, h_dim, |b, i| a[(b, i)].tanh());
-                let mut gz = Mat::from_fn(batch, h_dim, |_, i| lw.b_g[i]);
+                add_sparse_product(&mut a, prev, &self.w[l]);
+                // h~ = tanh(a), in place
+                for i in 0..h_dim {
+                    crate::activation::tanh_in_place(a.col_as_slice_mut(i));
+                }
+                let cand = a;
+                // g = sigmoid(h~ W_g^T + b_g) = (1 + tanh(z / 2)) / 2
+                let mut g = Mat::zeros(batch, h_dim);
+                for (i, &b) in lw.b_g.iter().enumerate() {
+                    g.col_as_slice_mut(i).fill(b);
+                }
                 matmul(
-                    gz.as_mut(),
+                    g.as_mut(),
                     Accum::Add,
                     cand.as_ref(),
                     lw.w_g.transpose(),
                     1.0,
                     Par::Seq,
                 );
-                let g = Mat::from_fn(batch, h_dim, |b, i| sigmoid(gz[(b, i)]));
-                let next = Mat::from_fn(batch, h_dim, |b, i| {
-                    g[(b, i)] * cand[(b, i)] + (1.0 - g[(b, i)]) * prev[(b, i)]
-                });
+                let mut next = Mat::zeros(batch, h_dim);
+                for i in 0..h_dim {
+                    let gc = g.col_as_slice_mut(i);
+                    gc.iter_mut().for_each(|v| *v *= 0.5);
+                    crate::activation::tanh_in_place(gc);
+                    gc.iter_mut().for_each(|v| *v = 0.5 + 0.5 * *v);
+                    let (c, p) = (cand.col_as_slice(i), prev.col_as_slice(i));
+                    for (((n, &gv), &cv), &pv) in next
+                        .col_as_slice_mut(i)
+                        .iter_mut()
+                        .zip(g.col_as_slice(i))
+                        .zip(c)
+                        .zip(p)
+                    {
+                        *n = gv * cv + (1.0 - gv) * pv;
+                    }
+                }
                 cands.push(cand);
                 gates.push(g);
                 states.push(next);
@@ -401,15 +420,31 @@ impl GatedReservoir {
                 let cand = &run.candidates[l][t];
                 let g = &run.gates[l][t];
                 let prev = &run.states[l][t];
-                let dh = Mat::from_fn(batch, h_dim, |b, i| {
-                    d_from_above[t][(b, i)] + dh_next[(b, i)]
-                });
-                // h = g h~ + (1 - g) h_prev
-                let dgz = Mat::from_fn(batch, h_dim, |b, i| {
-                    let gv = g[(b, i)];
-                    dh[(b, i)] * (cand[(b, i)] - prev[(b, i)]) * gv * (1.0 - gv)
-                });
-                let mut d_cand = Mat::from_fn(batch, h_dim, |b, i| dh[(b, i)] * g[(b, i)]);
+                // h = g h~ + (1 - g) h_prev: gradients of the gate's input, h~ and h_prev
+                let mut dgz = Mat::zeros(batch, h_dim);
+                let mut d_cand = Mat::zeros(batch, h_dim);
+                let mut dh_prev = Mat::zeros(batch, h_dim);
+                for i in 0..h_dim {
+                    let (above, next) = (d_from_above[t].col_as_slice(i), dh_next.col_as_slice(i));
+                    let (gc, cc, pc) = (
+                        g.col_as_slice(i),
+                        cand.col_as_slice(i),
+                        prev.col_as_slice(i),
+                    );
+                    let dgz_c = dgz.col_as_slice_mut(i);
+                    for b in 0..batch {
+                        let dh = above[b] + next[b];
+                        dgz_c[b] = dh * (cc[b] - pc[b]) * gc[b] * (1.0 - gc[b]);
+                    }
+                    let dc = d_cand.col_as_slice_mut(i);
+                    for b in 0..batch {
+                        dc[b] = (above[b] + next[b]) * gc[b];
+                    }
+                    let dp = dh_prev.col_as_slice_mut(i);
+                    for b in 0..batch {
+                        dp[b] = (above[b] + next[b]) * (1.0 - gc[b]);
+                    }
+                }
                 // gz = h~ W_g^T + b_g
                 matmul(
                     g_l.w_g.as_mut(),
@@ -420,7 +455,7 @@ impl GatedReservoir {
                     Par::Seq,
                 );
                 for (i, gb) in g_l.b_g.iter_mut().enumerate() {
-                    *gb += (0..batch).map(|b| dgz[(b, i)]).sum::<f64>();
+                    *gb += dgz.col_as_slice(i).iter().sum::<f64>();
                 }
                 matmul(
                     d_cand.as_mut(),
@@ -431,9 +466,13 @@ impl GatedReservoir {
                     Par::Seq,
                 );
                 // h~ = tanh(a)
-                let da = Mat::from_fn(batch, h_dim, |b, i| {
-                    d_cand[(b, i)] * (1.0 - cand[(b, i)] * cand[(b, i)])
-                });
+                let mut da = d_cand;
+                for i in 0..h_dim {
+                    let cc = cand.col_as_slice(i);
+                    for (d, &c) in da.col_as_slice_mut(i).iter_mut().zip(cc) {
+                        *d *= 1.0 - c * c;
+                    }
+                }
                 // a = x W_in^T + b_in + h_prev W^T
                 let x = &run.inputs[l][t];
                 matmul(
@@ -445,7 +484,7 @@ impl GatedReservoir {
                     Par::Seq,
                 );
                 for (i, gb) in g_l.b_in.iter_mut().enumerate() {
-                    *gb += (0..batch).map(|b| da[(b, i)]).sum::<f64>();
+                    *gb += da.col_as_slice(i).iter().sum::<f64>();
                 }
                 if l > 0 {
                     let mut dx = Mat::zeros(batch, x.ncols());
@@ -459,9 +498,8 @@ impl GatedReservoir {
                     );
                     d_inputs.push(dx);
                 }
-                // to h_prev: the leak (1 - g) and the recurrent product
-                dh_next = Mat::from_fn(batch, h_dim, |b, i| dh[(b, i)] * (1.0 - g[(b, i)]));
-                add_sparse_transpose_product(&mut dh_next, da.as_ref(), &self.w[l]);
+                add_sparse_transpose_product(&mut dh_prev, &da, &self.w[l]);
+                dh_next = dh_prev;
             }
             if l > 0 {
                 d_inputs.reverse();
@@ -472,34 +510,33 @@ impl GatedReservoir {
     }
 }
 
-/// `a += h W^T` for a batch `h` (`B x H`) and a CSR `W` (`H x H`).
-fn add_sparse_product(a: &mut Mat<f64>, h: MatRef<'_, f64>, w: &Csr) {
+/// `a += h W^T` for a batch `h` (`B x H`) and a CSR `W` (`H x H`): column `i` of `a` gains
+/// `W[i, j]` times column `j` of `h` (contiguous columns of `B` values).
+fn add_sparse_product(a: &mut Mat<f64>, h: &Mat<f64>, w: &Csr) {
     let sym = w.symbolic();
     let (row_ptr, col, val) = (sym.row_ptr(), sym.col_idx(), w.val());
-    for b in 0..h.nrows() {
-        for i in 0..w.nrows() {
-            let mut acc = 0.0;
-            for k in row_ptr[i] as usize..row_ptr[i + 1] as usize {
-                acc += val[k] * h[(b, col[k] as usize)];
-            }
-            a[(b, i)] += acc;
+    for i in 0..w.nrows() {
+        let ai = a.col_as_slice_mut(i);
+        for k in row_ptr[i] as usize..row_ptr[i + 1] as usize {
+            let (hj, v) = (h.col_as_slice(col[k] as usize), val[k]);
+            ai.iter_mut().zip(hj).for_each(|(x, &y)| *x += v * y);
         }
     }
 }
 
-/// `d += da W` for a batch `da` (`B x H`) and a CSR `W` (`H x H`).
-fn add_sparse_transpose_product(d: &mut Mat<f64>, da: MatRef<'_, f64>, w: &Csr) {
+/// `d += da W` for a batch `da` (`B x H`) and a CSR `W` (`H x H`): column `j` of `d` gains
+/// `W[i, j]` times column `i` of `da`.
+fn add_sparse_transpose_product(d: &mut Mat<f64>, da: &Mat<f64>, w: &Csr) {
     let sym = w.symbolic();
     let (row_ptr, col, val) = (sym.row_ptr(), sym.col_idx(), w.val());
-    for b in 0..da.nrows() {
-        for i in 0..w.nrows() {
-            let di = da[(b, i)];
-            if di == 0.0 {
-                continue;
-            }
-            for k in row_ptr[i] as usize..row_ptr[i + 1] as usize {
-                d[(b, col[k] as usize)] += val[k] * di;
-            }
+    for i in 0..w.nrows() {
+        let di = da.col_as_slice(i);
+        for k in row_ptr[i] as usize..row_ptr[i + 1] as usize {
+            let v = val[k];
+            d.col_as_slice_mut(col[k] as usize)
+                .iter_mut()
+                .zip(di)
+                .for_each(|(x, &y)| *x += v * y);
         }
     }
 }
