@@ -292,6 +292,50 @@ impl GatedReservoir {
         Ok(batch)
     }
 
+    /// One step for a batch: `x` is `B x F`; `state` (`layers x B x H`) advances in place.
+    /// The last layer's new state is `state[layers - 1]`. Equal, bit for bit, to the same step
+    /// inside [`GatedReservoir::forward`].
+    pub fn step(&self, x: &Mat<f64>, state: &mut [Mat<f64>]) -> Result<()> {
+        let run = self.forward(std::slice::from_ref(x), Some(state))?;
+        for (s, new) in state.iter_mut().zip(run.final_state()) {
+            *s = new;
+        }
+        Ok(())
+    }
+
+    /// Runs batch-first input: `series[b]` is sample `b`'s sequence (`T x F`, equal lengths).
+    /// The same as [`GatedReservoir::forward`] on the time-major transposition.
+    pub fn forward_batch_first<S: crate::series::AsSeries>(
+        &self,
+        series: &[S],
+        state: Option<&[Mat<f64>]>,
+    ) -> Result<GatedRun> {
+        let Some(first) = series.first() else {
+            return Err(Error::Empty {
+                what: "batch".into(),
+            });
+        };
+        let t_len = first.as_series().nrows();
+        for (b, s) in series.iter().enumerate() {
+            let s = s.as_series();
+            if s.nrows() != t_len || s.ncols() != self.inputs {
+                return Err(Error::shape(
+                    format!("sample {b}"),
+                    format!("{t_len} x {}", self.inputs),
+                    format!("{} x {}", s.nrows(), s.ncols()),
+                ));
+            }
+        }
+        let xs: Vec<Mat<f64>> = (0..t_len)
+            .map(|t| {
+                Mat::from_fn(series.len(), self.inputs, |b, j| {
+                    series[b].as_series()[(t, j)]
+                })
+            })
+            .collect();
+        self.forward(&xs, state)
+    }
+
     /// Runs a time-major sequence (`xs[t]` is `B x F`) from `state` (`layers x B x H`, zero
     /// if `None`); keeps what the backward pass needs.
     pub fn forward(&self, xs: &[Mat<f64>], state: Option<&[Mat<f64>]>) -> Result<GatedRun> {
@@ -669,6 +713,54 @@ mod tests {
         };
         assert!(close(&window[0], &tail_grad[0]));
         assert!(!close(&full[0], &window[0]));
+    }
+
+    #[test]
+    fn step_and_batch_first_equal_the_time_major_sequence() {
+        let net = GatedReservoir::new(
+            &GatedParams {
+                hidden: 10,
+                layers: 2,
+                seed: 4,
+                ..Default::default()
+            },
+            3,
+        )
+        .unwrap();
+        let samples: Vec<Mat<f64>> = (0..4)
+            .map(|b| Mat::from_fn(6, 3, |t, j| ((t * 3 + j + 7 * b) as f64 * 0.5).sin()))
+            .collect();
+        let by_time = net.forward_batch_first(&samples, None).unwrap();
+        let mut state = net.zero_state(4);
+        for t in 0..6 {
+            let x = Mat::from_fn(4, 3, |b, j| samples[b][(t, j)]);
+            net.step(&x, &mut state).unwrap();
+            assert_eq!(state[1], by_time.outputs()[t]);
+        }
+        assert_eq!(state, by_time.final_state());
+        // continuing from a state equals running the whole sequence
+        let first = net
+            .forward_batch_first(
+                &samples
+                    .iter()
+                    .map(|s| s.subrows(0, 3).to_owned())
+                    .collect::<Vec<_>>(),
+                None,
+            )
+            .unwrap();
+        let rest = net
+            .forward_batch_first(
+                &samples
+                    .iter()
+                    .map(|s| s.subrows(3, 3).to_owned())
+                    .collect::<Vec<_>>(),
+                Some(&first.final_state()),
+            )
+            .unwrap();
+        assert_eq!(rest.final_state(), by_time.final_state());
+        assert!(net
+            .forward_batch_first(&[Mat::<f64>::zeros(6, 3), Mat::zeros(5, 3)], None)
+            .is_err());
     }
 
     #[test]

@@ -11,6 +11,7 @@ use crate::readout::{Ridge, TrainingReport};
 use crate::series::AsSeries;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// What the model is trained to produce.
@@ -122,6 +123,10 @@ pub struct GatedModel {
     pub(super) loss: Loss,
     pub(super) sequence: bool,
 }
+
+/// Samples per parallel chunk of a mini-batch (fixed, so that results do not depend on the
+/// number of threads).
+const CHUNK: usize = 16;
 
 /// One mini-batch, time-major.
 struct Batch {
@@ -387,9 +392,87 @@ impl GatedModel {
     }
 
     /// The batch loss (mean over samples; for sequences, over steps and outputs too) and the
-    /// gradients of the reservoir and the head.
+    /// gradients of the reservoir and the head. A batch is cut into fixed chunks of
+    /// [`CHUNK`] samples that run in parallel and are merged in order, weighted by their size:
+    /// the result does not depend on the number of threads.
     #[allow(clippy::type_complexity)]
     fn loss_and_gradients(
+        &self,
+        batch: &Batch,
+        target: &Target,
+        window: Option<usize>,
+        gradients: bool,
+    ) -> Result<(f64, (Vec<LayerWeights>, Mat<f64>, Vec<f64>))> {
+        let n = batch.idx.len();
+        if n <= CHUNK {
+            return self.chunk_loss_and_gradients(batch, target, window, gradients);
+        }
+        let chunks: Vec<Batch> = (0..n)
+            .step_by(CHUNK)
+            .map(|start| {
+                let len = CHUNK.min(n - start);
+                Batch {
+                    xs: batch
+                        .xs
+                        .iter()
+                        .map(|x| x.subrows(start, len).to_owned())
+                        .collect(),
+                    idx: batch.idx[start..start + len].to_vec(),
+                }
+            })
+            .collect();
+        let parts: Vec<_> = chunks
+            .par_iter()
+            .map(|c| self.chunk_loss_and_gradients(c, target, window, gradients))
+            .collect::<Result<_>>()?;
+        let mut loss = 0.0;
+        let mut total: Option<(Vec<LayerWeights>, Mat<f64>, Vec<f64>)> = None;
+        for (c, (l, (layers, gw, gb))) in chunks.iter().zip(parts) {
+            let share = c.idx.len() as f64 / n as f64;
+            loss += share * l;
+            let scaled =
+                |m: &Mat<f64>| Mat::from_fn(m.nrows(), m.ncols(), |i, j| share * m[(i, j)]);
+            let scaled_v = |v: &[f64]| v.iter().map(|x| share * x).collect::<Vec<f64>>();
+            match &mut total {
+                None => {
+                    total = Some((
+                        layers
+                            .iter()
+                            .map(|w| LayerWeights {
+                                w_in: scaled(&w.w_in),
+                                b_in: scaled_v(&w.b_in),
+                                w_g: scaled(&w.w_g),
+                                b_g: scaled_v(&w.b_g),
+                            })
+                            .collect(),
+                        scaled(&gw),
+                        scaled_v(&gb),
+                    ))
+                }
+                Some((t_layers, t_gw, t_gb)) => {
+                    for (t, w) in t_layers.iter_mut().zip(&layers) {
+                        t.w_in += scaled(&w.w_in);
+                        t.w_g += scaled(&w.w_g);
+                        t.b_in
+                            .iter_mut()
+                            .zip(&w.b_in)
+                            .for_each(|(a, x)| *a += share * x);
+                        t.b_g
+                            .iter_mut()
+                            .zip(&w.b_g)
+                            .for_each(|(a, x)| *a += share * x);
+                    }
+                    *t_gw += scaled(&gw);
+                    t_gb.iter_mut().zip(&gb).for_each(|(a, x)| *a += share * x);
+                }
+            }
+        }
+        Ok((loss, total.expect("at least two chunks")))
+    }
+
+    /// [`GatedModel::loss_and_gradients`] for one chunk.
+    #[allow(clippy::type_complexity)]
+    fn chunk_loss_and_gradients(
         &self,
         batch: &Batch,
         target: &Target,
