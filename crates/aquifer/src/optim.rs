@@ -219,6 +219,68 @@ pub fn batches(n: usize, batch_size: usize, seed: u64, epoch: u64) -> Result<Vec
     Ok(order.chunks(batch_size).map(<[usize]>::to_vec).collect())
 }
 
+/// Checks the hyperparameters every gradient-trained model shares: the optimiser, `epochs >= 1`,
+/// `batch_size >= 1`, a positive clipping norm, and a validation fraction in `[0, 1)`.
+pub fn check_schedule(
+    adam: &AdamParams,
+    epochs: usize,
+    batch_size: usize,
+    clip: Option<f64>,
+    validation_fraction: f64,
+) -> Result<()> {
+    adam.validate()?;
+    if epochs == 0 {
+        return Err(Error::invalid("epochs", 0, "must be >= 1"));
+    }
+    if batch_size == 0 {
+        return Err(Error::invalid("batch_size", 0, "must be >= 1"));
+    }
+    if let Some(c) = clip {
+        check_positive("clip", c)?;
+    }
+    if !(0.0..1.0).contains(&validation_fraction) {
+        return Err(Error::invalid(
+            "validation_fraction",
+            validation_fraction,
+            "must be in [0, 1)",
+        ));
+    }
+    Ok(())
+}
+
+/// A seeded split of `0..n` into `(validation, training)` samples, the validation part holding
+/// `round(fraction n)` of them. An error if nothing is left to train on.
+pub fn validation_split(n: usize, fraction: f64, seed: u64) -> Result<(Vec<usize>, Vec<usize>)> {
+    let mut order = batches(n, n.max(1), seed, u64::MAX)?.concat();
+    let n_val = (fraction * n as f64).round() as usize;
+    if n_val >= n {
+        return Err(Error::invalid(
+            "validation_fraction",
+            fraction,
+            "leaves no training samples",
+        ));
+    }
+    let train = order.split_off(n_val);
+    Ok((order, train))
+}
+
+/// A matrix's values, row-major (the layout [`Adam`] sees).
+pub(crate) fn flatten(m: &Mat<f64>) -> Vec<f64> {
+    (0..m.nrows())
+        .flat_map(|i| (0..m.ncols()).map(move |j| m[(i, j)]))
+        .collect()
+}
+
+/// Writes row-major values back into a matrix of the same shape.
+pub(crate) fn unflatten(v: &[f64], m: &mut Mat<f64>) {
+    let c = m.ncols();
+    for i in 0..m.nrows() {
+        for j in 0..c {
+            m[(i, j)] = v[i * c + j];
+        }
+    }
+}
+
 /// Early stopping on a validation loss: remembers the best loss and the epoch it was reached,
 /// and says when `patience` epochs have passed without an improvement.
 #[derive(Debug, Clone)]

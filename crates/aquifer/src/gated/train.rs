@@ -86,25 +86,15 @@ impl Default for GatedTraining {
 impl GatedTraining {
     /// Checks the hyperparameters.
     pub fn validate(&self) -> Result<()> {
-        self.adam.validate()?;
-        if self.epochs == 0 {
-            return Err(Error::invalid("epochs", 0, "must be >= 1"));
-        }
-        if self.batch_size == 0 {
-            return Err(Error::invalid("batch_size", 0, "must be >= 1"));
-        }
-        if let Some(c) = self.clip {
-            crate::error::check_positive("clip", c)?;
-        }
+        optim::check_schedule(
+            &self.adam,
+            self.epochs,
+            self.batch_size,
+            self.clip,
+            self.validation_fraction,
+        )?;
         if self.window == Some(0) {
             return Err(Error::invalid("window", 0, "must be >= 1"));
-        }
-        if !(0.0..1.0).contains(&self.validation_fraction) {
-            return Err(Error::invalid(
-                "validation_fraction",
-                self.validation_fraction,
-                "must be in [0, 1)",
-            ));
         }
         if let Some(r) = self.refit_ridge {
             crate::error::check_non_negative("refit_ridge", r)?;
@@ -272,16 +262,9 @@ impl GatedModel {
         let mut model = GatedModel::new(params, inputs, target, training.seed)?;
         let lengths: Vec<usize> = model.tensor_lengths();
         let mut adam = Adam::new(training.adam, &lengths)?;
-        let order = optim::batches(n, n, training.seed, u64::MAX)?.concat();
-        let n_val = (training.validation_fraction * n as f64).round() as usize;
-        let (val_idx, train_idx) = order.split_at(n_val);
-        if train_idx.is_empty() {
-            return Err(Error::invalid(
-                "validation_fraction",
-                training.validation_fraction,
-                "leaves no training samples",
-            ));
-        }
+        let (val_idx, train_idx) =
+            optim::validation_split(n, training.validation_fraction, training.seed)?;
+        let (val_idx, train_idx) = (&val_idx[..], &train_idx[..]);
         let mut report = TrainingReport::default();
         let mut stopping = EarlyStopping::new(training.patience);
         let mut best = model.clone();
@@ -367,12 +350,12 @@ impl GatedModel {
         }
         let mut it = flat.into_iter();
         for w in self.reservoir.weights_mut() {
-            unflatten(&it.next().expect("w_in"), &mut w.w_in);
+            optim::unflatten(&it.next().expect("w_in"), &mut w.w_in);
             w.b_in = it.next().expect("b_in");
-            unflatten(&it.next().expect("w_g"), &mut w.w_g);
+            optim::unflatten(&it.next().expect("w_g"), &mut w.w_g);
             w.b_g = it.next().expect("b_g");
         }
-        unflatten(&it.next().expect("head"), &mut self.head_w);
+        optim::unflatten(&it.next().expect("head"), &mut self.head_w);
         self.head_b = it.next().expect("head bias");
         Ok(())
     }
@@ -669,34 +652,19 @@ impl GatedModel {
     }
 }
 
-fn flatten(m: &Mat<f64>) -> Vec<f64> {
-    (0..m.nrows())
-        .flat_map(|i| (0..m.ncols()).map(move |j| m[(i, j)]))
-        .collect()
-}
-
-fn unflatten(v: &[f64], m: &mut Mat<f64>) {
-    let c = m.ncols();
-    for i in 0..m.nrows() {
-        for j in 0..c {
-            m[(i, j)] = v[i * c + j];
-        }
-    }
-}
-
 fn flatten_all(layers: &[LayerWeights], head_w: &Mat<f64>, head_b: &[f64]) -> Vec<Vec<f64>> {
     let mut v: Vec<Vec<f64>> = layers
         .iter()
         .flat_map(|w| {
             [
-                flatten(&w.w_in),
+                optim::flatten(&w.w_in),
                 w.b_in.clone(),
-                flatten(&w.w_g),
+                optim::flatten(&w.w_g),
                 w.b_g.clone(),
             ]
         })
         .collect();
-    v.push(flatten(head_w));
+    v.push(optim::flatten(head_w));
     v.push(head_b.to_vec());
     v
 }

@@ -82,23 +82,13 @@ impl Default for GradientParams {
 impl GradientParams {
     /// Checks the hyperparameters.
     pub fn validate(&self) -> Result<()> {
-        self.adam.validate()?;
-        if self.epochs == 0 {
-            return Err(Error::invalid("epochs", 0, "must be >= 1"));
-        }
-        if self.batch_size == 0 {
-            return Err(Error::invalid("batch_size", 0, "must be >= 1"));
-        }
-        if let Some(c) = self.clip {
-            crate::error::check_positive("clip", c)?;
-        }
-        if !(0.0..1.0).contains(&self.validation_fraction) {
-            return Err(Error::invalid(
-                "validation_fraction",
-                self.validation_fraction,
-                "must be in [0, 1)",
-            ));
-        }
+        optim::check_schedule(
+            &self.adam,
+            self.epochs,
+            self.batch_size,
+            self.clip,
+            self.validation_fraction,
+        )?;
         if let Head::Mlp { hidden: 0 } = self.head {
             return Err(Error::invalid("hidden", 0, "must be >= 1"));
         }
@@ -208,17 +198,9 @@ impl GradientReadout {
             })
             .collect();
         let xs = Mat::from_fn(n, f, |i, j| (x[(i, j)] - mean[j]) * scale[j]);
-        // validation split
-        let order = optim::batches(n, n, params.seed, u64::MAX)?.concat();
-        let n_val = (params.validation_fraction * n as f64).round() as usize;
-        if n_val > 0 && n_val >= n {
-            return Err(Error::invalid(
-                "validation_fraction",
-                params.validation_fraction,
-                "leaves no training samples",
-            ));
-        }
-        let (val_idx, train_idx) = order.split_at(n_val);
+        let (val_idx, train_idx) =
+            optim::validation_split(n, params.validation_fraction, params.seed)?;
+        let (val_idx, train_idx) = (&val_idx[..], &train_idx[..]);
         let mut rng = crate::rng::from_seed(crate::rng::derive(params.seed, 7));
         let mut layer = |fan_in: usize, fan_out: usize| {
             // PyTorch's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases
@@ -264,7 +246,7 @@ impl GradientReadout {
                 total += loss * idx.len() as f64;
                 let mut flat: Vec<Vec<f64>> = grads
                     .iter_mut()
-                    .flat_map(|(gw, gb)| [flatten(gw), std::mem::take(gb)])
+                    .flat_map(|(gw, gb)| [optim::flatten(gw), std::mem::take(gb)])
                     .collect();
                 if let Some(c) = params.clip {
                     let mut refs: Vec<&mut [f64]> =
@@ -274,7 +256,7 @@ impl GradientReadout {
                 let mut weights: Vec<Vec<f64>> = model
                     .layers
                     .iter()
-                    .flat_map(|(w, b)| [flatten(w), b.clone()])
+                    .flat_map(|(w, b)| [optim::flatten(w), b.clone()])
                     .collect();
                 {
                     let mut p: Vec<&mut [f64]> =
@@ -283,7 +265,7 @@ impl GradientReadout {
                     adam.step(&mut p, &g)?;
                 }
                 for (k, (w, b)) in model.layers.iter_mut().enumerate() {
-                    unflatten(&weights[2 * k], w);
+                    optim::unflatten(&weights[2 * k], w);
                     b.copy_from_slice(&weights[2 * k + 1]);
                 }
             }
@@ -436,21 +418,6 @@ impl Targets<'_> {
             Targets::Values(y) => {
                 OwnedTargets::Values(Mat::from_fn(idx.len(), y.ncols(), |r, j| y[(idx[r], j)]))
             }
-        }
-    }
-}
-
-fn flatten(m: &Mat<f64>) -> Vec<f64> {
-    (0..m.nrows())
-        .flat_map(|i| (0..m.ncols()).map(move |j| m[(i, j)]))
-        .collect()
-}
-
-fn unflatten(v: &[f64], m: &mut Mat<f64>) {
-    let c = m.ncols();
-    for i in 0..m.nrows() {
-        for j in 0..c {
-            m[(i, j)] = v[i * c + j];
         }
     }
 }

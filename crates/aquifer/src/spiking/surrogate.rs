@@ -128,26 +128,16 @@ impl SurrogateParams {
     /// Checks the hyperparameters.
     pub fn validate(&self) -> Result<()> {
         check_positive("surrogate slope", self.surrogate.slope())?;
-        self.adam.validate()?;
-        for (name, v) in [
-            ("bins", self.bins),
-            ("epochs", self.epochs),
-            ("batch_size", self.batch_size),
-        ] {
-            if v == 0 {
-                return Err(Error::invalid(name, 0, "must be >= 1"));
-            }
+        if self.bins == 0 {
+            return Err(Error::invalid("bins", 0, "must be >= 1"));
         }
-        if let Some(c) = self.clip {
-            check_positive("clip", c)?;
-        }
-        if !(0.0..1.0).contains(&self.validation_fraction) {
-            return Err(Error::invalid(
-                "validation_fraction",
-                self.validation_fraction,
-                "must be in [0, 1)",
-            ));
-        }
+        optim::check_schedule(
+            &self.adam,
+            self.epochs,
+            self.batch_size,
+            self.clip,
+            self.validation_fraction,
+        )?;
         if let Head::Mlp { hidden: 0 } = self.head {
             return Err(Error::invalid("hidden", 0, "must be >= 1"));
         }
@@ -382,16 +372,9 @@ impl Liquid {
         };
         let lengths = tensors.list().map(Vec::len);
         let mut adam = Adam::new(params.adam, &lengths)?;
-        let order = optim::batches(series.len(), series.len(), params.seed, u64::MAX)?.concat();
-        let n_val = (params.validation_fraction * series.len() as f64).round() as usize;
-        let (val_idx, train_idx) = order.split_at(n_val);
-        if train_idx.is_empty() {
-            return Err(Error::invalid(
-                "validation_fraction",
-                params.validation_fraction,
-                "leaves no training series",
-            ));
-        }
+        let (val_idx, train_idx) =
+            optim::validation_split(series.len(), params.validation_fraction, params.seed)?;
+        let (val_idx, train_idx) = (&val_idx[..], &train_idx[..]);
         let mut report = TrainingReport::default();
         let mut stopping = EarlyStopping::new(params.patience);
         let mut best = tensors.clone();
