@@ -460,3 +460,95 @@ fn japanese_vowels_are_classified_from_a_cli_fit() {
     println!("Japanese vowels, CLI fit, mean prediction: {correct}/370 = {accuracy:.3}");
     assert!(accuracy >= 0.9, "accuracy {accuracy}");
 }
+
+#[test]
+fn run_and_generate_take_graph_model_files() {
+    use aquifer::model::Model;
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // a graph with an input: input -> reservoir -> ridge, plus input -> ridge
+    let mut b = Model::builder();
+    let u = b.input("u", 1);
+    let r = b.node(
+        "reservoir",
+        Reservoir::builder().units(60).seed(2).build(1).unwrap(),
+    );
+    let out = b.ridge("readout", RidgeParams::default(), 1);
+    b.connect(u, r).merge(&[u, r], out);
+    let mut model = b.build().unwrap();
+    let x = Mat::from_fn(400, 1, |t, _| (t as f64 * 0.2).sin());
+    let y = Mat::from_fn(400, 1, |t, _| (t as f64 * 0.2 + 0.2).sin());
+    model.fit(std::slice::from_ref(&x), &[y], 50).unwrap();
+    model.reset();
+    model.save(d.join("graph.aqm")).unwrap();
+    write(
+        d,
+        "x.csv",
+        &(std::iter::once("u".to_string()))
+            .chain((0..400).map(|t| format!("{:?}", x[(t, 0)])))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    let said = ok(d, &["run", "graph.aqm", "x.csv", "--out", "pred.csv"]);
+    assert!(said.contains("(readout)"), "{said}");
+    let expected = model.run(&x).unwrap();
+    let got = read(&d.join("pred.csv"));
+    assert_eq!(got, *expected.get("readout").unwrap());
+    let err = fails(
+        d,
+        &[
+            "run",
+            "graph.aqm",
+            "x.csv",
+            "--out",
+            "p.csv",
+            "--states",
+            "s.csv",
+        ],
+    );
+    assert!(err.contains("--states needs an ESN"), "{err}");
+    // a generator: reservoir <-> readout feedback, warmed up on the teacher signal
+    let mut b = Model::builder();
+    let r = b.node(
+        "reservoir",
+        Reservoir::builder()
+            .units(100)
+            .spectral_radius(0.9)
+            .leak_rate(0.5)
+            .input_connectivity(1.0)
+            .seed(1)
+            .build(1)
+            .unwrap(),
+    );
+    let out = b.ridge(
+        "readout",
+        RidgeParams {
+            ridge: 1e-8,
+            fit_intercept: true,
+        },
+        1,
+    );
+    b.connect(r, out).feedback(out, r);
+    let mut gen = b.build().unwrap();
+    let s = Mat::from_fn(1000, 1, |t, _| (t as f64 * 0.1).sin());
+    gen.fit(&[Mat::<f64>::zeros(1000, 0)], std::slice::from_ref(&s), 100)
+        .unwrap();
+    gen.reset();
+    gen.save(d.join("gen.aqm")).unwrap();
+    write(
+        d,
+        "warm.csv",
+        &(std::iter::once("y".to_string()))
+            .chain((0..300).map(|t| format!("{:?}", s[(t, 0)])))
+            .collect::<Vec<_>>()
+            .join("\n"),
+    );
+    ok(
+        d,
+        &[
+            "generate", "gen.aqm", "--warm", "warm.csv", "--steps", "200", "--out", "g.csv",
+        ],
+    );
+    let expected = gen.generate(200, s.subrows(0, 300)).unwrap();
+    assert_eq!(read(&d.join("g.csv")), *expected.get("readout").unwrap());
+}

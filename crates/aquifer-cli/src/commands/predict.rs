@@ -4,13 +4,13 @@ use crate::error::{Error, Result};
 use crate::progress;
 use crate::table::{self, numbered};
 use aquifer::faer::Mat;
-use aquifer::model::Esn;
+use aquifer::model::{Esn, Model, Outputs};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `aquifer run`.
 #[derive(Debug, clap::Args)]
 pub struct RunArgs {
-    /// The model file.
+    /// The model file (an ESN, or a graph saved with `Model::save`).
     pub model: PathBuf,
     /// The input series (CSV or .npy).
     pub data: PathBuf,
@@ -31,9 +31,11 @@ pub struct RunArgs {
 /// Arguments of `aquifer generate`.
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
-    /// The model file (its outputs must match its inputs).
+    /// The model file: an ESN whose outputs match its inputs, or a graph without input nodes
+    /// whose readouts feed back.
     pub model: PathBuf,
-    /// The series the closed loop warms up on (teacher-forced), CSV or .npy.
+    /// The series the closed loop warms up on (teacher-forced), CSV or .npy: an ESN's inputs,
+    /// or a graph's readout outputs.
     #[arg(long)]
     pub warm: PathBuf,
     /// Columns of the warm-up series (default: every column).
@@ -50,20 +52,52 @@ pub struct GenerateArgs {
     pub reset: bool,
 }
 
-fn load_inputs(esn: &Esn, path: &Path, spec: Option<&str>) -> Result<Mat<f64>> {
+/// A loaded model file: an echo state network, or a graph saved with `Model::save`.
+enum Loaded {
+    Esn(Box<Esn>),
+    Graph(Box<Model>),
+}
+
+fn load(path: &Path) -> Result<Loaded> {
+    let file = aquifer::io::read(path)?;
+    Ok(match file.kind.as_str() {
+        "model" => Loaded::Graph(Box::new(Model::from_model_file(&file)?)),
+        _ => Loaded::Esn(Box::new(Esn::from_model_file(&file)?)),
+    })
+}
+
+/// Every output of a graph side by side, columns named `<node><k>`.
+fn outputs_table(outputs: &Outputs) -> (Vec<String>, Mat<f64>) {
+    let rows = outputs.series.first().map_or(0, |(_, m)| m.nrows());
+    let cols: usize = outputs.series.iter().map(|(_, m)| m.ncols()).sum();
+    let mut names = Vec::with_capacity(cols);
+    let mut data = Mat::zeros(rows, cols);
+    let mut at = 0;
+    for (name, m) in &outputs.series {
+        for k in 0..m.ncols() {
+            names.push(format!("{name}{k}"));
+            for t in 0..rows {
+                data[(t, at)] = m[(t, k)];
+            }
+            at += 1;
+        }
+    }
+    (names, data)
+}
+
+fn load_columns(width: usize, path: &Path, spec: Option<&str>, what: &str) -> Result<Mat<f64>> {
     let t = table::read(path)?;
     let cols = t.select(spec)?;
-    if cols.len() != esn.input_dim() {
+    if cols.len() != width {
         return Err(Error::data(
             path,
             format!(
-                "{} input columns selected ({}), the model takes {}{}",
+                "{} {what} columns selected ({}), the model takes {width}{}",
                 cols.len(),
                 cols.iter()
                     .map(|&j| t.names[j].as_str())
                     .collect::<Vec<_>>()
                     .join(", "),
-                esn.input_dim(),
                 if spec.is_none() {
                     "; choose them with --inputs"
                 } else {
@@ -75,9 +109,42 @@ fn load_inputs(esn: &Esn, path: &Path, spec: Option<&str>) -> Result<Mat<f64>> {
     Ok(t.columns(&cols, 0, t.data.nrows()))
 }
 
+fn load_inputs(esn: &Esn, path: &Path, spec: Option<&str>) -> Result<Mat<f64>> {
+    load_columns(esn.input_dim(), path, spec, "input")
+}
+
 /// Runs the model over a series and writes predictions (and states).
 pub fn run(args: &RunArgs) -> Result<()> {
-    let mut esn = Esn::load(&args.model)?;
+    let mut esn = match load(&args.model)? {
+        Loaded::Esn(esn) => *esn,
+        Loaded::Graph(mut model) => {
+            if args.states.is_some() {
+                return Err(Error::Usage(
+                    "--states needs an ESN model file; a graph's node states are read from Rust"
+                        .into(),
+                ));
+            }
+            if args.reset {
+                model.reset();
+            }
+            let x = load_columns(
+                model.input_dim(),
+                &args.data,
+                args.inputs.as_deref(),
+                "input",
+            )?;
+            let (names, data) = outputs_table(&model.run(&x)?);
+            table::write(&args.out, &names, &data)?;
+            println!(
+                "wrote {} x {} outputs ({}) to {}",
+                data.nrows(),
+                data.ncols(),
+                model.output_names().join(", "),
+                args.out.display()
+            );
+            return Ok(());
+        }
+    };
     if args.reset {
         esn.reset();
     }
@@ -107,7 +174,29 @@ const CHUNK: usize = 2000;
 
 /// Warms the model up and generates; writes the generated series.
 pub fn generate(args: &GenerateArgs, quiet: bool) -> Result<()> {
-    let mut esn = Esn::load(&args.model)?;
+    let mut esn = match load(&args.model)? {
+        Loaded::Esn(esn) => *esn,
+        Loaded::Graph(mut model) => {
+            if args.reset {
+                model.reset();
+            }
+            let warm = load_columns(
+                model.target_dim(),
+                &args.warm,
+                args.inputs.as_deref(),
+                "teacher",
+            )?;
+            let (names, data) = outputs_table(&model.generate(args.steps, &warm)?);
+            table::write(&args.out, &names, &data)?;
+            println!(
+                "wrote {} x {} generated steps to {}",
+                data.nrows(),
+                data.ncols(),
+                args.out.display()
+            );
+            return Ok(());
+        }
+    };
     if args.reset {
         esn.reset();
     }
