@@ -79,11 +79,10 @@ impl GatedModel {
             loss: self.loss,
             sequence: self.sequence,
         };
-        Ok(ModelFile {
-            kind: "gated".into(),
-            config: serde_json::to_value(config).map_err(|e| bad(e.to_string()))?,
-            tensors,
-        })
+        let mut file = ModelFile::empty("gated");
+        file.tensors = tensors;
+        file.set_config(&config)?;
+        Ok(file)
     }
 
     /// Rebuilds a model from a [`ModelFile`], checking kinds, shapes and values.

@@ -137,8 +137,9 @@ pub struct GatedReservoir {
 /// What a forward pass keeps for the backward pass, and its outputs.
 #[derive(Debug, Clone)]
 pub struct GatedRun {
-    /// Per layer, per step: the input (`B x F_l`), `h~` and `g` (`B x H`).
-    inputs: Vec<Vec<Mat<f64>>>,
+    /// The first layer's input at every step (`B x F`); layer `l > 0` reads layer `l - 1`'s
+    /// states. Per layer, per step: `h~` and `g` (`B x H`).
+    inputs: Vec<Mat<f64>>,
     candidates: Vec<Vec<Mat<f64>>>,
     gates: Vec<Vec<Mat<f64>>>,
     /// Per layer, the states `h[0..=T]` (`h[0]` the initial state).
@@ -146,6 +147,15 @@ pub struct GatedRun {
 }
 
 impl GatedRun {
+    /// The input of layer `l` at step `t`.
+    fn layer_input(&self, l: usize, t: usize) -> &Mat<f64> {
+        if l == 0 {
+            &self.inputs[t]
+        } else {
+            &self.states[l - 1][t + 1]
+        }
+    }
+
     /// The last layer's state at every step (`T` matrices `B x H`).
     pub fn outputs(&self) -> &[Mat<f64>] {
         let last = self.states.last().expect("at least one layer");
@@ -343,22 +353,18 @@ impl GatedReservoir {
         let initial = state.map_or_else(|| self.zero_state(batch), <[Mat<f64>]>::to_vec);
         let h_dim = self.params.hidden;
         let mut run = GatedRun {
-            inputs: Vec::new(),
+            inputs: xs.to_vec(),
             candidates: Vec::new(),
             gates: Vec::new(),
             states: Vec::new(),
         };
         for l in 0..self.params.layers {
             let lw = &self.weights[l];
-            let layer_inputs: Vec<Mat<f64>> = if l == 0 {
-                xs.to_vec()
-            } else {
-                run.states[l - 1][1..].to_vec()
-            };
             let mut states = Vec::with_capacity(xs.len() + 1);
             states.push(initial[l].clone());
             let (mut cands, mut gates) = (Vec::new(), Vec::new());
-            for x in &layer_inputs {
+            for t in 0..xs.len() {
+                let x = run.layer_input(l, t);
                 let prev = states.last().expect("initial state");
                 // a = x W_in^T + b_in + h W^T
                 let mut a = Mat::zeros(batch, h_dim);
@@ -413,7 +419,6 @@ impl GatedReservoir {
                 gates.push(g);
                 states.push(next);
             }
-            run.inputs.push(layer_inputs);
             run.candidates.push(cands);
             run.gates.push(gates);
             run.states.push(states);
@@ -518,7 +523,7 @@ impl GatedReservoir {
                     }
                 }
                 // a = x W_in^T + b_in + h_prev W^T
-                let x = &run.inputs[l][t];
+                let x = run.layer_input(l, t);
                 matmul(
                     g_l.w_in.as_mut(),
                     Accum::Add,

@@ -157,6 +157,21 @@ impl ModelFile {
         Ok(Mat::from_fn(rows, cols, |i, j| data[i * cols + j]))
     }
 
+    /// A file of the given kind with no configuration and no tensors yet.
+    pub fn empty(kind: &str) -> Self {
+        ModelFile {
+            kind: kind.to_string(),
+            config: serde_json::Value::Null,
+            tensors: BTreeMap::new(),
+        }
+    }
+
+    /// Stores `config` as the configuration.
+    pub fn set_config(&mut self, config: &impl serde::Serialize) -> Result<()> {
+        self.config = serde_json::to_value(config).map_err(|e| corrupt(e.to_string()))?;
+        Ok(())
+    }
+
     /// The configuration, parsed as `T` (errors name the model kind).
     pub fn config_as<T: DeserializeOwned>(&self) -> Result<T> {
         serde_json::from_value(self.config.clone())

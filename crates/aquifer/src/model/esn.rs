@@ -30,7 +30,6 @@ use faer::{Mat, MatRef};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The configuration part of a saved [`Esn`] (its tensors hold the matrices and state).
@@ -432,19 +431,11 @@ impl Esn {
     /// The network as a [`ModelFile`] (kind `esn`): the reservoir's tensors under
     /// `reservoir.`, the readout's under `readout.`.
     pub fn to_model_file(&self) -> Result<ModelFile> {
-        let mut file = ModelFile {
-            kind: "esn".into(),
-            config: serde_json::Value::Null,
-            tensors: BTreeMap::new(),
-        };
+        let mut file = ModelFile::empty("esn");
         let (_, reservoir) = file.embed("reservoir.", self.reservoir.to_part()?);
         let r: SavedReservoir =
             serde_json::from_value(reservoir).map_err(|e| bad(e.to_string()))?;
-        let mut readout = ModelFile {
-            kind: "ridge".into(),
-            config: serde_json::Value::Null,
-            tensors: BTreeMap::new(),
-        };
+        let mut readout = ModelFile::empty("ridge");
         self.readout.save_tensors(&mut readout);
         file.embed("readout.", readout);
         let config = SavedConfig {
@@ -461,7 +452,7 @@ impl Esn {
             readout: *self.readout.params(),
             fitted: self.readout.is_fitted(),
         };
-        file.config = serde_json::to_value(&config).map_err(|e| bad(e.to_string()))?;
+        file.set_config(&config)?;
         Ok(file)
     }
 

@@ -226,14 +226,8 @@ impl Node for RidgeNode {
             params: *self.ridge.params(),
             fitted: self.ridge.is_fitted(),
         };
-        let mut part = ModelFile {
-            kind: "ridge".into(),
-            config: serde_json::to_value(config).map_err(|e| Error::Data {
-                source_name: "model file".into(),
-                reason: e.to_string(),
-            })?,
-            tensors: Default::default(),
-        };
+        let mut part = ModelFile::empty("ridge");
+        part.set_config(&config)?;
         self.ridge.save_tensors(&mut part);
         Ok(part)
     }

@@ -30,11 +30,7 @@ impl Reservoir {
     pub fn to_part(&self) -> Result<ModelFile> {
         let (n, f) = (self.units(), self.input_dim());
         let (noise_in, noise_rc, noise_seed) = self.noise();
-        let mut file = ModelFile {
-            kind: "reservoir".into(),
-            config: serde_json::Value::Null,
-            tensors: Default::default(),
-        };
+        let mut file = ModelFile::empty("reservoir");
         let t = &mut file.tensors;
         let sym = self.w().symbolic();
         t.insert(
@@ -73,10 +69,7 @@ impl Reservoir {
             noise_position: u64::try_from(self.noise_position())
                 .map_err(|_| Error::invalid("noise position", "above 2^64", "cannot be saved"))?,
         };
-        file.config = serde_json::to_value(config).map_err(|e| Error::Data {
-            source_name: "model file".into(),
-            reason: e.to_string(),
-        })?;
+        file.set_config(&config)?;
         Ok(file)
     }
 

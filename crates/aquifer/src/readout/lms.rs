@@ -25,7 +25,7 @@
 //! ```
 
 use super::linear::Linear;
-use crate::error::{check_positive, Error, Result};
+use crate::error::{check_positive, Result};
 use crate::io::ModelFile;
 use crate::series::AsSeries;
 use faer::Mat;
@@ -96,14 +96,8 @@ impl Lms {
             params: self.params,
             steps: self.steps,
         };
-        let mut file = ModelFile {
-            kind: "lms".into(),
-            config: serde_json::to_value(config).map_err(|e| Error::Data {
-                source_name: "model file".into(),
-                reason: e.to_string(),
-            })?,
-            tensors: Default::default(),
-        };
+        let mut file = ModelFile::empty("lms");
+        file.set_config(&config)?;
         self.linear.save(&mut file);
         Ok(file)
     }

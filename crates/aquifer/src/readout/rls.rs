@@ -186,14 +186,8 @@ impl Rls {
             pending: self.pending,
             s: self.s,
         };
-        let mut file = ModelFile {
-            kind: "rls".into(),
-            config: serde_json::to_value(config).map_err(|e| Error::Data {
-                source_name: "model file".into(),
-                reason: e.to_string(),
-            })?,
-            tensors: Default::default(),
-        };
+        let mut file = ModelFile::empty("rls");
+        file.set_config(&config)?;
         self.linear.save(&mut file);
         file.tensors
             .insert("p_packed".into(), Tensor::vector(self.packed.clone()));

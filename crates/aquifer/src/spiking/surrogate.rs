@@ -378,7 +378,6 @@ impl Liquid {
         let mut report = TrainingReport::default();
         let mut stopping = EarlyStopping::new(params.patience);
         let mut best = tensors.clone();
-        let mut liquid = self.clone();
         for epoch in 0..params.epochs {
             let mut total = 0.0;
             for batch in optim::batches(
@@ -389,7 +388,7 @@ impl Liquid {
             )? {
                 let idx: Vec<usize> = batch.iter().map(|&k| train_idx[k]).collect();
                 let (loss, mut grads) =
-                    liquid.batch_gradients(&tensors, series, labels, &idx, params, Spikes::Hard)?;
+                    self.batch_gradients(&tensors, series, labels, &idx, params, Spikes::Hard)?;
                 total += loss * idx.len() as f64;
                 if !params.train_input {
                     grads.win.iter_mut().for_each(|g| *g = 0.0);
@@ -414,19 +413,13 @@ impl Liquid {
                     let g: Vec<&[f64]> = grads.list().into_iter().map(Vec::as_slice).collect();
                     adam.step(&mut p, &g)?;
                 }
-                liquid.keep_dale(&mut tensors.wrec);
-                liquid = liquid.with_weights(&tensors)?;
+                // the passes read the weights from `tensors`; the liquid is rebuilt once, below
+                self.keep_dale(&mut tensors.wrec);
             }
             report.train_loss.push(total / train_idx.len() as f64);
             if !val_idx.is_empty() {
-                let (loss, _) = liquid.batch_gradients(
-                    &tensors,
-                    series,
-                    labels,
-                    val_idx,
-                    params,
-                    Spikes::Hard,
-                )?;
+                let (loss, _) =
+                    self.batch_gradients(&tensors, series, labels, val_idx, params, Spikes::Hard)?;
                 report.validation_loss.push(loss);
                 if stopping.record(loss) {
                     best.clone_from(&tensors);
@@ -441,8 +434,8 @@ impl Liquid {
         }
         if !val_idx.is_empty() {
             tensors = best;
-            liquid = liquid.with_weights(&tensors)?;
         }
+        let liquid = self.with_weights(&tensors)?;
         Ok((
             LsmClassifier {
                 liquid,

@@ -9,7 +9,6 @@ use crate::io::{ModelFile, Tensor};
 use crate::model::node::node_from_part;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::collections::BTreeMap;
 use std::path::Path;
 
 /// The configuration part of a saved [`Model`].
@@ -89,11 +88,7 @@ impl Model {
 
     /// The model as a [`ModelFile`].
     pub fn to_model_file(&self) -> Result<ModelFile> {
-        let mut file = ModelFile {
-            kind: "model".into(),
-            config: Value::Null,
-            tensors: BTreeMap::new(),
-        };
+        let mut file = ModelFile::empty("model");
         let mut nodes = Vec::with_capacity(self.slots.len());
         for (i, slot) in self.slots.iter().enumerate() {
             let name = self.names[i].clone();
@@ -142,7 +137,7 @@ impl Model {
             outputs: self.outputs.clone(),
             history_pos: self.hist_pos.clone(),
         };
-        file.config = serde_json::to_value(config).map_err(|e| bad(e.to_string()))?;
+        file.set_config(&config)?;
         Ok(file)
     }
 
