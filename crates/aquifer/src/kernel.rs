@@ -181,6 +181,43 @@ impl<'a> CsrView<'a> {
     }
 }
 
+/// `y = W x`, each row summed as in the reservoir step. Large matrices split their rows over
+/// the rayon pool; the result does not depend on the split.
+pub(crate) fn matvec(w: CsrView<'_>, x: &[f64], y: &mut [f64]) {
+    assert!(x.len() == w.ncols && y.len() == w.nrows());
+    if w.nnz() >= PARALLEL_NNZ && rayon::current_num_threads() > 1 {
+        y.par_chunks_mut(PARALLEL_ROWS)
+            .enumerate()
+            .for_each(|(c, ys)| dot_rows_dispatch(w, x, ys, c * PARALLEL_ROWS));
+    } else {
+        dot_rows_dispatch(w, x, y, 0);
+    }
+}
+
+#[inline(always)]
+fn dot_rows(w: CsrView<'_>, x: &[f64], out: &mut [f64], first_row: usize) {
+    for (k, o) in out.iter_mut().enumerate() {
+        *o = w.row_dot(first_row + k, x);
+    }
+}
+
+#[cfg(target_arch = "x86_64")]
+#[target_feature(enable = "avx2")]
+fn dot_rows_avx2(w: CsrView<'_>, x: &[f64], out: &mut [f64], first_row: usize) {
+    dot_rows(w, x, out, first_row)
+}
+
+fn dot_rows_dispatch(w: CsrView<'_>, x: &[f64], out: &mut [f64], first_row: usize) {
+    assert!(first_row + out.len() <= w.nrows() && x.len() >= w.ncols);
+    #[cfg(target_arch = "x86_64")]
+    if std::arch::is_x86_feature_detected!("avx2") {
+        // SAFETY: the CPU supports AVX2, checked just above.
+        unsafe { dot_rows_avx2(w, x, out, first_row) };
+        return;
+    }
+    dot_rows(w, x, out, first_row)
+}
+
 /// Leaky update of a range of units after the activation has been applied to `out`:
 /// `out[i] = (1 - lr_i) prev[i] + lr_i (out[i] + noise[i])`.
 #[inline(always)]

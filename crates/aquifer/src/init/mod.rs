@@ -13,6 +13,7 @@
 //! ```
 
 mod input;
+mod krylov;
 pub mod networks;
 mod random;
 mod spectral;

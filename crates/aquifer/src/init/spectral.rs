@@ -4,25 +4,24 @@
 //! Power iteration is not used: the dominant eigenvalues of a random reservoir are usually a
 //! complex-conjugate pair of equal modulus, on which it does not converge.
 
+use super::krylov::KrylovSchur;
 use super::random::{random_sparse, Values};
 use super::Csr;
 use crate::error::{check_connectivity, check_non_negative, Error, Result};
-use faer::dyn_stack::{MemBuffer, MemStack};
-use faer::matrix_free::eigen::{partial_eigen, partial_eigen_scratch, PartialEigenParams};
-use faer::{c64, Col, Mat, MatRef, Par};
-use rand_distr::Distribution;
+use faer::MatRef;
 
 /// Matrices up to this size use the exact dense eigenvalue solver.
 const DENSE_LIMIT: usize = 300;
-/// Relative tolerance of the Krylov-Schur eigensolver.
-const KRYLOV_TOL: f64 = 1e-12;
-/// Number of eigenvalues the Krylov-Schur solver is asked for: several, so that a complex pair
-/// and near-ties of the dominant modulus are all resolved.
-const KRYLOV_EIGS: usize = 8;
-/// Restarts before the Krylov-Schur solver gives up. Random reservoirs converge in a few dozen
-/// (their dominant eigenvalues sit on the rim of a filled disk, so convergence is slow but
-/// steady); the cap bounds the time of a pathological matrix.
-const KRYLOV_RESTARTS: usize = 300;
+/// Krylov-Schur settings for sparse matrices. Random reservoirs converge in a few hundred
+/// products (their dominant eigenvalues sit on the rim of a filled disk, so convergence is slow
+/// but steady); the cap bounds the time of a pathological matrix.
+const KRYLOV: KrylovSchur = KrylovSchur {
+    basis: 60,
+    keep: 24,
+    leading: 2,
+    tol: 1e-10,
+    max_products: 5000,
+};
 /// Up to this size, a matrix on which the Krylov-Schur solver does not converge falls back to
 /// the dense solver (a few seconds at this size).
 const DENSE_FALLBACK_LIMIT: usize = 3000;
@@ -41,51 +40,25 @@ pub fn spectral_radius_dense(w: MatRef<'_, f64>) -> Result<f64> {
 }
 
 /// The spectral radius of a sparse square matrix from a Krylov-Schur (restarted Arnoldi)
-/// partial eigendecomposition, with a deterministic start vector. Fails with
-/// [`Error::Eigen`] if the dominant eigenvalue does not converge.
+/// iteration with a deterministic start vector, converged to a relative residual of `1e-10` on
+/// its leading Ritz values. Fails with [`Error::Eigen`] if it does not converge.
 pub fn spectral_radius_sparse(w: &Csr) -> Result<f64> {
     let n = w.nrows();
     check_square(n, w.ncols())?;
     if n == 0 || w.compute_nnz() == 0 {
         return Ok(0.0);
     }
-    let k = KRYLOV_EIGS.min(n);
-    let params = PartialEigenParams {
-        min_dim: (4 * k).clamp(k, n),
-        max_dim: (8 * k).clamp(k, n),
-        max_restarts: KRYLOV_RESTARTS,
-        ..Default::default()
-    };
-    // A fixed pseudo-random start vector: deterministic, and with no special structure that could
-    // be orthogonal to the dominant eigenvectors of a structured matrix.
-    let mut rng = crate::rng::stream(0x5eed_5eed, 0);
-    let normal = rand_distr::StandardNormal;
-    let mut v0 = Col::<f64>::from_fn(n, |_| normal.sample(&mut rng));
-    let norm = v0.norm_l2();
-    v0 /= faer::Scale(norm);
-    let mut vecs = Mat::<c64>::zeros(n, k);
-    let mut vals = vec![c64::new(0.0, 0.0); k];
-    let mut buf = MemBuffer::new(partial_eigen_scratch::<f64>(w, k, Par::Seq, params));
-    let info = partial_eigen(
-        vecs.as_mut(),
-        &mut vals,
-        w,
-        v0.as_ref(),
-        KRYLOV_TOL,
-        Par::Seq,
-        MemStack::new(&mut buf),
-        params,
-    );
-    if info.n_converged_eigen == 0 {
-        return Err(Error::Eigen(format!(
-            "Krylov-Schur did not converge on the {n} x {n} matrix; \
-             use spectral_radius_dense for this matrix"
-        )));
+    if n <= KRYLOV.basis + 1 {
+        return spectral_radius_dense(w.to_dense().as_ref());
     }
-    Ok(vals[..info.n_converged_eigen]
-        .iter()
-        .map(|z| z.norm())
-        .fold(0.0, f64::max))
+    let run = KRYLOV.dominant_modulus(w)?;
+    run.modulus.ok_or_else(|| {
+        Error::Eigen(format!(
+            "Krylov-Schur did not converge on the {n} x {n} matrix in {} products; \
+             use spectral_radius_dense for this matrix",
+            run.products
+        ))
+    })
 }
 
 /// The spectral radius of a sparse square matrix: exact for small matrices (n <= 300), a
