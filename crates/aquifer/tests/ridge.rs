@@ -288,3 +288,48 @@ fn statistics_do_not_depend_on_the_number_of_threads() {
     faer::set_global_parallelism(before);
     assert_eq!(parallel, serial);
 }
+
+#[test]
+fn many_short_series_pool_like_one_long_one() {
+    // 400 series of 2-4 rows (packed together before their statistics are formed), one long
+    // series among them (a chunk of its own), against a single fit on all the kept rows
+    let (x, y) = data(1800, 30, 2, 13);
+    let (mut xs, mut ys, mut kept_x, mut kept_y) = (vec![], vec![], vec![], vec![]);
+    let (warmup, mut at) = (1, 0);
+    for i in 0..401 {
+        let len = if i == 200 { 600 } else { 2 + i % 3 };
+        let (sx, sy) = (x.subrows(at, len).to_owned(), y.subrows(at, len).to_owned());
+        kept_x.push(sx.subrows(warmup, len - warmup).to_owned());
+        kept_y.push(sy.subrows(warmup, len - warmup).to_owned());
+        xs.push(sx);
+        ys.push(sy);
+        at += len;
+    }
+    let concat = |parts: &[Mat<f64>]| {
+        let rows = parts.iter().map(|p| p.nrows()).sum();
+        let mut out = Mat::zeros(rows, parts[0].ncols());
+        let mut r = 0;
+        for p in parts {
+            out.as_mut().subrows_mut(r, p.nrows()).copy_from(p);
+            r += p.nrows();
+        }
+        out
+    };
+    let (all_x, all_y) = (concat(&kept_x), concat(&kept_y));
+    let mut many = Ridge::new(1e-3).unwrap();
+    many.fit(&xs, &ys, warmup).unwrap();
+    let mut one = Ridge::new(1e-3).unwrap();
+    one.fit(&[&all_x], &[&all_y], 0).unwrap();
+    assert_eq!(many.stats().unwrap().count(), all_x.nrows() as u64);
+    let diff = max_rel_diff(many.weights().unwrap(), one.weights().unwrap());
+    assert!(diff < 1e-10, "weights differ by {diff}");
+    // a bad value in a packed series is still reported at its series and row
+    xs[58][(2, 4)] = f64::NAN;
+    match Ridge::new(1e-3).unwrap().fit(&xs, &ys, warmup) {
+        Err(Error::NonFinite { what, row, col, .. }) => {
+            assert!(what.contains("input series 58"), "{what}");
+            assert_eq!((row, col), (2, 4));
+        }
+        other => panic!("{other:?}"),
+    }
+}

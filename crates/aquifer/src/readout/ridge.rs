@@ -256,32 +256,90 @@ impl Ridge {
     }
 }
 
+/// Series with fewer rows than this after the warmup are packed with their neighbours into one
+/// chunk before their statistics are formed: a chunk costs `F^2` however few rows it has.
+const PACK_ROWS: usize = 256;
+
 /// Accumulates statistics of every series in parallel and merges them in series order.
 pub(crate) fn reduce_stats(
     xs: &[MatRef<'_, f64>],
     ys: &[MatRef<'_, f64>],
     warmup: usize,
 ) -> Result<RidgeStats> {
-    // Series are reduced in parallel a group at a time and merged in order: the result does
-    // not depend on the number of threads, and at most one group of `F x F` statistics is
-    // alive at once (one per series would exhaust memory for many short series).
-    const GROUP: usize = 8;
-    let mut total = RidgeStats::new(xs[0].ncols(), ys[0].ncols());
-    for start in (0..xs.len()).step_by(GROUP) {
-        let end = (start + GROUP).min(xs.len());
-        let parts: Vec<RidgeStats> = (start..end)
-            .into_par_iter()
-            .map(|i| {
-                let mut s = RidgeStats::new(xs[i].ncols(), ys[i].ncols());
-                s.accumulate_series(xs[i], ys[i], warmup, i)?;
-                Ok(s)
-            })
-            .collect::<Result<_>>()?;
-        for p in &parts {
-            total.merge(p)?;
+    let (f, m) = (xs[0].ncols(), ys[0].ncols());
+    // Consecutive short series are packed (rows after their warmup, in order) into chunks of at
+    // least PACK_ROWS rows; a long series is a chunk of its own. The pooled statistics are the
+    // same either way, up to rounding.
+    enum Chunk<'a> {
+        Series(usize, MatRef<'a, f64>, MatRef<'a, f64>),
+        Packed(usize, Mat<f64>, Mat<f64>),
+    }
+    let mut chunks: Vec<Chunk<'_>> = Vec::new();
+    let mut pending: Vec<usize> = Vec::new();
+    let pack = |pending: &mut Vec<usize>, chunks: &mut Vec<Chunk<'_>>| {
+        if pending.is_empty() {
+            return;
+        }
+        let rows: usize = pending.iter().map(|&i| xs[i].nrows() - warmup).sum();
+        let (mut px, mut py) = (Mat::zeros(rows, f), Mat::zeros(rows, m));
+        let mut at = 0;
+        for &i in pending.iter() {
+            let r = xs[i].nrows() - warmup;
+            px.as_mut()
+                .subrows_mut(at, r)
+                .copy_from(xs[i].subrows(warmup, r));
+            py.as_mut()
+                .subrows_mut(at, r)
+                .copy_from(ys[i].subrows(warmup, r));
+            at += r;
+        }
+        chunks.push(Chunk::Packed(pending[0], px, py));
+        pending.clear();
+    };
+    let mut pending_rows = 0;
+    for (i, (x, y)) in xs.iter().zip(ys).enumerate() {
+        RidgeStats::check_shapes((f, m), *x, *y, warmup, i)?;
+        let rows = x.nrows() - warmup;
+        if rows >= PACK_ROWS {
+            pack(&mut pending, &mut chunks);
+            pending_rows = 0;
+            chunks.push(Chunk::Series(i, *x, *y));
+            continue;
+        }
+        // checked here: a packed chunk no longer knows which series a row came from
+        crate::series::check_finite(&format!("input series {i}"), *x)?;
+        crate::series::check_finite(&format!("target series {i}"), *y)?;
+        pending.push(i);
+        pending_rows += rows;
+        if pending_rows >= PACK_ROWS {
+            pack(&mut pending, &mut chunks);
+            pending_rows = 0;
         }
     }
-    Ok(total)
+    pack(&mut pending, &mut chunks);
+    // Chunks are reduced in parallel a group at a time and merged in order: the result does
+    // not depend on the number of threads, and at most one group of `F x F` statistics is
+    // alive at once.
+    const GROUP: usize = 8;
+    let mut total: Option<RidgeStats> = None;
+    for group in chunks.chunks(GROUP) {
+        let parts: Vec<RidgeStats> = group
+            .par_iter()
+            .map(|c| match c {
+                Chunk::Series(i, x, y) => RidgeStats::of_series((f, m), *x, *y, warmup, *i),
+                Chunk::Packed(i, x, y) => {
+                    RidgeStats::of_series((f, m), x.as_ref(), y.as_ref(), 0, *i)
+                }
+            })
+            .collect::<Result<_>>()?;
+        for p in parts {
+            match &mut total {
+                None => total = Some(p),
+                Some(t) => t.merge(&p)?,
+            }
+        }
+    }
+    Ok(total.unwrap_or_else(|| RidgeStats::new(f, m)))
 }
 
 /// Solves the regularised normal equations from statistics.

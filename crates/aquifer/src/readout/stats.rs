@@ -193,24 +193,26 @@ impl RidgeStats {
         self.accumulate_series(x, y, warmup, 0)
     }
 
-    pub(crate) fn accumulate_series(
-        &mut self,
+    /// Checks the widths of series `series` against `features` and `targets`, and that `warmup`
+    /// leaves rows.
+    pub(crate) fn check_shapes(
+        (features, targets): (usize, usize),
         x: MatRef<'_, f64>,
         y: MatRef<'_, f64>,
         warmup: usize,
         series: usize,
     ) -> Result<()> {
-        if x.ncols() != self.features {
+        if x.ncols() != features {
             return Err(Error::shape(
                 format!("features of series {series}"),
-                format!("(_, {})", self.features),
+                format!("(_, {})", features),
                 format!("({}, {})", x.nrows(), x.ncols()),
             ));
         }
-        if y.ncols() != self.targets || y.nrows() != x.nrows() {
+        if y.ncols() != targets || y.nrows() != x.nrows() {
             return Err(Error::shape(
                 format!("targets of series {series}"),
-                format!("({}, {})", x.nrows(), self.targets),
+                format!("({}, {})", x.nrows(), targets),
                 format!("({}, {})", y.nrows(), y.ncols()),
             ));
         }
@@ -221,18 +223,40 @@ impl RidgeStats {
                 series,
             });
         }
+        Ok(())
+    }
+
+    pub(crate) fn accumulate_series(
+        &mut self,
+        x: MatRef<'_, f64>,
+        y: MatRef<'_, f64>,
+        warmup: usize,
+        series: usize,
+    ) -> Result<()> {
+        let chunk = Self::of_series((self.features, self.targets), x, y, warmup, series)?;
+        if self.count == 0 {
+            *self = chunk;
+            return Ok(());
+        }
+        self.merge(&chunk)
+    }
+
+    /// The statistics of one series, checked against the widths `(features, targets)`.
+    pub(crate) fn of_series(
+        dims: (usize, usize),
+        x: MatRef<'_, f64>,
+        y: MatRef<'_, f64>,
+        warmup: usize,
+        series: usize,
+    ) -> Result<Self> {
+        Self::check_shapes(dims, x, y, warmup, series)?;
         let what = format!("input series {series}");
         crate::series::check_finite(&what, x.subrows(0, warmup))?;
         crate::series::check_finite(&format!("target series {series}"), y)?;
         let x = x.subrows(warmup, x.nrows() - warmup);
         let y = y.subrows(warmup, y.nrows() - warmup);
         let (mean_x, xty) = column_pass(x, y, &what, warmup)?;
-        let chunk = Self::of_chunk(x, y, mean_x, xty);
-        if self.count == 0 {
-            *self = chunk;
-            return Ok(());
-        }
-        self.merge(&chunk)
+        Ok(Self::of_chunk(x, y, mean_x, xty))
     }
 
     /// Statistics of one chunk.
@@ -357,27 +381,33 @@ fn column_pass(
     row_offset: usize,
 ) -> Result<(Vec<f64>, Mat<f64>)> {
     let (t, m) = (x.nrows(), y.ncols());
+    let y_cols: Vec<Vec<f64>> = (0..m).map(|k| y.col(k).iter().copied().collect()).collect();
     let per_column: Vec<Result<(f64, Vec<f64>)>> = (0..x.ncols())
         .into_par_iter()
         .map(|j| {
-            let col = x.col(j);
-            let mut sum = 0.0;
-            let mut dots = vec![0.0; m];
-            for i in 0..t {
-                let v = col[i];
-                if !v.is_finite() {
+            let col: Vec<f64>;
+            let xs = match x.col(j).try_as_col_major() {
+                Some(c) => c.as_slice(),
+                None => {
+                    col = x.col(j).iter().copied().collect();
+                    &col
+                }
+            };
+            let sum = sum_in_lanes(t, |i| xs[i]);
+            if !sum.is_finite() {
+                if let Some(i) = xs.iter().position(|v| !v.is_finite()) {
                     return Err(Error::NonFinite {
                         what: what.to_string(),
                         row: i + row_offset,
                         col: j,
-                        value: v,
+                        value: xs[i],
                     });
                 }
-                sum += v;
-                for (k, d) in dots.iter_mut().enumerate() {
-                    *d += v * y[(i, k)];
-                }
             }
+            let dots = y_cols
+                .iter()
+                .map(|yk| sum_in_lanes(t, |i| xs[i] * yk[i]))
+                .collect();
             Ok((sum / t as f64, dots))
         })
         .collect();
@@ -391,6 +421,20 @@ fn column_pass(
         }
     }
     Ok((means, xty))
+}
+
+/// `sum_{i < n} f(i)` in four interleaved partial sums, so that the loop vectorises.
+#[inline(always)]
+fn sum_in_lanes(n: usize, f: impl Fn(usize) -> f64) -> f64 {
+    let mut a = [0.0f64; 4];
+    let body = n - n % 4;
+    for i in (0..body).step_by(4) {
+        for (l, al) in a.iter_mut().enumerate() {
+            *al += f(i + l);
+        }
+    }
+    (body..n).for_each(|i| a[i % 4] += f(i));
+    (a[0] + a[1]) + (a[2] + a[3])
 }
 
 fn col_means(a: MatRef<'_, f64>) -> Vec<f64> {
