@@ -703,31 +703,32 @@ impl Reservoir {
                 })
                 .collect();
         }
-        // Group series of similar lengths into blocks, keeping the output order.
+        // Group series of similar lengths into blocks, keeping the output order. Each block
+        // allocates its own outputs inside its task, so that the first touch of their pages
+        // (a large share of the time: the states of 64 series of 1000 steps at N = 500 are
+        // 256 MB) is spread over the threads.
         let mut order: Vec<usize> = (0..xs.len()).collect();
         order.sort_by_key(|&i| std::cmp::Reverse(xs[i].nrows()));
         let n = self.units();
-        let mut outs: Vec<Mat<f64>> = xs.iter().map(|x| Mat::zeros(x.nrows(), n)).collect();
-        let mut slots: Vec<Option<&mut Mat<f64>>> = outs.iter_mut().map(Some).collect();
-        // (inputs, outputs) of each block
-        type Block<'a, 'b> = (Vec<MatRef<'a, f64>>, Vec<&'b mut Mat<f64>>);
-        let blocks: Vec<Block<'_, '_>> = order
-            .chunks(BLOCK)
+        let d = self.dynamics();
+        let done: Vec<Vec<(usize, Mat<f64>)>> = order
+            .par_chunks(BLOCK)
             .map(|block| {
-                let us = block.iter().map(|&i| xs[i]).collect();
-                let os = block
-                    .iter()
-                    .map(|&i| slots[i].take().expect("each series in one block"))
-                    .collect();
-                (us, os)
+                let us: Vec<MatRef<'_, f64>> = block.iter().map(|&i| xs[i]).collect();
+                let mut os: Vec<Mat<f64>> = us.iter().map(|u| Mat::zeros(u.nrows(), n)).collect();
+                let mut views: Vec<_> = os.iter_mut().map(|m| m.as_mut()).collect();
+                kernel::run_block(&d, &us, &self.state, &mut views);
+                block.iter().copied().zip(os).collect()
             })
             .collect();
-        let d = self.dynamics();
-        blocks.into_par_iter().for_each(|(us, mut os)| {
-            let mut views: Vec<_> = os.iter_mut().map(|m| m.as_mut()).collect();
-            kernel::run_block(&d, &us, &self.state, &mut views);
-        });
-        Ok(outs)
+        let mut outs: Vec<Option<Mat<f64>>> = (0..xs.len()).map(|_| None).collect();
+        for (i, m) in done.into_iter().flatten() {
+            outs[i] = Some(m);
+        }
+        Ok(outs
+            .into_iter()
+            .map(|m| m.expect("each series is in one block"))
+            .collect())
     }
 }
 
