@@ -112,7 +112,24 @@ fn nonzero_positions(
         return Ok((0..total).collect());
     }
     let mut pos = rand::seq::index::sample(rng, total, nnz).into_vec();
-    pos.sort_unstable();
+    if total / 64 <= 8 * nnz {
+        // sorted by a bitmap of the positions (`total` bits, at most 8 words per position):
+        // a linear scan instead of an `n log n` sort
+        let mut bits = vec![0u64; total.div_ceil(64)];
+        for &p in &pos {
+            bits[p / 64] |= 1 << (p % 64);
+        }
+        pos.clear();
+        for (w, &word) in bits.iter().enumerate() {
+            let mut word = word;
+            while word != 0 {
+                pos.push(w * 64 + word.trailing_zeros() as usize);
+                word &= word - 1;
+            }
+        }
+    } else {
+        pos.sort_unstable();
+    }
     Ok(pos)
 }
 
