@@ -15,7 +15,7 @@ use faer::{MatMut, MatRef};
 use rand::RngExt;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
 
 /// Below this many nonzeros a step is too short to split across threads: waking the rayon pool
 /// costs tens of microseconds per step (measured: at N = 500, c = 0.1 a split step is 3x slower;
@@ -181,17 +181,68 @@ impl<'a> CsrView<'a> {
     }
 }
 
-/// `y = W x`, each row summed as in the reservoir step. Large matrices split their rows over
-/// the rayon pool; the result does not depend on the split.
-pub(crate) fn matvec(w: CsrView<'_>, x: &[f64], y: &mut [f64]) {
-    assert!(x.len() == w.ncols && y.len() == w.nrows());
-    if w.nnz() >= PARALLEL_NNZ && rayon::current_num_threads() > 1 {
-        y.par_chunks_mut(PARALLEL_ROWS)
-            .enumerate()
-            .for_each(|(c, ys)| dot_rows_dispatch(w, x, ys, c * PARALLEL_ROWS));
-    } else {
-        dot_rows_dispatch(w, x, y, 0);
+/// Runs `body` with a product `y = W x` that, for matrices of at least [`TEAM_NNZ`] nonzeros
+/// on a machine with two or more threads, is split by rows between the calling thread and one
+/// helper thread spinning between products (as [`run_series_team`] does for steps): an
+/// iterative solver asks for hundreds of products of a few hundred microseconds, with short
+/// serial work between them, and a rayon wake-up per product costs as much as it saves. Each
+/// row is summed as in the reservoir step, so the product does not depend on the split.
+pub(crate) fn with_product<R>(
+    w: CsrView<'_>,
+    body: impl FnOnce(&mut dyn FnMut(&[f64], &mut [f64])) -> R,
+) -> R {
+    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
+    if w.nnz() < TEAM_NNZ || threads < 2 || rayon::current_num_threads() < 2 {
+        return body(&mut |x, y| {
+            assert!(x.len() == w.ncols && y.len() == w.nrows());
+            dot_rows_dispatch(w, x, y, 0)
+        });
     }
+    let split = balanced_split(w);
+    let x_ptr = AtomicPtr::new(std::ptr::null_mut::<f64>());
+    let y_ptr = AtomicPtr::new(std::ptr::null_mut::<f64>());
+    let go = AtomicUsize::new(0);
+    let done = AtomicUsize::new(0);
+    let stop = AtomicBool::new(false);
+    std::thread::scope(|scope| {
+        let _stop = StopOnDrop(&stop);
+        scope.spawn(|| {
+            let mut k = 0;
+            loop {
+                while go.load(Ordering::Acquire) <= k {
+                    if stop.load(Ordering::Acquire) {
+                        return;
+                    }
+                    std::hint::spin_loop();
+                }
+                // SAFETY: for product k the caller published `x` (read only) and `y` (this
+                // thread writes rows split..) before `go = k + 1`, and touches neither again
+                // until this thread stores `done = k + 1`.
+                unsafe {
+                    let x = std::slice::from_raw_parts(x_ptr.load(Ordering::Relaxed), w.ncols);
+                    let y = std::slice::from_raw_parts_mut(
+                        y_ptr.load(Ordering::Relaxed).add(split),
+                        w.nrows() - split,
+                    );
+                    dot_rows_dispatch(w, x, y, split);
+                }
+                k += 1;
+                done.store(k, Ordering::Release);
+            }
+        });
+        let mut k = 0;
+        body(&mut |x: &[f64], y: &mut [f64]| {
+            assert!(x.len() == w.ncols && y.len() == w.nrows());
+            x_ptr.store(x.as_ptr() as *mut f64, Ordering::Relaxed);
+            y_ptr.store(y.as_mut_ptr(), Ordering::Relaxed);
+            go.store(k + 1, Ordering::Release);
+            dot_rows_dispatch(w, x, &mut y[..split], 0);
+            while done.load(Ordering::Acquire) <= k {
+                std::hint::spin_loop();
+            }
+            k += 1;
+        })
+    })
 }
 
 #[inline(always)]

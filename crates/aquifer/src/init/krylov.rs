@@ -5,8 +5,8 @@
 //! Written here rather than taken from faer's `partial_eigen` because the random matrices of a
 //! reservoir are its hardest case (the dominant eigenvalues sit on the rim of a filled disk,
 //! with many near-ties of modulus): faer 0.24's solver failed to converge on them for some
-//! subspace sizes, and this one runs its products through the reservoir's own CSR kernel on
-//! every core. Restarting with an orthonormal basis of the kept Ritz vectors (real and
+//! subspace sizes, and this one runs its products through the reservoir's own CSR kernel, split
+//! between two threads as a reservoir step is. Restarting with an orthonormal basis of the kept Ritz vectors (real and
 //! imaginary parts of a complex pair) avoids reordering a real Schur form.
 
 use super::Csr;
@@ -46,7 +46,12 @@ impl KrylovSchur {
         let n = w.nrows();
         let m = self.basis;
         assert!(n == w.ncols() && n > m + 1 && self.keep + 2 <= m && self.leading >= 1);
-        let view = CsrView::new(w);
+        kernel::with_product(CsrView::new(w), |product| self.run(w, product))
+    }
+
+    fn run(&self, w: &Csr, product: &mut dyn FnMut(&[f64], &mut [f64])) -> Result<Outcome> {
+        let n = w.nrows();
+        let m = self.basis;
         let mut v = Mat::<f64>::zeros(n, m + 1);
         let mut h = Mat::<f64>::zeros(m + 1, m);
         // a fixed pseudo-random start: deterministic, and not orthogonal to the dominant
@@ -64,7 +69,7 @@ impl KrylovSchur {
             for j in k..m {
                 let x = v.col(j).try_as_col_major().expect("columns are contiguous");
                 let y = wv.as_mut().try_as_col_major_mut().expect("contiguous");
-                kernel::matvec(view, x.as_slice(), y.as_slice_mut());
+                product(x.as_slice(), y.as_slice_mut());
                 products += 1;
                 let before = wv.norm_l2();
                 let basis = v.as_ref().subcols(0, j + 1);
@@ -224,6 +229,26 @@ mod tests {
             );
             assert!(run.products < SETTINGS.max_products);
         }
+    }
+
+    #[test]
+    fn products_split_over_two_threads_give_the_same_bits() {
+        let w = random_sparse(500, 500, Values::normal(0.0, 1.0), 0.1, 9).unwrap();
+        let one = rayon::ThreadPoolBuilder::new()
+            .num_threads(1)
+            .build()
+            .unwrap();
+        let two = rayon::ThreadPoolBuilder::new()
+            .num_threads(2)
+            .build()
+            .unwrap();
+        let serial = one.install(|| SETTINGS.dominant_modulus(&w).unwrap());
+        let split = two.install(|| SETTINGS.dominant_modulus(&w).unwrap());
+        assert_eq!(
+            serial.modulus.unwrap().to_bits(),
+            split.modulus.unwrap().to_bits()
+        );
+        assert_eq!(serial.products, split.products);
     }
 
     #[test]
