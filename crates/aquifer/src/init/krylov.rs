@@ -6,8 +6,8 @@
 //! reservoir are its hardest case (the dominant eigenvalues sit on the rim of a filled disk,
 //! with many near-ties of modulus): faer 0.24's solver failed to converge on them for some
 //! subspace sizes, and this one runs its products through the reservoir's own CSR kernel, split
-//! between two threads as a reservoir step is. Restarting with an orthonormal basis of the kept Ritz vectors (real and
-//! imaginary parts of a complex pair) avoids reordering a real Schur form.
+//! between two threads as a reservoir step is. Restarting with an orthonormal basis of the kept
+//! Ritz vectors (real and imaginary parts of a complex pair) avoids reordering a real Schur form.
 
 use super::Csr;
 use crate::error::{Error, Result};
@@ -21,7 +21,8 @@ use rand_distr::Distribution;
 pub(crate) struct KrylovSchur {
     /// Largest basis size before a restart.
     pub basis: usize,
-    /// Ritz vectors kept at a restart (one more when that would split a complex pair).
+    /// Ritz vectors kept at a restart (one or two more when that would split a complex pair);
+    /// at most `basis - 3`.
     pub keep: usize,
     /// Leading Ritz values (by modulus) that must have converged.
     pub leading: usize,
@@ -45,7 +46,7 @@ impl KrylovSchur {
     pub(crate) fn dominant_modulus(&self, w: &Csr) -> Result<Outcome> {
         let n = w.nrows();
         let m = self.basis;
-        assert!(n == w.ncols() && n > m + 1 && self.keep + 2 <= m && self.leading >= 1);
+        assert!(n == w.ncols() && n > m + 1 && self.keep + 3 <= m && self.leading >= 1);
         kernel::with_product(CsrView::new(w), |product| self.run(w, product))
     }
 
@@ -160,7 +161,7 @@ impl KrylovSchur {
                     columns.push(vecs.col(i).map(|z| z.im));
                 }
             }
-            let kept = columns.len().min(m - 1);
+            let kept = columns.len(); // at most keep + 2 < basis
             let y = Mat::<f64>::from_fn(m, kept, |r, c| columns[c][r]);
             let q = y.qr().compute_thin_Q();
             let t = q.transpose() * &hm * &q;

@@ -269,21 +269,47 @@ pub(crate) fn reduce_stats(
     let (f, m) = (xs[0].ncols(), ys[0].ncols());
     // Consecutive short series are packed (rows after their warmup, in order) into chunks of at
     // least PACK_ROWS rows; a long series is a chunk of its own. The pooled statistics are the
-    // same either way, up to rounding.
-    enum Chunk<'a> {
-        Series(usize, MatRef<'a, f64>, MatRef<'a, f64>),
-        Packed(usize, Mat<f64>, Mat<f64>),
-    }
-    let mut chunks: Vec<Chunk<'_>> = Vec::new();
-    let mut pending: Vec<usize> = Vec::new();
-    let pack = |pending: &mut Vec<usize>, chunks: &mut Vec<Chunk<'_>>| {
-        if pending.is_empty() {
-            return;
+    // same either way, up to rounding. A chunk is a run of series indices, copied together
+    // only when its statistics are formed.
+    let mut chunks: Vec<std::ops::Range<usize>> = Vec::new();
+    let mut pending = 0..0;
+    let mut pending_rows = 0;
+    for (i, (x, y)) in xs.iter().zip(ys).enumerate() {
+        RidgeStats::check_shapes((f, m), *x, *y, warmup, i)?;
+        let rows = x.nrows() - warmup;
+        if rows >= PACK_ROWS {
+            if !pending.is_empty() {
+                chunks.push(pending);
+            }
+            chunks.push(i..i + 1);
+            (pending, pending_rows) = (i + 1..i + 1, 0);
+            continue;
         }
-        let rows: usize = pending.iter().map(|&i| xs[i].nrows() - warmup).sum();
+        // checked here: a packed chunk no longer knows which series a row came from
+        crate::series::check_finite(&format!("input series {i}"), *x)?;
+        crate::series::check_finite(&format!("target series {i}"), *y)?;
+        if pending.is_empty() {
+            pending = i..i;
+        }
+        pending.end = i + 1;
+        pending_rows += rows;
+        if pending_rows >= PACK_ROWS {
+            chunks.push(pending);
+            (pending, pending_rows) = (i + 1..i + 1, 0);
+        }
+    }
+    if !pending.is_empty() {
+        chunks.push(pending);
+    }
+    let chunk_stats = |range: &std::ops::Range<usize>| {
+        if range.len() == 1 {
+            let i = range.start;
+            return RidgeStats::of_series((f, m), xs[i], ys[i], warmup, i);
+        }
+        let rows: usize = range.clone().map(|i| xs[i].nrows() - warmup).sum();
         let (mut px, mut py) = (Mat::zeros(rows, f), Mat::zeros(rows, m));
         let mut at = 0;
-        for &i in pending.iter() {
+        for i in range.clone() {
             let r = xs[i].nrows() - warmup;
             px.as_mut()
                 .subrows_mut(at, r)
@@ -293,45 +319,15 @@ pub(crate) fn reduce_stats(
                 .copy_from(ys[i].subrows(warmup, r));
             at += r;
         }
-        chunks.push(Chunk::Packed(pending[0], px, py));
-        pending.clear();
+        RidgeStats::of_series((f, m), px.as_ref(), py.as_ref(), 0, range.start)
     };
-    let mut pending_rows = 0;
-    for (i, (x, y)) in xs.iter().zip(ys).enumerate() {
-        RidgeStats::check_shapes((f, m), *x, *y, warmup, i)?;
-        let rows = x.nrows() - warmup;
-        if rows >= PACK_ROWS {
-            pack(&mut pending, &mut chunks);
-            pending_rows = 0;
-            chunks.push(Chunk::Series(i, *x, *y));
-            continue;
-        }
-        // checked here: a packed chunk no longer knows which series a row came from
-        crate::series::check_finite(&format!("input series {i}"), *x)?;
-        crate::series::check_finite(&format!("target series {i}"), *y)?;
-        pending.push(i);
-        pending_rows += rows;
-        if pending_rows >= PACK_ROWS {
-            pack(&mut pending, &mut chunks);
-            pending_rows = 0;
-        }
-    }
-    pack(&mut pending, &mut chunks);
     // Chunks are reduced in parallel a group at a time and merged in order: the result does
     // not depend on the number of threads, and at most one group of `F x F` statistics is
     // alive at once.
     const GROUP: usize = 8;
     let mut total: Option<RidgeStats> = None;
     for group in chunks.chunks(GROUP) {
-        let parts: Vec<RidgeStats> = group
-            .par_iter()
-            .map(|c| match c {
-                Chunk::Series(i, x, y) => RidgeStats::of_series((f, m), *x, *y, warmup, *i),
-                Chunk::Packed(i, x, y) => {
-                    RidgeStats::of_series((f, m), x.as_ref(), y.as_ref(), 0, *i)
-                }
-            })
-            .collect::<Result<_>>()?;
+        let parts: Vec<RidgeStats> = group.par_iter().map(chunk_stats).collect::<Result<_>>()?;
         for p in parts {
             match &mut total {
                 None => total = Some(p),
