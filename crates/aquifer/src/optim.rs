@@ -1,6 +1,6 @@
 //! Gradient training tools shared by every model trained by gradient descent: the Adam
 //! optimiser, gradient-norm clipping, the MSE and softmax cross-entropy losses with their
-//! gradients, seeded mini-batches, and early stopping.
+//! gradients, seeded mini-batches, early stopping, and the epoch loop of [`Schedule::run`].
 //!
 //! Parameters are flat `f64` slices (one per tensor); a model hands its tensors and their
 //! gradients to [`Adam::step`] in a fixed order.
@@ -219,33 +219,114 @@ pub fn batches(n: usize, batch_size: usize, seed: u64, epoch: u64) -> Result<Vec
     Ok(order.chunks(batch_size).map(<[usize]>::to_vec).collect())
 }
 
-/// Checks the hyperparameters every gradient-trained model shares: the optimiser, `epochs >= 1`,
-/// `batch_size >= 1`, a positive clipping norm, and a validation fraction in `[0, 1)`.
-pub fn check_schedule(
-    adam: &AdamParams,
-    epochs: usize,
-    batch_size: usize,
-    clip: Option<f64>,
-    validation_fraction: f64,
-) -> Result<()> {
-    adam.validate()?;
-    if epochs == 0 {
-        return Err(Error::invalid("epochs", 0, "must be >= 1"));
+/// What training did: the loss of every epoch.
+#[derive(Debug, Clone, Default)]
+pub struct TrainingReport {
+    /// Mean training loss per epoch.
+    pub train_loss: Vec<f64>,
+    /// Validation loss per epoch (empty without a validation split).
+    pub validation_loss: Vec<f64>,
+    /// The epoch (1-based) whose parameters were kept.
+    pub best_epoch: usize,
+}
+
+/// The part of a gradient trainer's hyperparameters that every trainer shares, and the epoch
+/// loop they drive: seeded mini-batches of the training samples, the mean training loss per
+/// epoch, and with a validation split, early stopping that keeps the best epoch's model.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct Schedule {
+    /// The optimiser.
+    pub adam: AdamParams,
+    /// Passes over the training samples (at most).
+    pub epochs: usize,
+    /// Samples per mini-batch.
+    pub batch_size: usize,
+    /// Gradient-norm clipping, if any.
+    pub clip: Option<f64>,
+    /// Fraction of the samples held out for early stopping (0: none).
+    pub validation_fraction: f64,
+    /// Epochs without a better validation loss before stopping.
+    pub patience: usize,
+    /// Seed of the validation split and the batch order.
+    pub seed: u64,
+}
+
+impl Schedule {
+    /// Checks the optimiser, `epochs >= 1`, `batch_size >= 1`, a positive clipping norm, and a
+    /// validation fraction in `[0, 1)`.
+    pub fn validate(&self) -> Result<()> {
+        self.adam.validate()?;
+        if self.epochs == 0 {
+            return Err(Error::invalid("epochs", 0, "must be >= 1"));
+        }
+        if self.batch_size == 0 {
+            return Err(Error::invalid("batch_size", 0, "must be >= 1"));
+        }
+        if let Some(c) = self.clip {
+            check_positive("clip", c)?;
+        }
+        if !(0.0..1.0).contains(&self.validation_fraction) {
+            return Err(Error::invalid(
+                "validation_fraction",
+                self.validation_fraction,
+                "must be in [0, 1)",
+            ));
+        }
+        Ok(())
     }
-    if batch_size == 0 {
-        return Err(Error::invalid("batch_size", 0, "must be >= 1"));
+
+    /// Rescales `grads` to the clipping norm, if there is one.
+    pub fn clip(&self, grads: &mut [&mut [f64]]) -> Result<()> {
+        match self.clip {
+            Some(c) => clip_grad_norm(grads, c).map(|_| ()),
+            None => Ok(()),
+        }
     }
-    if let Some(c) = clip {
-        check_positive("clip", c)?;
+
+    /// Trains `model` on `n` samples. `step(model, batch)` takes one optimiser step on the
+    /// samples `batch` and returns their mean loss; `validation_loss(model, held_out)` scores
+    /// the held-out samples after each epoch (only with a validation split), and the model of
+    /// the best epoch is kept when training ends. `on_epoch(epoch, report)` runs after each
+    /// epoch. Returns the report and the indices of the training samples.
+    pub fn run<M: Clone>(
+        &self,
+        n: usize,
+        model: &mut M,
+        mut step: impl FnMut(&mut M, &[usize]) -> Result<f64>,
+        mut validation_loss: impl FnMut(&M, &[usize]) -> Result<f64>,
+        mut on_epoch: impl FnMut(usize, &TrainingReport),
+    ) -> Result<(TrainingReport, Vec<usize>)> {
+        let (val_idx, train_idx) = validation_split(n, self.validation_fraction, self.seed)?;
+        let mut report = TrainingReport::default();
+        let mut stopping = EarlyStopping::new(self.patience);
+        let mut best = (!val_idx.is_empty()).then(|| model.clone());
+        for epoch in 0..self.epochs {
+            let mut total = 0.0;
+            for batch in batches(train_idx.len(), self.batch_size, self.seed, epoch as u64)? {
+                let idx: Vec<usize> = batch.iter().map(|&k| train_idx[k]).collect();
+                total += step(model, &idx)? * idx.len() as f64;
+            }
+            report.train_loss.push(total / train_idx.len() as f64);
+            if let Some(best) = &mut best {
+                let loss = validation_loss(model, &val_idx)?;
+                report.validation_loss.push(loss);
+                if stopping.record(loss) {
+                    best.clone_from(model);
+                    report.best_epoch = epoch + 1;
+                }
+            } else {
+                report.best_epoch = epoch + 1;
+            }
+            on_epoch(epoch + 1, &report);
+            if best.is_some() && stopping.should_stop() {
+                break;
+            }
+        }
+        if let Some(best) = best {
+            *model = best;
+        }
+        Ok((report, train_idx))
     }
-    if !(0.0..1.0).contains(&validation_fraction) {
-        return Err(Error::invalid(
-            "validation_fraction",
-            validation_fraction,
-            "must be in [0, 1)",
-        ));
-    }
-    Ok(())
 }
 
 /// A seeded split of `0..n` into `(validation, training)` samples, the validation part holding

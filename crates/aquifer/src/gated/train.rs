@@ -6,7 +6,7 @@
 
 use super::{GatedParams, GatedReservoir, LayerWeights};
 use crate::error::{Error, Result};
-use crate::optim::{self, Adam, AdamParams, EarlyStopping};
+use crate::optim::{self, Adam, AdamParams, Schedule};
 use crate::readout::{Ridge, TrainingReport};
 use crate::series::AsSeries;
 use faer::linalg::matmul::matmul;
@@ -84,15 +84,22 @@ impl Default for GatedTraining {
 }
 
 impl GatedTraining {
+    /// The hyperparameters every gradient trainer shares.
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            adam: self.adam,
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            clip: self.clip,
+            validation_fraction: self.validation_fraction,
+            patience: self.patience,
+            seed: self.seed,
+        }
+    }
+
     /// Checks the hyperparameters.
     pub fn validate(&self) -> Result<()> {
-        optim::check_schedule(
-            &self.adam,
-            self.epochs,
-            self.batch_size,
-            self.clip,
-            self.validation_fraction,
-        )?;
+        self.schedule().validate()?;
         if self.window == Some(0) {
             return Err(Error::invalid("window", 0, "must be >= 1"));
         }
@@ -262,56 +269,25 @@ impl GatedModel {
         let mut model = GatedModel::new(params, inputs, target, training.seed)?;
         let lengths: Vec<usize> = model.tensor_lengths();
         let mut adam = Adam::new(training.adam, &lengths)?;
-        let (val_idx, train_idx) =
-            optim::validation_split(n, training.validation_fraction, training.seed)?;
-        let (val_idx, train_idx) = (&val_idx[..], &train_idx[..]);
-        let mut report = TrainingReport::default();
-        let mut stopping = EarlyStopping::new(training.patience);
-        let mut best = model.clone();
-        for epoch in 0..training.epochs {
-            let mut total = 0.0;
-            for batch in optim::batches(
-                train_idx.len(),
-                training.batch_size,
-                training.seed,
-                epoch as u64,
-            )? {
-                let idx: Vec<usize> = batch.iter().map(|&k| train_idx[k]).collect();
-                let b = Batch {
-                    xs: time_major(series, &idx)?,
-                    idx,
-                };
-                let (loss, grads) = model.loss_and_gradients(&b, target, training.window, true)?;
-                total += loss * b.idx.len() as f64;
-                let mut flat = flatten_all(&grads.0, &grads.1, &grads.2);
-                if let Some(c) = training.clip {
-                    let mut refs: Vec<&mut [f64]> =
-                        flat.iter_mut().map(Vec::as_mut_slice).collect();
-                    optim::clip_grad_norm(&mut refs, c)?;
-                }
-                model.apply(&mut adam, &flat)?;
-            }
-            report.train_loss.push(total / train_idx.len() as f64);
-            if !val_idx.is_empty() {
-                let loss = model.evaluate(series, target, val_idx, training.batch_size)?;
-                report.validation_loss.push(loss);
-                if stopping.record(loss) {
-                    best = model.clone();
-                    report.best_epoch = epoch + 1;
-                }
-            } else {
-                report.best_epoch = epoch + 1;
-            }
-            on_epoch(epoch + 1, &report);
-            if !val_idx.is_empty() && stopping.should_stop() {
-                break;
-            }
-        }
-        if !val_idx.is_empty() {
-            model = best;
-        }
+        let schedule = training.schedule();
+        let step = |model: &mut GatedModel, idx: &[usize]| {
+            let b = Batch {
+                xs: time_major(series, idx)?,
+                idx: idx.to_vec(),
+            };
+            let (loss, grads) = model.loss_and_gradients(&b, target, training.window, true)?;
+            let mut flat = flatten_all(&grads.0, &grads.1, &grads.2);
+            schedule.clip(&mut flat.iter_mut().map(Vec::as_mut_slice).collect::<Vec<_>>())?;
+            model.apply(&mut adam, &flat)?;
+            Ok(loss)
+        };
+        let validation_loss = |model: &GatedModel, idx: &[usize]| {
+            model.evaluate(series, target, idx, training.batch_size)
+        };
+        let (report, train_idx) =
+            schedule.run(n, &mut model, step, validation_loss, &mut on_epoch)?;
         if let Some(ridge) = training.refit_ridge {
-            model.refit_head(series, target, train_idx, ridge, training.batch_size)?;
+            model.refit_head(series, target, &train_idx, ridge, training.batch_size)?;
         }
         Ok((model, report))
     }

@@ -19,7 +19,8 @@
 //! ```
 
 use crate::error::{Error, Result};
-use crate::optim::{self, Adam, AdamParams, EarlyStopping};
+pub use crate::optim::TrainingReport;
+use crate::optim::{self, Adam, AdamParams, Schedule};
 use crate::series::{check_finite, check_finite_slice};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
@@ -80,31 +81,27 @@ impl Default for GradientParams {
 }
 
 impl GradientParams {
+    /// The hyperparameters every gradient trainer shares.
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            adam: self.adam,
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            clip: self.clip,
+            validation_fraction: self.validation_fraction,
+            patience: self.patience,
+            seed: self.seed,
+        }
+    }
+
     /// Checks the hyperparameters.
     pub fn validate(&self) -> Result<()> {
-        optim::check_schedule(
-            &self.adam,
-            self.epochs,
-            self.batch_size,
-            self.clip,
-            self.validation_fraction,
-        )?;
+        self.schedule().validate()?;
         if let Head::Mlp { hidden: 0 } = self.head {
             return Err(Error::invalid("hidden", 0, "must be >= 1"));
         }
         Ok(())
     }
-}
-
-/// What training did: the loss of every epoch.
-#[derive(Debug, Clone, Default)]
-pub struct TrainingReport {
-    /// Mean training loss per epoch.
-    pub train_loss: Vec<f64>,
-    /// Validation loss per epoch (empty without a validation split).
-    pub validation_loss: Vec<f64>,
-    /// The epoch (1-based) whose parameters were kept.
-    pub best_epoch: usize,
 }
 
 /// What the outputs are trained against.
@@ -198,9 +195,6 @@ impl GradientReadout {
             })
             .collect();
         let xs = Mat::from_fn(n, f, |i, j| (x[(i, j)] - mean[j]) * scale[j]);
-        let (val_idx, train_idx) =
-            optim::validation_split(n, params.validation_fraction, params.seed)?;
-        let (val_idx, train_idx) = (&val_idx[..], &train_idx[..]);
         let mut rng = crate::rng::from_seed(crate::rng::derive(params.seed, 7));
         let mut layer = |fan_in: usize, fan_out: usize| {
             // PyTorch's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases
@@ -226,67 +220,39 @@ impl GradientReadout {
             .flat_map(|(w, b)| [w.nrows() * w.ncols(), b.len()])
             .collect();
         let mut adam = Adam::new(params.adam, &lengths)?;
-        let mut report = TrainingReport::default();
-        let mut stopping = EarlyStopping::new(params.patience);
-        let mut best = model.layers.clone();
+        let schedule = params.schedule();
         let rows = |idx: &[usize]| Mat::from_fn(idx.len(), f, |r, j| xs[(idx[r], j)]);
         let subset = |idx: &[usize]| targets.select(idx);
-        let val = (!val_idx.is_empty()).then(|| (rows(val_idx), subset(val_idx)));
-        for epoch in 0..params.epochs {
-            let mut total = 0.0;
-            for batch in optim::batches(
-                train_idx.len(),
-                params.batch_size,
-                params.seed,
-                epoch as u64,
-            )? {
-                let idx: Vec<usize> = batch.iter().map(|&k| train_idx[k]).collect();
-                let (loss, mut grads) =
-                    model.loss_and_gradients(rows(&idx).as_ref(), &subset(&idx))?;
-                total += loss * idx.len() as f64;
-                let mut flat: Vec<Vec<f64>> = grads
-                    .iter_mut()
-                    .flat_map(|(gw, gb)| [optim::flatten(gw), std::mem::take(gb)])
-                    .collect();
-                if let Some(c) = params.clip {
-                    let mut refs: Vec<&mut [f64]> =
-                        flat.iter_mut().map(Vec::as_mut_slice).collect();
-                    optim::clip_grad_norm(&mut refs, c)?;
-                }
-                let mut weights: Vec<Vec<f64>> = model
-                    .layers
-                    .iter()
-                    .flat_map(|(w, b)| [optim::flatten(w), b.clone()])
-                    .collect();
-                {
-                    let mut p: Vec<&mut [f64]> =
-                        weights.iter_mut().map(Vec::as_mut_slice).collect();
-                    let g: Vec<&[f64]> = flat.iter().map(Vec::as_slice).collect();
-                    adam.step(&mut p, &g)?;
-                }
-                for (k, (w, b)) in model.layers.iter_mut().enumerate() {
-                    optim::unflatten(&weights[2 * k], w);
-                    b.copy_from_slice(&weights[2 * k + 1]);
-                }
+        let step = |model: &mut GradientReadout, idx: &[usize]| {
+            let (loss, mut grads) = model.loss_and_gradients(rows(idx).as_ref(), &subset(idx))?;
+            let mut flat: Vec<Vec<f64>> = grads
+                .iter_mut()
+                .flat_map(|(gw, gb)| [optim::flatten(gw), std::mem::take(gb)])
+                .collect();
+            schedule.clip(&mut flat.iter_mut().map(Vec::as_mut_slice).collect::<Vec<_>>())?;
+            let mut weights: Vec<Vec<f64>> = model
+                .layers
+                .iter()
+                .flat_map(|(w, b)| [optim::flatten(w), b.clone()])
+                .collect();
+            {
+                let mut p: Vec<&mut [f64]> = weights.iter_mut().map(Vec::as_mut_slice).collect();
+                let g: Vec<&[f64]> = flat.iter().map(Vec::as_slice).collect();
+                adam.step(&mut p, &g)?;
             }
-            report.train_loss.push(total / train_idx.len() as f64);
-            if let Some((vx, vt)) = &val {
-                let (loss, _) = model.loss_and_gradients(vx.as_ref(), vt)?;
-                report.validation_loss.push(loss);
-                if stopping.record(loss) {
-                    best.clone_from(&model.layers);
-                    report.best_epoch = epoch + 1;
-                }
-                if stopping.should_stop() {
-                    break;
-                }
-            } else {
-                report.best_epoch = epoch + 1;
+            for (k, (w, b)) in model.layers.iter_mut().enumerate() {
+                optim::unflatten(&weights[2 * k], w);
+                b.copy_from_slice(&weights[2 * k + 1]);
             }
-        }
-        if val.is_some() {
-            model.layers = best;
-        }
+            Ok(loss)
+        };
+        // the held-out samples, gathered once
+        let mut held_out = None;
+        let validation_loss = |model: &GradientReadout, idx: &[usize]| {
+            let (vx, vt) = held_out.get_or_insert_with(|| (rows(idx), subset(idx)));
+            Ok(model.loss_and_gradients(vx.as_ref(), vt)?.0)
+        };
+        let (report, _) = schedule.run(n, &mut model, step, validation_loss, |_, _| {})?;
         for (w, b) in &model.layers {
             check_finite("trained weights", w.as_ref())?;
             check_finite_slice("trained biases", b)?;

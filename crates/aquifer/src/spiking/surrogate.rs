@@ -22,7 +22,7 @@
 use super::features::Feature;
 use super::liquid::{Liquid, Reset};
 use crate::error::{check_positive, Error, Result};
-use crate::optim::{self, Adam, AdamParams, EarlyStopping};
+use crate::optim::{Adam, AdamParams, Schedule};
 use crate::readout::{Head, TrainingReport};
 use crate::series::{check_series, AsSeries};
 use faer::Mat;
@@ -125,19 +125,26 @@ impl Default for SurrogateParams {
 }
 
 impl SurrogateParams {
+    /// The hyperparameters every gradient trainer shares.
+    pub fn schedule(&self) -> Schedule {
+        Schedule {
+            adam: self.adam,
+            epochs: self.epochs,
+            batch_size: self.batch_size,
+            clip: self.clip,
+            validation_fraction: self.validation_fraction,
+            patience: self.patience,
+            seed: self.seed,
+        }
+    }
+
     /// Checks the hyperparameters.
     pub fn validate(&self) -> Result<()> {
         check_positive("surrogate slope", self.surrogate.slope())?;
         if self.bins == 0 {
             return Err(Error::invalid("bins", 0, "must be >= 1"));
         }
-        optim::check_schedule(
-            &self.adam,
-            self.epochs,
-            self.batch_size,
-            self.clip,
-            self.validation_fraction,
-        )?;
+        self.schedule().validate()?;
         if let Head::Mlp { hidden: 0 } = self.head {
             return Err(Error::invalid("hidden", 0, "must be >= 1"));
         }
@@ -372,69 +379,42 @@ impl Liquid {
         };
         let lengths = tensors.list().map(Vec::len);
         let mut adam = Adam::new(params.adam, &lengths)?;
-        let (val_idx, train_idx) =
-            optim::validation_split(series.len(), params.validation_fraction, params.seed)?;
-        let (val_idx, train_idx) = (&val_idx[..], &train_idx[..]);
-        let mut report = TrainingReport::default();
-        let mut stopping = EarlyStopping::new(params.patience);
-        let mut best = tensors.clone();
-        for epoch in 0..params.epochs {
-            let mut total = 0.0;
-            for batch in optim::batches(
-                train_idx.len(),
-                params.batch_size,
-                params.seed,
-                epoch as u64,
-            )? {
-                let idx: Vec<usize> = batch.iter().map(|&k| train_idx[k]).collect();
-                let (loss, mut grads) =
-                    self.batch_gradients(&tensors, series, labels, &idx, params, Spikes::Hard)?;
-                total += loss * idx.len() as f64;
-                if !params.train_input {
-                    grads.win.iter_mut().for_each(|g| *g = 0.0);
-                }
-                if !params.train_recurrent {
-                    grads.wrec.iter_mut().for_each(|g| *g = 0.0);
-                }
-                if let Some(c) = params.clip {
-                    let mut refs: Vec<&mut [f64]> = grads
-                        .list_mut()
-                        .into_iter()
-                        .map(Vec::as_mut_slice)
-                        .collect();
-                    optim::clip_grad_norm(&mut refs, c)?;
-                }
-                {
-                    let mut p: Vec<&mut [f64]> = tensors
-                        .list_mut()
-                        .into_iter()
-                        .map(Vec::as_mut_slice)
-                        .collect();
-                    let g: Vec<&[f64]> = grads.list().into_iter().map(Vec::as_slice).collect();
-                    adam.step(&mut p, &g)?;
-                }
-                // the passes read the weights from `tensors`; the liquid is rebuilt once, below
-                self.keep_dale(&mut tensors.wrec);
+        let schedule = params.schedule();
+        let step = |tensors: &mut Tensors, idx: &[usize]| {
+            let (loss, mut grads) =
+                self.batch_gradients(tensors, series, labels, idx, params, Spikes::Hard)?;
+            if !params.train_input {
+                grads.win.iter_mut().for_each(|g| *g = 0.0);
             }
-            report.train_loss.push(total / train_idx.len() as f64);
-            if !val_idx.is_empty() {
-                let (loss, _) =
-                    self.batch_gradients(&tensors, series, labels, val_idx, params, Spikes::Hard)?;
-                report.validation_loss.push(loss);
-                if stopping.record(loss) {
-                    best.clone_from(&tensors);
-                    report.best_epoch = epoch + 1;
-                }
-                if stopping.should_stop() {
-                    break;
-                }
-            } else {
-                report.best_epoch = epoch + 1;
+            if !params.train_recurrent {
+                grads.wrec.iter_mut().for_each(|g| *g = 0.0);
             }
-        }
-        if !val_idx.is_empty() {
-            tensors = best;
-        }
+            let mut refs: Vec<&mut [f64]> = grads
+                .list_mut()
+                .into_iter()
+                .map(Vec::as_mut_slice)
+                .collect();
+            schedule.clip(&mut refs)?;
+            {
+                let mut p: Vec<&mut [f64]> = tensors
+                    .list_mut()
+                    .into_iter()
+                    .map(Vec::as_mut_slice)
+                    .collect();
+                let g: Vec<&[f64]> = grads.list().into_iter().map(Vec::as_slice).collect();
+                adam.step(&mut p, &g)?;
+            }
+            // the passes read the weights from `tensors`; the liquid is rebuilt once, below
+            self.keep_dale(&mut tensors.wrec);
+            Ok(loss)
+        };
+        let validation_loss = |tensors: &Tensors, idx: &[usize]| {
+            Ok(self
+                .batch_gradients(tensors, series, labels, idx, params, Spikes::Hard)?
+                .0)
+        };
+        let (report, _) =
+            schedule.run(series.len(), &mut tensors, step, validation_loss, |_, _| {})?;
         let liquid = self.with_weights(&tensors)?;
         Ok((
             LsmClassifier {
@@ -682,7 +662,7 @@ mod tests {
             tensors: t.clone(),
         };
         let scores = classifier.scores(&[&x]).unwrap();
-        let (ce, _) = optim::softmax_cross_entropy(scores.as_ref(), &[0]).unwrap();
+        let (ce, _) = crate::optim::softmax_cross_entropy(scores.as_ref(), &[0]).unwrap();
         assert!((ce - loss).abs() < 1e-12, "{ce} vs {loss}");
     }
 
