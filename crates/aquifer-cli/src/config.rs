@@ -24,9 +24,12 @@
 //!
 //! [readout]
 //! ridge = 1e-6
-//! fit_intercept = true
+//! fit_bias = true
 //! input_to_readout = false
 //! ```
+//!
+//! ReservoirPy's short names are accepted as aliases: `sr` for `spectral_radius`, `lr` for
+//! `leak_rate`, and `fit_intercept` (Aquifer's earlier name) for `fit_bias`.
 //!
 //! Every key is optional except the `[reservoir]` table; defaults are the library's
 //! ([`ReservoirParams::default`], ReservoirPy 0.4's). An unknown key is an error naming it and
@@ -66,7 +69,9 @@ pub struct Config {
 #[serde(deny_unknown_fields)]
 pub struct ReservoirSection {
     units: Option<usize>,
+    #[serde(alias = "sr")]
     spectral_radius: Option<f64>,
+    #[serde(alias = "lr")]
     leak_rate: Option<LeakRate>,
     input_scaling: Option<InputScaling>,
     input_connectivity: Option<f64>,
@@ -90,8 +95,8 @@ pub struct ReadoutSection {
     #[serde(default = "default_ridge")]
     pub ridge: f64,
     /// Whether an (unpenalised) intercept is fitted.
-    #[serde(default = "yes")]
-    pub fit_intercept: bool,
+    #[serde(default = "yes", alias = "fit_intercept")]
+    pub fit_bias: bool,
     /// Whether the inputs feed the readout beside the states.
     #[serde(default)]
     pub input_to_readout: bool,
@@ -109,7 +114,7 @@ impl Default for ReadoutSection {
     fn default() -> Self {
         ReadoutSection {
             ridge: default_ridge(),
-            fit_intercept: true,
+            fit_bias: true,
             input_to_readout: false,
         }
     }
@@ -240,7 +245,7 @@ impl Config {
         let reservoir = params.build_with(inputs, given)?;
         let readout = Ridge::with_params(RidgeParams {
             ridge: self.readout.ridge,
-            fit_intercept: self.readout.fit_intercept,
+            fit_bias: self.readout.fit_bias,
         })?;
         if outputs == 0 {
             return Err(Error::usage("no target columns"));

@@ -524,7 +524,7 @@ fn run_and_generate_take_graph_model_files() {
         "readout",
         RidgeParams {
             ridge: 1e-8,
-            fit_intercept: true,
+            fit_bias: true,
         },
         1,
     );

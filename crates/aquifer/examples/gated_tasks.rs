@@ -86,7 +86,7 @@ fn esn_baseline(task: &Task, units: usize) -> aquifer::Result<Vec<Mat<f64>>> {
     match target {
         Target::Sequences(ys) => {
             ridge.fit(&states, ys, 0)?;
-            test_states.iter().map(|s| ridge.predict(s)).collect()
+            test_states.iter().map(|s| ridge.run(s)).collect()
         }
         Target::LastValues(_) | Target::Classes { .. } => {
             let x = Mat::from_fn(states.len(), units, |k, j| {
@@ -100,7 +100,7 @@ fn esn_baseline(task: &Task, units: usize) -> aquifer::Result<Vec<Mat<f64>>> {
                 Target::Sequences(_) => unreachable!("handled above"),
             };
             ridge.fit(&[x], &[y], 0)?;
-            test_states.iter().map(|s| ridge.predict(last(s))).collect()
+            test_states.iter().map(|s| ridge.run(last(s))).collect()
         }
     }
 }

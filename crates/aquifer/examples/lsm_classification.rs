@@ -40,7 +40,7 @@ fn classify(
     });
     let mut readout = Ridge::new(ridge)?;
     readout.fit(&[&f_train.features], &[&targets], 0)?;
-    let scores = readout.predict(&f_test.features)?;
+    let scores = readout.run(&f_test.features)?;
     let correct = (0..test.labels.len())
         .filter(|&r| {
             let guess = (0..classes).max_by(|&a, &b| scores[(r, a)].total_cmp(&scores[(r, b)]));

@@ -66,14 +66,79 @@ pub enum Error {
         targets: usize,
     },
     /// A readout or model was used to predict before it was fitted.
-    #[error("{what} is not fitted: call fit (or partial_fit then solve) first")]
+    #[error("{what} is not fitted: fit it first")]
     NotFitted {
-        /// What was not fitted.
-        what: &'static str,
+        /// What was not fitted (e.g. "ridge readout `out`").
+        what: String,
     },
-    /// A model graph is malformed (a cycle without delay, an unknown node, a wrong wiring).
-    #[error("invalid model graph: {0}")]
-    Graph(String),
+    /// A model was asked for something it cannot do in its configuration.
+    #[error("{operation}: {reason}")]
+    Unsupported {
+        /// The operation (e.g. "fit", "generate").
+        operation: &'static str,
+        /// Why, and what to do instead.
+        reason: String,
+    },
+    /// A model was given targets of a kind it does not learn.
+    #[error("{model} learns from {expected}, not {given}")]
+    UnsupportedTargets {
+        /// The model family.
+        model: &'static str,
+        /// The kind of targets given.
+        given: &'static str,
+        /// The kind it learns from.
+        expected: &'static str,
+    },
+    /// No node of a model graph has this name.
+    #[error("no node named `{name}`")]
+    UnknownNode {
+        /// The name asked for.
+        name: String,
+    },
+    /// Two nodes of a model graph share a name, or a name is empty.
+    #[error("node names must be unique and non-empty: `{name}`")]
+    DuplicateNode {
+        /// The repeated (or empty) name.
+        name: String,
+    },
+    /// Edges without delay form a cycle.
+    #[error("a cycle without delay: {} (give one of its edges a delay >= 1)", nodes.join(" -> "))]
+    Cycle {
+        /// The nodes along the cycle, the first repeated at the end.
+        nodes: Vec<String>,
+    },
+    /// A node's edges carry another number of features than the node takes.
+    #[error("node `{node}` takes {expected} input features but its edges carry {got}")]
+    WidthMismatch {
+        /// The node.
+        node: String,
+        /// Features it takes.
+        expected: usize,
+        /// Features its incoming edges carry.
+        got: usize,
+    },
+    /// A node of a model graph is wired in a way the graph cannot run.
+    #[error("node `{node}` {problem}")]
+    Wiring {
+        /// The node (or the builder index of a node from another builder).
+        node: String,
+        /// What is wrong with it.
+        problem: &'static str,
+    },
+    /// Something (a user-defined node, for example) has no model-file form.
+    #[error("{what} cannot be saved")]
+    CannotSave {
+        /// What could not be saved, with its type.
+        what: String,
+    },
+    /// An error inside one node of a model graph.
+    #[error("node `{node}`: {source}")]
+    InNode {
+        /// The node's name.
+        node: String,
+        /// What went wrong there.
+        source: Box<Error>,
+    },
     /// A linear system could not be solved, even with the stable fallback.
     #[error("linear solve failed: {0}")]
     Solve(String),

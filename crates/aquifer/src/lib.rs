@@ -45,6 +45,7 @@ pub mod readout;
 pub mod rng;
 pub mod series;
 pub mod spiking;
+pub mod traits;
 
 pub use error::{Error, Result};
 pub use faer;
@@ -60,6 +61,10 @@ pub mod prelude {
     pub use crate::nodes::{BiasInit, LeakRate, Reservoir, ReservoirParams};
     pub use crate::readout::{Ridge, RidgeParams, RidgeStats};
     pub use crate::series::AsSeries;
+    pub use crate::traits::{
+        Classify, Fit, Node, OfflineReadout, OnlineReadout, PartialFit, Persist, Run, Stateful,
+        Step, Targets,
+    };
     pub use faer::Mat;
 }
 

@@ -9,6 +9,7 @@ use crate::error::{check_non_negative, Error, Result};
 use crate::nodes::Reservoir;
 use crate::readout::Ridge;
 use crate::series::{check_series, AsSeries};
+use crate::traits::Fit;
 use faer::{Mat, MatRef};
 use rand::RngExt;
 

@@ -1,7 +1,7 @@
 //! Models as graphs: equivalence with the ESN, delays, cycles, reset, teacher forcing, deep and
 //! parallel reservoirs, an NVAR-style delay line, FORCE learning with feedback.
 
-use aquifer::model::{Model, Node};
+use aquifer::model::Model;
 use aquifer::prelude::*;
 use aquifer::readout::{RidgeParams, RlsParams};
 use faer::{Mat, MatRef};
@@ -48,7 +48,7 @@ fn reservoir(units: usize, lr: f64, inputs: usize, seed: u64) -> Reservoir {
 
 const RIDGE: RidgeParams = RidgeParams {
     ridge: 1e-7,
-    fit_intercept: true,
+    fit_bias: true,
 };
 
 #[test]
@@ -79,7 +79,7 @@ fn the_esn_graph_equals_the_esn() {
         assert_eq!(&w, esn.readout().weights().unwrap());
         assert_eq!(&bias[..], esn.readout().intercept().unwrap());
         assert_eq!(
-            model.state("reservoir").unwrap(),
+            model.node_state("reservoir").unwrap(),
             esn.reservoir().state().to_vec()
         );
         let ours = model.run(&xte).unwrap();
@@ -187,15 +187,23 @@ fn reset_restores_the_initial_outputs_bit_for_bit() {
     assert_ne!(first, second, "run continues from the current state");
     model.reset();
     assert_eq!(model.run(&xte).unwrap(), first);
-    assert!(model.state("reservoir").unwrap().iter().any(|&v| v != 0.0));
+    assert!(model
+        .node_state("reservoir")
+        .unwrap()
+        .iter()
+        .any(|&v| v != 0.0));
     model.reset();
-    assert!(model.state("reservoir").unwrap().iter().all(|&v| v == 0.0));
+    assert!(model
+        .node_state("reservoir")
+        .unwrap()
+        .iter()
+        .all(|&v| v == 0.0));
     // several series, each from the current state, which stays
-    let before = model.state("reservoir").unwrap();
+    let before = model.node_state("reservoir").unwrap();
     let many = model
         .run_many(&[xte.subrows(0, 100), xte.subrows(100, 200)])
         .unwrap();
-    assert_eq!(model.state("reservoir").unwrap(), before);
+    assert_eq!(model.node_state("reservoir").unwrap(), before);
     assert_eq!(
         many[0].get("readout").unwrap().as_ref(),
         first.get("readout").unwrap().subrows(0, 100)
@@ -242,8 +250,8 @@ fn teacher_forcing_equals_feeding_the_true_target() {
         open.weights("readout").unwrap()
     );
     assert_eq!(
-        feedback.state("reservoir").unwrap(),
-        open.state("reservoir").unwrap()
+        feedback.node_state("reservoir").unwrap(),
+        open.node_state("reservoir").unwrap()
     );
 }
 
@@ -299,7 +307,7 @@ fn an_nvar_delay_line_recovers_a_linear_filter() {
         "readout",
         RidgeParams {
             ridge: 0.0,
-            fit_intercept: true,
+            fit_bias: true,
         },
         1,
     );
@@ -379,7 +387,7 @@ fn misuse_is_a_clear_error() {
         Err(Error::WarmupTooLong { .. })
     ));
     assert!(model
-        .state("nope")
+        .node_state("nope")
         .unwrap_err()
         .to_string()
         .contains("no node named `nope`"));

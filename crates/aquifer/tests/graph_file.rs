@@ -2,7 +2,7 @@
 //! continue bit for bit after a round trip; damaged or inconsistent files are refused.
 
 use aquifer::io::{ModelFile, Tensor};
-use aquifer::model::{Model, Node};
+use aquifer::model::Model;
 use aquifer::prelude::*;
 use aquifer::readout::{LmsParams, RidgeParams, RlsParams};
 use faer::Mat;
@@ -47,7 +47,7 @@ fn feedback_model() -> Model {
         "readout",
         RidgeParams {
             ridge: 1e-6,
-            fit_intercept: true,
+            fit_bias: true,
         },
         1,
     );
@@ -69,7 +69,10 @@ fn a_fitted_feedback_model_continues_bit_for_bit_after_loading() {
     let mut loaded = Model::load(&path).unwrap();
     assert_eq!(loaded.output_names(), model.output_names());
     for name in ["r1", "r2"] {
-        assert_eq!(loaded.state(name).unwrap(), model.state(name).unwrap());
+        assert_eq!(
+            loaded.node_state(name).unwrap(),
+            model.node_state(name).unwrap()
+        );
     }
     assert_eq!(
         loaded.weights("readout").unwrap(),
@@ -135,7 +138,7 @@ fn online_training_continues_bit_for_bit_after_loading() {
 #[test]
 fn an_unfitted_model_stays_unfitted() {
     let model = feedback_model();
-    let mut loaded = Model::from_model_file(&model.to_model_file().unwrap()).unwrap();
+    let mut loaded = Model::from_part(&model.to_part().unwrap()).unwrap();
     let err = loaded.run(sines(0, 5)).unwrap_err().to_string();
     assert!(err.contains("not fitted"), "{err}");
 }
@@ -181,9 +184,9 @@ fn damaged_and_inconsistent_files_are_refused() {
     let mut model = feedback_model();
     model.fit(&[sines(0, 300)], &[sines(1, 300)], 50).unwrap();
     model.run(sines(300, 10)).unwrap();
-    let good = model.to_model_file().unwrap();
+    let good = model.to_part().unwrap();
     let bytes = good.to_bytes().unwrap();
-    let load = |b: &[u8]| ModelFile::from_bytes(b).and_then(|f| Model::from_model_file(&f));
+    let load = |b: &[u8]| ModelFile::from_bytes(b).and_then(|f| Model::from_part(&f));
     assert!(load(&bytes).is_ok());
     for pos in (0..bytes.len()).step_by(bytes.len() / 250 + 1) {
         assert!(load(&bytes[..pos]).is_err(), "truncated at {pos}");
@@ -192,7 +195,7 @@ fn damaged_and_inconsistent_files_are_refused() {
         assert!(load(&flipped).is_err(), "flipped byte {pos}");
     }
     let refused = |f: ModelFile, needle: &str| {
-        let err = Model::from_model_file(&f).unwrap_err().to_string();
+        let err = Model::from_part(&f).unwrap_err().to_string();
         assert!(err.contains(needle), "`{needle}` not in: {err}");
     };
     let mut esn = good.clone();

@@ -91,7 +91,7 @@ fn an_unfitted_network_stays_unfitted() {
 #[test]
 fn truncated_and_flipped_files_are_refused_without_panicking() {
     let (esn, _) = fitted_esn(false);
-    let bytes = esn.to_model_file().unwrap().to_bytes().unwrap();
+    let bytes = esn.to_part().unwrap().to_bytes().unwrap();
     assert!(ModelFile::from_bytes(&bytes).is_ok());
     let mut offsets: Vec<usize> = (0..64).collect();
     offsets.extend((64..bytes.len()).step_by(bytes.len() / 300 + 1));
@@ -105,7 +105,7 @@ fn truncated_and_flipped_files_are_refused_without_panicking() {
     for &pos in &offsets {
         let mut flipped = bytes.clone();
         flipped[pos] ^= 0x5a;
-        let result = ModelFile::from_bytes(&flipped).and_then(|m| Esn::from_model_file(&m));
+        let result = ModelFile::from_bytes(&flipped).and_then(|m| Esn::from_part(&m));
         assert!(result.is_err(), "flipped byte {pos} was not detected");
     }
 }
@@ -113,7 +113,7 @@ fn truncated_and_flipped_files_are_refused_without_panicking() {
 #[test]
 fn wrong_kinds_versions_and_contents_are_refused() {
     let (esn, _) = fitted_esn(false);
-    let good = esn.to_model_file().unwrap();
+    let good = esn.to_part().unwrap();
     // a future format version
     let bytes = good.to_bytes().unwrap();
     let needle = b"\"format_version\":\"1\"";
@@ -131,39 +131,31 @@ fn wrong_kinds_versions_and_contents_are_refused() {
     // another kind of model
     let mut other = good.clone();
     other.kind = "nvar".into();
-    assert!(
-        Esn::from_model_file(&ModelFile::from_bytes(&other.to_bytes().unwrap()).unwrap()).is_err()
-    );
+    assert!(Esn::from_part(&ModelFile::from_bytes(&other.to_bytes().unwrap()).unwrap()).is_err());
     // unknown configuration keys
     let mut extra = good.clone();
     extra.config["surprise"] = serde_json::json!(1);
-    let err = Esn::from_model_file(&extra).unwrap_err().to_string();
+    let err = Esn::from_part(&extra).unwrap_err().to_string();
     assert!(err.contains("surprise"), "{err}");
     // shapes that do not match the configuration
     let mut wrong = good.clone();
     wrong.config["units"] = serde_json::json!(121);
-    assert!(Esn::from_model_file(&wrong).is_err());
+    assert!(Esn::from_part(&wrong).is_err());
     let mut absurd = good.clone();
     absurd.config["units"] = serde_json::json!(u64::MAX);
-    assert!(Esn::from_model_file(&absurd).is_err());
+    assert!(Esn::from_part(&absurd).is_err());
     // invalid sparse structure
     let mut broken = good.clone();
     if let Some(io::Tensor::U32 { data, .. }) = broken.tensors.get_mut("reservoir.w.col_idx") {
         data[0] = 10_000;
     }
-    assert!(matches!(
-        Esn::from_model_file(&broken),
-        Err(Error::Data { .. })
-    ));
+    assert!(matches!(Esn::from_part(&broken), Err(Error::Data { .. })));
     // non-finite weights
     let mut nan = good;
     if let Some(io::Tensor::F64 { data, .. }) = nan.tensors.get_mut("readout.weights") {
         data[3] = f64::NAN;
     }
-    assert!(matches!(
-        Esn::from_model_file(&nan),
-        Err(Error::NonFinite { .. })
-    ));
+    assert!(matches!(Esn::from_part(&nan), Err(Error::NonFinite { .. })));
 }
 
 #[test]

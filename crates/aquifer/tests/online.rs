@@ -61,8 +61,8 @@ fn rls_and_lms_match_reservoirpy() {
         },
     )
     .unwrap();
-    rls.train(&x, &y).unwrap();
-    let w = rls.weights();
+    rls.partial_fit(&x, &y).unwrap();
+    let w = rls.weights().0;
     for f in 0..3 {
         for m in 0..2 {
             assert!(
@@ -71,7 +71,7 @@ fn rls_and_lms_match_reservoirpy() {
             );
         }
     }
-    for (m, (b, r)) in rls.intercept().iter().zip(rpy_rls_b).enumerate() {
+    for (m, (b, r)) in rls.weights().1.iter().zip(rpy_rls_b).enumerate() {
         assert!(close(*b, r, 1e-9), "RLS b[{m}]");
     }
 
@@ -84,8 +84,8 @@ fn rls_and_lms_match_reservoirpy() {
         },
     )
     .unwrap();
-    lms.train(&x, &y).unwrap();
-    let w = lms.weights();
+    lms.partial_fit(&x, &y).unwrap();
+    let w = lms.weights().0;
     for f in 0..3 {
         for m in 0..2 {
             assert!(
@@ -94,7 +94,7 @@ fn rls_and_lms_match_reservoirpy() {
             );
         }
     }
-    for (m, (b, r)) in lms.intercept().iter().zip(rpy_lms_b).enumerate() {
+    for (m, (b, r)) in lms.weights().1.iter().zip(rpy_lms_b).enumerate() {
         assert!(close(*b, r, 1e-12), "LMS b[{m}]");
     }
 }
@@ -115,14 +115,14 @@ fn rls_without_forgetting_is_recursive_ridge() {
         },
     )
     .unwrap();
-    let outputs = rls.train(&x, &y).unwrap();
+    let outputs = rls.partial_fit(&x, &y).unwrap();
     let mut ridge = Ridge::with_params(RidgeParams {
         ridge: alpha,
-        fit_intercept: false,
+        fit_bias: false,
     })
     .unwrap();
     ridge.fit(&[&x], &[&y], 0).unwrap();
-    let (a, b) = (rls.weights(), ridge.weights().unwrap().clone());
+    let (a, b) = (rls.weights().0, ridge.weights().unwrap().clone());
     assert!((&a - &b).norm_max() < 1e-10, "{a:?} vs {b:?}");
     // P stays exactly symmetric
     let p = rls.p();
@@ -151,10 +151,10 @@ fn forgetting_tracks_a_changing_system() {
     };
     let mut tracking = Rls::new(2, 1, params(0.95)).unwrap();
     let mut averaging = Rls::new(2, 1, params(1.0)).unwrap();
-    tracking.train(&x, &y).unwrap();
-    averaging.train(&x, &y).unwrap();
-    assert!((tracking.weights()[(0, 0)] + 2.0).abs() < 1e-6);
-    assert!((averaging.weights()[(0, 0)] + 2.0).abs() > 1.0);
+    tracking.partial_fit(&x, &y).unwrap();
+    averaging.partial_fit(&x, &y).unwrap();
+    assert!((tracking.weights().0[(0, 0)] + 2.0).abs() < 1e-6);
+    assert!((averaging.weights().0[(0, 0)] + 2.0).abs() > 1.0);
 }
 
 #[test]
@@ -195,7 +195,7 @@ fn force_learning_keeps_generating_a_periodic_pattern() {
     let free = 500;
     for t in train_steps..train_steps + free {
         let state = reservoir.step(&z).unwrap().to_vec();
-        rls.predict_into(&state, &mut z).unwrap();
+        rls.step(&state, &mut z).unwrap();
         worst = worst.max((z[0] - target(t)).abs());
     }
     println!("FORCE: worst error over {free} free-running steps {worst:.2e} (amplitude 0.8)");
@@ -255,6 +255,6 @@ fn bad_input_is_a_typed_error() {
     .unwrap();
     let x = Mat::from_fn(2000, 1, |_, _| 1.0);
     let y = Mat::from_fn(2000, 1, |_, _| 1.0);
-    let e = lms.train(&x, &y).unwrap_err();
+    let e = lms.partial_fit(&x, &y).unwrap_err();
     assert!(matches!(e, Error::NonFinite { .. }), "{e}");
 }

@@ -40,7 +40,7 @@ fn japanese_vowels_speakers_are_recognised() {
     readout
         .fit(&[&x_train], &[&one_hot(&jv.train_labels)], 0)
         .unwrap();
-    let scores = readout.predict(&x_test).unwrap();
+    let scores = readout.run(&x_test).unwrap();
     let correct = (0..scores.nrows())
         .filter(|&i| {
             let best = (0..scores.ncols())

@@ -54,7 +54,7 @@ fn matches_a_direct_normal_equations_solve() {
         for (u, v) in r.intercept().unwrap().iter().zip(&b) {
             assert!((u - v).abs() < 1e-9);
         }
-        let pred = r.predict(&x).unwrap();
+        let pred = r.run(&x).unwrap();
         let direct = &x * &w + Mat::from_fn(500, 3, |_, j| b[j]);
         assert!(max_rel_diff(&pred, &direct) < 1e-9);
     }
@@ -65,7 +65,7 @@ fn without_intercept_solves_the_raw_equations() {
     let (x, y) = data(300, 5, 2, 2);
     let mut r = Ridge::with_params(RidgeParams {
         ridge: 0.5,
-        fit_intercept: false,
+        fit_bias: false,
     })
     .unwrap();
     r.fit(&[&x], &[&y], 0).unwrap();
@@ -123,7 +123,7 @@ fn merge_is_associative_and_equals_a_pooled_fit() {
     multi.fit(&xs, &ys, 0).unwrap();
     let mut chunked = Ridge::new(1e-4).unwrap();
     for (x, y) in &parts {
-        chunked.partial_fit(x, y, 0).unwrap();
+        chunked.accumulate(x, y, 0).unwrap();
     }
     chunked.solve().unwrap();
     let mut pooled_fit = Ridge::new(1e-4).unwrap();
@@ -185,8 +185,8 @@ fn singular_systems_fall_back_to_the_minimum_norm_solution() {
 #[test]
 fn bad_input_is_a_typed_error() {
     let (x, y) = data(50, 3, 1, 6);
-    let r = Ridge::new(1e-3).unwrap();
-    assert!(matches!(r.predict(&x), Err(Error::NotFitted { .. })));
+    let mut r = Ridge::new(1e-3).unwrap();
+    assert!(matches!(r.run(&x), Err(Error::NotFitted { .. })));
     assert!(matches!(
         Ridge::new(-1.0),
         Err(Error::InvalidParameter { name: "ridge", .. })
@@ -212,7 +212,7 @@ fn bad_input_is_a_typed_error() {
         })
     ));
     assert!(matches!(
-        r.fit::<Mat<f64>>(&[], &[], 0),
+        r.fit(&[] as &[Mat<f64>], &[] as &[Mat<f64>], 0),
         Err(Error::Empty { .. })
     ));
     let short = y.subrows(0, 40).to_owned();
@@ -232,7 +232,7 @@ fn bad_input_is_a_typed_error() {
     assert!(matches!(r.solve(), Err(Error::Empty { .. })));
     r.fit(&[&x], &[&y], 0).unwrap();
     assert!(matches!(
-        r.predict(Mat::<f64>::zeros(4, 2)),
+        r.run(Mat::<f64>::zeros(4, 2)),
         Err(Error::ShapeMismatch { .. })
     ));
     let mut other = RidgeStats::new(2, 1);

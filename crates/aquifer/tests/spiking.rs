@@ -553,7 +553,7 @@ fn digits_accuracy(params: &LiquidParams, rate_coded: bool) -> (f64, f64, f64) {
     };
     let mut ridge = Ridge::new(10.0).unwrap();
     ridge.fit(&[rows(&train)], &[one_hot(&train)], 0).unwrap();
-    let scores = ridge.predict(rows(&test)).unwrap();
+    let scores = ridge.run(rows(&test)).unwrap();
     let correct = (0..test.len())
         .filter(|&r| {
             let guess = (0..10)

@@ -1,6 +1,7 @@
 //! `aquifer bench`: timings of the core kernels, to compare with peers from the shell.
 
 use crate::error::{Error, Result};
+
 use aquifer::init::{self, Values};
 use aquifer::nodes::Reservoir;
 use std::time::Instant;

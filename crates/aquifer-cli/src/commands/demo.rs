@@ -5,6 +5,7 @@ use crate::error::Result;
 use crate::plot::{self, Line, Panel, Stroke, PALETTE};
 use aquifer::faer::MatRef;
 use aquifer::prelude::*;
+use aquifer::traits::{Fit, Persist, Run, Stateful};
 use std::path::PathBuf;
 use std::time::Instant;
 

@@ -6,6 +6,7 @@ use crate::progress;
 use crate::table::{self, Table};
 use aquifer::faer::Mat;
 use aquifer::readout::RidgeStats;
+use aquifer::traits::{Fit, Persist};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 

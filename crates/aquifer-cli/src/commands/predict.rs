@@ -5,6 +5,7 @@ use crate::progress;
 use crate::table::{self, numbered};
 use aquifer::faer::Mat;
 use aquifer::model::{Esn, Model, Outputs};
+use aquifer::traits::{Persist, Run, Stateful};
 use std::path::{Path, PathBuf};
 
 /// Arguments of `aquifer run`.
@@ -61,8 +62,8 @@ enum Loaded {
 fn load(path: &Path) -> Result<Loaded> {
     let file = aquifer::io::read(path)?;
     Ok(match file.kind.as_str() {
-        "model" => Loaded::Graph(Box::new(Model::from_model_file(&file)?)),
-        _ => Loaded::Esn(Box::new(Esn::from_model_file(&file)?)),
+        "model" => Loaded::Graph(Box::new(Model::from_part(&file)?)),
+        _ => Loaded::Esn(Box::new(Esn::from_part(&file)?)),
     })
 }
 

@@ -9,6 +9,7 @@ use crate::error::{Error, Result};
 use crate::optim::{self, Adam, AdamParams, Schedule};
 use crate::readout::{Ridge, TrainingReport};
 use crate::series::AsSeries;
+use crate::traits::Fit;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 use rayon::prelude::*;

@@ -26,11 +26,11 @@ use crate::nodes::reservoir_part::SavedReservoir;
 use crate::readout::ridge::reduce_stats;
 use crate::readout::{Ridge, RidgeParams, RidgeStats};
 use crate::series::{check_pairs, check_series, views, AsSeries};
+use crate::traits::{Fit, Persist, Run, Stateful, Step, Targets};
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::path::Path;
 
 /// The configuration part of a saved [`Esn`] (its tensors hold the matrices and state).
 #[derive(Debug, Serialize, Deserialize)]
@@ -70,8 +70,8 @@ impl EsnBuilder {
         self
     }
     /// Whether the readout fits an intercept (default true).
-    pub fn fit_intercept(mut self, yes: bool) -> Self {
-        self.readout.fit_intercept = yes;
+    pub fn fit_bias(mut self, yes: bool) -> Self {
+        self.readout.fit_bias = yes;
         self
     }
     /// Whether the input is fed to the readout beside the reservoir state (default false).
@@ -178,11 +178,6 @@ impl Esn {
                 0
             }
     }
-    /// Resets the reservoir state to zeros (the readout stays fitted).
-    pub fn reset(&mut self) {
-        self.reservoir.reset();
-    }
-
     fn features(&self, u: MatRef<'_, f64>, states: Mat<f64>) -> Mat<f64> {
         if !self.input_to_readout {
             return states;
@@ -195,19 +190,6 @@ impl Esn {
                 states[(t, j - f)]
             }
         })
-    }
-
-    /// Fits the readout on paired input and target series, discarding the first `warmup` steps
-    /// of each. Series are harvested together ([`Reservoir::run_many`]) and reduced in parallel.
-    pub fn fit<S: AsSeries + Sync>(
-        &mut self,
-        inputs: &[S],
-        targets: &[S],
-        warmup: usize,
-    ) -> Result<()> {
-        let (stats, final_state) = self.harvest(inputs, targets, warmup)?;
-        self.readout.solve_stats(&stats)?;
-        self.reservoir.set_state(&final_state)
     }
 
     /// The readout statistics of paired series, each harvested from the current state (which
@@ -228,13 +210,15 @@ impl Esn {
     /// assert_eq!(stats.count(), 280 + 279);
     /// # Ok::<(), aquifer::Error>(())
     /// ```
-    pub fn statistics<S: AsSeries + Sync>(
+    pub fn statistics<'y, S: AsSeries + Sync>(
         &self,
         inputs: &[S],
-        targets: &[S],
+        targets: impl Into<Targets<'y>>,
         warmup: usize,
     ) -> Result<RidgeStats> {
-        Ok(self.harvest(inputs, targets, warmup)?.0)
+        let targets = targets.into();
+        let ys = targets.series("an echo state network")?;
+        Ok(self.harvest(inputs, ys, warmup)?.0)
     }
 
     /// Solves the readout from statistics made by [`Esn::statistics`]; the reservoir state is
@@ -255,12 +239,11 @@ impl Esn {
     fn harvest<S: AsSeries + Sync>(
         &self,
         inputs: &[S],
-        targets: &[S],
+        ys: &[MatRef<'_, f64>],
         warmup: usize,
     ) -> Result<(RidgeStats, Vec<f64>)> {
         let xs = views(inputs);
-        let ys = views(targets);
-        check_pairs(&xs, &ys, Some(self.input_dim()), Some(self.outputs))?;
+        check_pairs(&xs, ys, Some(self.input_dim()), Some(self.outputs))?;
         if let Some((i, x)) = xs.iter().enumerate().find(|(_, x)| warmup >= x.nrows()) {
             return Err(Error::WarmupTooLong {
                 warmup,
@@ -277,29 +260,14 @@ impl Esn {
             .map(|(x, s)| self.features(*x, s))
             .collect();
         let fviews: Vec<MatRef<'_, f64>> = feats.iter().map(|m| m.as_ref()).collect();
-        Ok((reduce_stats(&fviews, &ys, warmup)?, final_state))
-    }
-
-    /// Runs the network over an input series from the current state; returns the predictions
-    /// (`T x M`).
-    pub fn run(&mut self, x: impl AsSeries) -> Result<Mat<f64>> {
-        if !self.readout.is_fitted() {
-            return Err(Error::NotFitted {
-                what: "echo state network",
-            });
-        }
-        let x = x.as_series();
-        let states = self.reservoir.run(x)?;
-        self.readout.predict(self.features(x, states))
+        Ok((reduce_stats(&fviews, ys, warmup)?, final_state))
     }
 
     /// Like [`Esn::run`], and also returns the reservoir states: `(predictions, states)`,
     /// `T x M` and `T x N`.
     pub fn run_with_states(&mut self, x: impl AsSeries) -> Result<(Mat<f64>, Mat<f64>)> {
         if !self.readout.is_fitted() {
-            return Err(Error::NotFitted {
-                what: "echo state network",
-            });
+            return Err(not_fitted());
         }
         let x = x.as_series();
         let states = self.reservoir.run(x)?;
@@ -309,21 +277,6 @@ impl Esn {
             self.readout.predict(&states)?
         };
         Ok((pred, states))
-    }
-
-    /// Runs many series in parallel, each from the current state; the state is left unchanged.
-    pub fn run_many<S: AsSeries + Sync>(&self, inputs: &[S]) -> Result<Vec<Mat<f64>>> {
-        if !self.readout.is_fitted() {
-            return Err(Error::NotFitted {
-                what: "echo state network",
-            });
-        }
-        let xs = views(inputs);
-        let states = self.reservoir.run_many(&xs)?;
-        xs.par_iter()
-            .zip(states)
-            .map(|(x, s)| self.readout.predict(self.features(*x, s)))
-            .collect()
     }
 
     /// Closed-loop generation: runs over `warm_input` (teacher-forced), then feeds each
@@ -365,9 +318,7 @@ impl Esn {
             ));
         }
         if !self.readout.is_fitted() {
-            return Err(Error::NotFitted {
-                what: "echo state network",
-            });
+            return Err(not_fitted());
         }
         let d = self.outputs;
         if first.len() != d {
@@ -415,23 +366,95 @@ impl Esn {
         }
         Ok(out)
     }
+}
 
-    /// Saves the network (matrices, current state, readout) to a model file, atomically.
-    /// [`Esn::load`] gives back a network whose predictions are identical, bit for bit; noise
-    /// streams go on where they were.
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        crate::io::write(path, &self.to_model_file()?)
+impl Fit for Esn {
+    /// Fits the readout on paired input and target series, discarding the first `warmup` steps
+    /// of each. Series are harvested together ([`Reservoir::run_many`]) and reduced in parallel.
+    fn fit<'y, S: AsSeries + Sync>(
+        &mut self,
+        inputs: &[S],
+        targets: impl Into<Targets<'y>>,
+        warmup: usize,
+    ) -> Result<()> {
+        let targets = targets.into();
+        let ys = targets.series("an echo state network")?;
+        let (stats, final_state) = self.harvest(inputs, ys, warmup)?;
+        self.readout.solve_stats(&stats)?;
+        self.reservoir.set_state(&final_state)
+    }
+}
+
+impl Run for Esn {
+    type Output = Mat<f64>;
+
+    /// Runs the network over an input series from the current state; returns the predictions
+    /// (`T x M`).
+    fn run(&mut self, x: impl AsSeries) -> Result<Mat<f64>> {
+        if !self.readout.is_fitted() {
+            return Err(not_fitted());
+        }
+        let x = x.as_series();
+        let states = self.reservoir.run(x)?;
+        self.readout.predict(self.features(x, states))
     }
 
-    /// Loads a network saved by [`Esn::save`], checking every part of the file.
-    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
-        Self::from_model_file(&crate::io::read(path)?)
+    /// Runs many series in parallel, each from the current state; the state is left unchanged.
+    fn run_many<S: AsSeries + Sync>(&mut self, inputs: &[S]) -> Result<Vec<Mat<f64>>> {
+        if !self.readout.is_fitted() {
+            return Err(not_fitted());
+        }
+        let xs = views(inputs);
+        let states = self.reservoir.run_many(&xs)?;
+        xs.par_iter()
+            .zip(states)
+            .map(|(x, s)| self.readout.predict(self.features(*x, s)))
+            .collect()
     }
+}
 
-    /// The network as a [`ModelFile`] (kind `esn`): the reservoir's tensors under
+impl Step for Esn {
+    /// One step: the reservoir moves on with input `x` and the readout writes its prediction
+    /// into `out`.
+    fn step(&mut self, x: &[f64], out: &mut [f64]) -> Result<()> {
+        if !self.readout.is_fitted() {
+            return Err(not_fitted());
+        }
+        let state = self.reservoir.step(x)?;
+        if self.input_to_readout {
+            let feat: Vec<f64> = x.iter().chain(state).copied().collect();
+            self.readout.predict_into(&feat, out)
+        } else {
+            self.readout.predict_into(state, out)
+        }
+    }
+}
+
+impl Stateful for Esn {
+    /// The reservoir's state (`N` values).
+    type State = Vec<f64>;
+    /// Resets the reservoir state to zeros (the readout stays fitted).
+    fn reset(&mut self) {
+        self.reservoir.reset();
+    }
+    fn state(&self) -> Vec<f64> {
+        self.reservoir.state().to_vec()
+    }
+    fn set_state(&mut self, state: &Vec<f64>) -> Result<()> {
+        self.reservoir.set_state(state)
+    }
+}
+
+/// Saving keeps the matrices, the current state and the readout; [`Persist::load`] gives back a
+/// network whose predictions are identical, bit for bit, and whose noise streams go on where
+/// they were.
+impl Persist for Esn {
+    const KIND: &'static str = "esn";
+
+    /// The network as a model-file part (kind `esn`): the reservoir's tensors under
     /// `reservoir.`, the readout's under `readout.`.
-    pub fn to_model_file(&self) -> Result<ModelFile> {
-        let mut file = ModelFile::empty("esn");
+    fn to_part(&self) -> Result<ModelFile> {
+        let mut file = ModelFile::empty(Self::KIND);
         let (_, reservoir) = file.embed("reservoir.", self.reservoir.to_part()?);
         let r: SavedReservoir =
             serde_json::from_value(reservoir).map_err(|e| bad(e.to_string()))?;
@@ -456,11 +479,9 @@ impl Esn {
         Ok(file)
     }
 
-    /// Rebuilds a network from a [`ModelFile`], checking kinds, shapes and values.
-    pub fn from_model_file(file: &ModelFile) -> Result<Self> {
-        if file.kind != "esn" {
-            return Err(bad(format!("holds a `{}`, not an `esn`", file.kind)));
-        }
+    /// Rebuilds a network from a part, checking kinds, shapes and values.
+    fn from_part(file: &ModelFile) -> Result<Self> {
+        crate::traits::check_kind(file, Self::KIND)?;
         let c: SavedConfig = file.config_as()?;
         if c.outputs == 0 {
             return Err(bad("absurd sizes: 0 outputs".into()));
@@ -486,6 +507,12 @@ impl Esn {
             c.fitted,
         )?;
         Esn::new(reservoir, readout, c.input_to_readout, c.outputs)
+    }
+}
+
+fn not_fitted() -> Error {
+    Error::NotFitted {
+        what: "echo state network".into(),
     }
 }
 

@@ -34,7 +34,7 @@
 //! let reservoir = Reservoir::builder().units(100).spectral_radius(0.9).leak_rate(0.5)
 //!     .input_connectivity(1.0).seed(1).build(1)?;
 //! let r = b.node("reservoir", reservoir);
-//! let out = b.ridge("readout", RidgeParams { ridge: 1e-8, fit_intercept: true }, 1);
+//! let out = b.ridge("readout", RidgeParams { ridge: 1e-8, fit_bias: true }, 1);
 //! b.connect(r, out).feedback(out, r);
 //! let mut model = b.build()?;
 //! let y = faer::Mat::from_fn(1000, 1, |t, _| (t as f64 * 0.1).sin());
@@ -48,10 +48,13 @@
 //! # Ok::<(), aquifer::Error>(())
 //! ```
 
-use super::node::{Learning, Node, RidgeNode};
+use super::node::{RidgeNode, Slot};
 use crate::error::{Error, Result};
 use crate::readout::{Lms, LmsParams, Ridge, RidgeParams, Rls, RlsParams};
 use crate::series::{check_pairs, check_series, views, AsSeries};
+use crate::traits::{
+    Fit, Node, OfflineReadout, OnlineReadout, PartialFit, Run, Stateful, Step, Targets,
+};
 use faer::{Mat, MatRef};
 
 mod file;
@@ -75,6 +78,8 @@ pub struct Edge {
 enum Spec {
     Input(usize),
     Node(Box<dyn Node>),
+    Offline(Box<dyn OfflineReadout>),
+    Online(Box<dyn OnlineReadout>),
     Ridge(RidgeParams, usize),
     Rls(RlsParams, usize),
     Lms(LmsParams, usize),
@@ -103,6 +108,14 @@ impl ModelBuilder {
     /// Any node, e.g. a [`Reservoir`](crate::nodes::Reservoir).
     pub fn node(&mut self, name: &str, node: impl Node + 'static) -> NodeId {
         self.add_spec(name, Spec::Node(Box::new(node)))
+    }
+    /// A readout of your own that learns in closed form, trained by [`Model::fit`].
+    pub fn offline_readout(&mut self, name: &str, node: impl OfflineReadout + 'static) -> NodeId {
+        self.add_spec(name, Spec::Offline(Box::new(node)))
+    }
+    /// A readout of your own that learns at every step, trained by [`Model::partial_fit`].
+    pub fn online_readout(&mut self, name: &str, node: impl OnlineReadout + 'static) -> NodeId {
+        self.add_spec(name, Spec::Online(Box::new(node)))
     }
     /// A ridge readout of `outputs` features, trained by [`Model::fit`].
     pub fn ridge(&mut self, name: &str, params: RidgeParams, outputs: usize) -> NodeId {
@@ -161,21 +174,22 @@ impl ModelBuilder {
     pub fn build(self) -> Result<Model> {
         let n = self.specs.len();
         if n == 0 {
-            return Err(Error::Graph("no nodes".into()));
+            return Err(Error::Empty {
+                what: "model graph (no nodes)".into(),
+            });
         }
         let names = self.names;
         for (i, name) in names.iter().enumerate() {
             if name.is_empty() || names[..i].contains(name) {
-                return Err(Error::Graph(format!(
-                    "node names must be unique and non-empty: `{name}`"
-                )));
+                return Err(Error::DuplicateNode { name: name.clone() });
             }
         }
         for e in &self.edges {
-            if e.from.0 >= n || e.to.0 >= n {
-                return Err(Error::Graph(
-                    "an edge names a node of another builder".into(),
-                ));
+            if let Some(other) = [e.from.0, e.to.0].into_iter().find(|&i| i >= n) {
+                return Err(Error::Wiring {
+                    node: format!("#{other}"),
+                    problem: "belongs to another builder (an edge names it)",
+                });
             }
         }
         let mut incoming: Vec<Vec<Edge>> = vec![Vec::new(); n];
@@ -189,6 +203,8 @@ impl ModelBuilder {
             .map(|s| match s {
                 Spec::Input(d) => *d,
                 Spec::Node(node) => node.output_dim(),
+                Spec::Offline(node) => node.output_dim(),
+                Spec::Online(node) => node.output_dim(),
                 Spec::Ridge(_, m) | Spec::Rls(_, m) | Spec::Lms(_, m) => *m,
             })
             .collect();
@@ -198,42 +214,62 @@ impl ModelBuilder {
             let name = &names[i];
             let fan_in: usize = incoming[i].iter().map(|e| dims[e.from.0]).sum();
             if dims[i] == 0 {
-                return Err(Error::Graph(format!(
-                    "node `{name}` has no output features"
-                )));
+                return Err(Error::Wiring {
+                    node: name.clone(),
+                    problem: "has no output features",
+                });
             }
             let slot = match spec {
                 Spec::Input(_) => {
                     if !incoming[i].is_empty() {
-                        return Err(Error::Graph(format!(
-                            "input node `{name}` cannot receive edges"
-                        )));
+                        return Err(Error::Wiring {
+                            node: name.clone(),
+                            problem: "is an input and cannot receive edges",
+                        });
                     }
                     inputs.push(i);
                     Slot::Input
                 }
                 other => {
                     if incoming[i].is_empty() {
-                        return Err(Error::Graph(format!("node `{name}` receives no edge")));
+                        return Err(Error::Wiring {
+                            node: name.clone(),
+                            problem: "receives no edge",
+                        });
                     }
-                    Slot::Node(match other {
+                    let check = |node: &dyn Node| {
+                        if node.input_dim() == fan_in {
+                            Ok(())
+                        } else {
+                            Err(Error::WidthMismatch {
+                                node: name.clone(),
+                                expected: node.input_dim(),
+                                got: fan_in,
+                            })
+                        }
+                    };
+                    match other {
                         Spec::Node(node) => {
-                            if node.input_dim() != fan_in {
-                                return Err(Error::Graph(format!(
-                                    "node `{name}` takes {} input features but its edges \
-                                     carry {fan_in}",
-                                    node.input_dim()
-                                )));
-                            }
-                            node
+                            check(node.as_ref())?;
+                            Slot::Fixed(node)
                         }
-                        Spec::Ridge(p, m) => {
-                            Box::new(RidgeNode::new(Ridge::with_params(p)?, fan_in, m))
+                        Spec::Offline(node) => {
+                            check(node.as_ref())?;
+                            Slot::Offline(node)
                         }
-                        Spec::Rls(p, m) => Box::new(Rls::new(fan_in, m, p)?),
-                        Spec::Lms(p, m) => Box::new(Lms::new(fan_in, m, p)?),
+                        Spec::Online(node) => {
+                            check(node.as_ref())?;
+                            Slot::Online(node)
+                        }
+                        Spec::Ridge(p, m) => Slot::Offline(Box::new(RidgeNode::new(
+                            Ridge::with_params(p)?,
+                            fan_in,
+                            m,
+                        ))),
+                        Spec::Rls(p, m) => Slot::Online(Box::new(Rls::new(fan_in, m, p)?)),
+                        Spec::Lms(p, m) => Slot::Online(Box::new(Lms::new(fan_in, m, p)?)),
                         Spec::Input(_) => unreachable!("handled above"),
-                    })
+                    }
                 }
             };
             slots.push(slot);
@@ -246,17 +282,11 @@ impl ModelBuilder {
             .collect();
         let order = topological(n, &zero_delay).map_err(|cycle| {
             let path: Vec<&str> = cycle.iter().map(|&i| names[i].as_str()).collect();
-            Error::Graph(format!(
-                "a cycle without delay: {} (give one of its edges a delay >= 1)",
-                path.join(" -> ")
-            ))
+            Error::Cycle {
+                nodes: path.iter().map(|p| p.to_string()).collect(),
+            }
         })?;
-        let trained: Vec<usize> = (0..n)
-            .filter(|&i| match &slots[i] {
-                Slot::Node(node) => node.learning() != Learning::Fixed,
-                Slot::Input => false,
-            })
-            .collect();
+        let trained: Vec<usize> = (0..n).filter(|&i| slots[i].is_trained()).collect();
         let mut outputs: Vec<usize> = self.outputs.iter().map(|o| o.0).collect();
         if outputs.is_empty() {
             outputs = (0..n)
@@ -273,10 +303,7 @@ impl ModelBuilder {
             .edges
             .iter()
             .copied()
-            .filter(|e| match &slots[e.from.0] {
-                Slot::Node(node) => node.learning() != Learning::Offline,
-                Slot::Input => true,
-            })
+            .filter(|e| !matches!(slots[e.from.0], Slot::Offline(_)))
             .collect();
         let fit_order = topological(n, &offline_free).ok();
         let mut max_delay = vec![0; n];
@@ -352,12 +379,6 @@ fn topological(n: usize, edges: &[Edge]) -> std::result::Result<Vec<usize>, Vec<
     }
 }
 
-#[derive(Debug)]
-enum Slot {
-    Input,
-    Node(Box<dyn Node>),
-}
-
 /// Named outputs of a model, in the order of its output nodes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outputs {
@@ -386,7 +407,7 @@ enum Mode {
 }
 
 /// A snapshot of everything that evolves in time.
-#[derive(Debug, Clone)]
+#[derive(Debug, Clone, PartialEq)]
 struct Snapshot {
     states: Vec<Vec<f64>>,
     hist: Vec<Vec<f64>>,
@@ -445,37 +466,34 @@ impl Model {
         self.names
             .iter()
             .position(|n| n == name)
-            .ok_or_else(|| Error::Graph(format!("no node named `{name}`")))
+            .ok_or_else(|| Error::UnknownNode { name: name.into() })
     }
     /// The trained weights (`F x M`) and bias of the readout named `name`.
     pub fn weights(&self, name: &str) -> Result<Option<(Mat<f64>, Vec<f64>)>> {
         let i = self.index(name)?;
-        Ok(match &self.slots[i] {
-            Slot::Node(node) => node.weights(),
-            Slot::Input => None,
-        })
+        Ok(self.slots[i].weights())
     }
     /// The state of the node named `name`.
-    pub fn state(&self, name: &str) -> Result<Vec<f64>> {
+    pub fn node_state(&self, name: &str) -> Result<Vec<f64>> {
         let i = self.index(name)?;
-        Ok(match &self.slots[i] {
-            Slot::Node(node) => node.state(),
-            Slot::Input => Vec::new(),
-        })
+        Ok(self.slots[i].node().map_or_else(Vec::new, |n| n.state()))
     }
     /// Sets the state of the node named `name`.
-    pub fn set_state(&mut self, name: &str, state: &[f64]) -> Result<()> {
+    pub fn set_node_state(&mut self, name: &str, state: &[f64]) -> Result<()> {
         let i = self.index(name)?;
-        match &mut self.slots[i] {
-            Slot::Node(node) => node.set_state(state),
-            Slot::Input => Err(Error::Graph(format!("input node `{name}` has no state"))),
+        match self.slots[i].node_mut() {
+            Some(node) => node.set_state(state),
+            None => Err(Error::Wiring {
+                node: name.into(),
+                problem: "is an input and has no state",
+            }),
         }
     }
 
     /// Back to the initial state: every node reset, every delayed edge zero.
-    pub fn reset(&mut self) {
+    fn reset_all(&mut self) {
         for slot in &mut self.slots {
-            if let Slot::Node(node) = slot {
+            if let Some(node) = slot.node_mut() {
                 node.reset();
             }
         }
@@ -493,10 +511,7 @@ impl Model {
             states: self
                 .slots
                 .iter()
-                .map(|s| match s {
-                    Slot::Node(node) => node.state(),
-                    Slot::Input => Vec::new(),
-                })
+                .map(|s| s.node().map_or_else(Vec::new, |n| n.state()))
                 .collect(),
             hist: self.hist.clone(),
             hist_pos: self.hist_pos.clone(),
@@ -506,7 +521,7 @@ impl Model {
 
     fn restore(&mut self, s: &Snapshot) -> Result<()> {
         for (slot, state) in self.slots.iter_mut().zip(&s.states) {
-            if let Slot::Node(node) = slot {
+            if let Some(node) = slot.node_mut() {
                 node.set_state(state)?;
             }
         }
@@ -546,13 +561,10 @@ impl Model {
 
     fn check_ready(&self) -> Result<()> {
         for (i, slot) in self.slots.iter().enumerate() {
-            if let Slot::Node(node) = slot {
-                if !node.is_ready() {
-                    return Err(Error::Graph(format!(
-                        "readout `{}` is not fitted: call fit first",
-                        self.names[i]
-                    )));
-                }
+            if !slot.is_ready() {
+                return Err(Error::NotFitted {
+                    what: format!("readout `{}`", self.names[i]),
+                });
             }
         }
         Ok(())
@@ -590,40 +602,30 @@ impl Model {
                 x[at..at + src.len()].copy_from_slice(src);
                 at += src.len();
             }
-            let learning = match &self.slots[i] {
-                Slot::Node(node) => node.learning(),
-                Slot::Input => unreachable!("skipped above"),
-            };
             // the target columns of this node (no allocation: a slice of the caller's row)
             let teacher = match target {
-                Some(t) if learning != Learning::Fixed => {
+                Some(t) if self.slots[i].is_trained() => {
                     let o = self.target_offset(i);
                     Some(&t[o..o + self.dims[i]])
                 }
                 _ => None,
             };
-            let result = match (mode, learning, teacher) {
-                (Mode::Fit, Learning::Offline, Some(t)) => {
+            let out = &mut self.cur[i];
+            let result = match (&mut self.slots[i], mode, teacher) {
+                (Slot::Offline(_), Mode::Fit, Some(t)) => {
                     features[i].extend_from_slice(&x);
-                    self.cur[i].copy_from_slice(t);
+                    out.copy_from_slice(t);
                     Ok(())
                 }
-                (Mode::Teacher, Learning::Offline | Learning::Online, Some(t)) => {
-                    self.cur[i].copy_from_slice(t);
+                (Slot::Offline(_) | Slot::Online(_), Mode::Teacher, Some(t)) => {
+                    out.copy_from_slice(t);
                     Ok(())
                 }
-                (Mode::PartialFit, Learning::Online, Some(t)) => {
-                    let Slot::Node(node) = &mut self.slots[i] else {
-                        unreachable!("a node")
-                    };
-                    node.train_step(&x, t, &mut self.cur[i])
-                }
-                _ => {
-                    let Slot::Node(node) = &mut self.slots[i] else {
-                        unreachable!("a node")
-                    };
-                    node.step(&x, &mut self.cur[i])
-                }
+                (Slot::Online(node), Mode::PartialFit, Some(t)) => node.train_step(&x, t, out),
+                (slot, _, _) => match slot.node_mut() {
+                    Some(node) => node.step(&x, out),
+                    None => unreachable!("inputs are skipped above"),
+                },
             };
             self.xbuf[i] = x;
             result.map_err(|e| self.in_node(i, e))?;
@@ -638,10 +640,14 @@ impl Model {
         Ok(())
     }
 
+    /// Names the node an error came from.
     fn in_node(&self, i: usize, e: Error) -> Error {
         match e {
-            Error::Graph(reason) => Error::Graph(format!("node `{}`: {reason}", self.names[i])),
-            other => other,
+            e @ Error::InNode { .. } => e,
+            e => Error::InNode {
+                node: self.names[i].clone(),
+                source: Box::new(e),
+            },
         }
     }
 
@@ -668,7 +674,7 @@ impl Model {
             // teacher forcing: offline readouts emit their targets, known in advance
             let tgt = target.expect("targets when fitting");
             for &i in &self.trained {
-                if matches!(&self.slots[i], Slot::Node(n) if n.learning() == Learning::Offline) {
+                if matches!(self.slots[i], Slot::Offline(_)) {
                     let o = self.target_offset(i);
                     out[i] = tgt.subcols(o, self.dims[i]).to_owned();
                 }
@@ -697,24 +703,15 @@ impl Model {
                 }
                 at += d;
             }
-            let learning = match &self.slots[i] {
-                Slot::Node(node) => node.learning(),
-                Slot::Input => unreachable!("skipped above"),
-            };
-            let y = match (mode, learning) {
-                (Mode::Fit, Learning::Offline) => {
+            let y = match (&mut self.slots[i], mode) {
+                (Slot::Offline(node), Mode::Fit) => {
                     let y = std::mem::replace(&mut out[i], Mat::zeros(0, 0));
-                    let Slot::Node(node) = &mut self.slots[i] else {
-                        unreachable!("a node")
-                    };
                     let r = node.accumulate(x.as_ref(), y.as_ref(), warmup);
                     r.map_err(|e| self.in_node(i, e))?;
                     y
                 }
-                _ => {
-                    let Slot::Node(node) = &mut self.slots[i] else {
-                        unreachable!("a node")
-                    };
+                (slot, _) => {
+                    let node = slot.node_mut().expect("inputs are skipped above");
                     let y = node.run(x.as_ref());
                     y.map_err(|e| self.in_node(i, e))?
                 }
@@ -770,12 +767,9 @@ impl Model {
                 let o = self.target_offset(i);
                 let tg = target.expect("targets when fitting");
                 let y = tg.subcols(o, self.dims[i]);
-                let Slot::Node(node) = &mut self.slots[i] else {
-                    unreachable!("a node")
-                };
-                if node.learning() != Learning::Offline {
+                let Slot::Offline(node) = &mut self.slots[i] else {
                     continue;
-                }
+                };
                 let x = Mat::from_fn(t_len, f, |t, j| features[i][t * f + j]);
                 let r = node.accumulate(x.as_ref(), y, warmup);
                 r.map_err(|e| self.in_node(i, e))?;
@@ -800,9 +794,36 @@ impl Model {
         }
     }
 
+    /// Closed-loop generation for a model whose trained readouts feed back and which has no
+    /// input nodes: for each row of `warm` (the teacher: columns of a target series) the
+    /// readouts emit the teacher while the rest of the model steps; then the model runs free
+    /// for `n` steps and those outputs are returned.
+    pub fn generate(&mut self, n: usize, warm: impl AsSeries) -> Result<Outputs> {
+        if !self.inputs.is_empty() {
+            return Err(Error::Unsupported {
+                operation: "generate",
+                reason: "the model has input nodes (generation needs readouts that feed back \
+                         instead)"
+                    .into(),
+            });
+        }
+        let warm = warm.as_series();
+        check_series("warm-up teacher series", warm, Some(self.target_dim()))?;
+        self.check_ready()?;
+        let none = Mat::<f64>::zeros(warm.nrows(), 0);
+        self.pass_steps(none.as_ref(), Some(warm), Mode::Teacher, 0)?;
+        let free = Mat::<f64>::zeros(n, 0);
+        let all = self.pass_steps(free.as_ref(), None, Mode::Run, 0)?;
+        Ok(self.collect_outputs(all))
+    }
+}
+
+impl Run for Model {
+    type Output = Outputs;
+
     /// Runs the model over an input series (columns: the input nodes' features) from the
     /// current state; returns the output nodes' series.
-    pub fn run(&mut self, x: impl AsSeries) -> Result<Outputs> {
+    fn run(&mut self, x: impl AsSeries) -> Result<Outputs> {
         let x = x.as_series();
         check_input(x, self.input_dim())?;
         self.check_ready()?;
@@ -815,7 +836,7 @@ impl Model {
 
     /// Runs several series, each from the current state, which is left unchanged; returns
     /// their outputs in order.
-    pub fn run_many<S: AsSeries>(&mut self, inputs: &[S]) -> Result<Vec<Outputs>> {
+    fn run_many<S: AsSeries + Sync>(&mut self, inputs: &[S]) -> Result<Vec<Outputs>> {
         let start = self.snapshot();
         let mut all = Vec::with_capacity(inputs.len());
         for x in inputs {
@@ -831,26 +852,28 @@ impl Model {
         self.restore(&start)?;
         Ok(all)
     }
+}
 
+impl Fit for Model {
     /// Fits every ridge readout on paired input and target series (see the
     /// [module documentation](self) for teacher forcing and state).
-    pub fn fit<S: AsSeries + Sync>(
+    fn fit<'y, S: AsSeries + Sync>(
         &mut self,
         inputs: &[S],
-        targets: &[S],
+        targets: impl Into<Targets<'y>>,
         warmup: usize,
     ) -> Result<()> {
+        let targets = targets.into();
         let xs = views(inputs);
-        let ys = views(targets);
+        let ys = targets.series("a model graph")?.to_vec();
         check_pairs(&xs, &ys, None, Some(self.target_dim()))?;
-        if !self
-            .slots
-            .iter()
-            .any(|s| matches!(s, Slot::Node(n) if n.learning() == Learning::Offline))
-        {
-            return Err(Error::Graph(
-                "no ridge readout to fit (online readouts learn with partial_fit)".into(),
-            ));
+        if !self.slots.iter().any(|s| matches!(s, Slot::Offline(_))) {
+            return Err(Error::Unsupported {
+                operation: "fit",
+                reason: "the model has no offline readout (online readouts learn with \
+                         partial_fit)"
+                    .into(),
+            });
         }
         for (k, (x, y)) in xs.iter().zip(&ys).enumerate() {
             check_input(*x, self.input_dim())?;
@@ -881,18 +904,20 @@ impl Model {
             };
         }
         for i in 0..self.slots.len() {
-            if let Slot::Node(node) = &mut self.slots[i] {
-                if node.learning() == Learning::Offline {
-                    node.solve().map_err(|e| self.in_node(i, e))?;
-                }
+            if let Slot::Offline(node) = &mut self.slots[i] {
+                node.solve().map_err(|e| self.in_node(i, e))?;
             }
         }
         Ok(())
     }
+}
+
+impl PartialFit for Model {
+    type Output = Outputs;
 
     /// Steps the model over a series pair and updates every online readout at each step;
     /// returns the outputs produced while learning.
-    pub fn partial_fit(&mut self, x: impl AsSeries, y: impl AsSeries) -> Result<Outputs> {
+    fn partial_fit(&mut self, x: impl AsSeries, y: impl AsSeries) -> Result<Outputs> {
         let (x, y) = (x.as_series(), y.as_series());
         check_input(x, self.input_dim())?;
         check_series("target series", y, Some(self.target_dim()))?;
@@ -903,37 +928,83 @@ impl Model {
                 format!("{} rows", y.nrows()),
             ));
         }
-        if let Some(&i) = self.trained.iter().find(|&&i| {
-            matches!(&self.slots[i], Slot::Node(n) if n.learning() == Learning::Offline && !n.is_ready())
-        }) {
-            return Err(Error::Graph(format!(
-                "ridge readout `{}` learns with fit, not partial_fit",
-                self.names[i]
-            )));
+        if let Some(&i) = self
+            .trained
+            .iter()
+            .find(|&&i| matches!(&self.slots[i], Slot::Offline(n) if !n.is_fitted()))
+        {
+            return Err(Error::Unsupported {
+                operation: "partial_fit",
+                reason: format!(
+                    "readout `{}` learns offline: fit it first (partial_fit trains the online \
+                     readouts)",
+                    self.names[i]
+                ),
+            });
         }
         let all = self.pass_steps(x, Some(y), Mode::PartialFit, 0)?;
         Ok(self.collect_outputs(all))
     }
+}
 
-    /// Closed-loop generation for a model whose trained readouts feed back and which has no
-    /// input nodes: for each row of `warm` (the teacher: columns of a target series) the
-    /// readouts emit the teacher while the rest of the model steps; then the model runs free
-    /// for `n` steps and those outputs are returned.
-    pub fn generate(&mut self, n: usize, warm: impl AsSeries) -> Result<Outputs> {
-        if !self.inputs.is_empty() {
-            return Err(Error::Graph(
-                "generate needs a model without input nodes (its readouts feed back instead)"
-                    .into(),
+impl Step for Model {
+    /// One step: `x` holds the input nodes' features, `out` receives the output nodes'
+    /// values side by side, in the order of [`Model::output_names`].
+    fn step(&mut self, x: &[f64], out: &mut [f64]) -> Result<()> {
+        let width: usize = self.outputs.iter().map(|&i| self.dims[i]).sum();
+        if x.len() != self.input_dim() || out.len() != width {
+            return Err(Error::shape(
+                "model step",
+                format!("{} inputs -> {width} outputs", self.input_dim()),
+                format!("{} inputs -> {} outputs", x.len(), out.len()),
             ));
         }
-        let warm = warm.as_series();
-        check_series("warm-up teacher series", warm, Some(self.target_dim()))?;
+        crate::series::check_finite_slice("model input row", x)?;
         self.check_ready()?;
-        let none = Mat::<f64>::zeros(warm.nrows(), 0);
-        self.pass_steps(none.as_ref(), Some(warm), Mode::Teacher, 0)?;
-        let free = Mat::<f64>::zeros(n, 0);
-        let all = self.pass_steps(free.as_ref(), None, Mode::Run, 0)?;
-        Ok(self.collect_outputs(all))
+        self.step_once(x, None, Mode::Run, &mut [])?;
+        let mut at = 0;
+        for &i in &self.outputs {
+            out[at..at + self.dims[i]].copy_from_slice(&self.cur[i]);
+            at += self.dims[i];
+        }
+        Ok(())
+    }
+}
+
+/// Everything in a [`Model`] that evolves in time: every node's state and every delayed
+/// edge's values.
+#[derive(Debug, Clone, PartialEq)]
+pub struct ModelState(Snapshot);
+
+impl Stateful for Model {
+    type State = ModelState;
+    /// Back to the initial state: every node reset, every delayed edge zero.
+    fn reset(&mut self) {
+        self.reset_all()
+    }
+    fn state(&self) -> ModelState {
+        ModelState(self.snapshot())
+    }
+    fn set_state(&mut self, state: &ModelState) -> Result<()> {
+        let s = &state.0;
+        let same = s.states.len() == self.slots.len()
+            && s.hist
+                .iter()
+                .zip(&self.hist)
+                .all(|(a, b)| a.len() == b.len())
+            && s.cur.iter().zip(&self.cur).all(|(a, b)| a.len() == b.len());
+        if !same {
+            return Err(Error::shape(
+                "model state",
+                "the state of a model with this graph",
+                "the state of another model",
+            ));
+        }
+        let start = self.snapshot();
+        self.restore(s).inspect_err(|_| {
+            // a node refused its state: leave the model as it was
+            let _ = self.restore(&start);
+        })
     }
 }
 
@@ -980,7 +1051,7 @@ mod tests {
         b.pass_steps(x.as_ref(), Some(y.as_ref()), Mode::Fit, 10)
             .unwrap();
         for m in [&mut a, &mut b] {
-            if let Slot::Node(node) = &mut m.slots[3] {
+            if let Slot::Offline(node) = &mut m.slots[3] {
                 node.solve().unwrap();
             }
         }

@@ -7,6 +7,6 @@ pub mod node;
 pub mod ops;
 
 pub use esn::{Esn, EsnBuilder};
-pub use graph::{Edge, Model, ModelBuilder, NodeId, Outputs};
-pub use node::{Learning, Node, RidgeNode};
+pub use graph::{Edge, Model, ModelBuilder, ModelState, NodeId, Outputs};
+pub use node::RidgeNode;
 pub use ops::Edges;

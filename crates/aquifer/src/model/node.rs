@@ -1,107 +1,102 @@
-//! What a [`Model`](super::Model) needs from a node: dimensions, a step, a whole-series run,
-//! state, and, for readouts, how it learns.
+//! Aquifer's own nodes in a [`Model`](super::Model) graph: the [`Node`] and readout
+//! implementations of reservoirs, ridge, RLS and LMS readouts, and their model-file parts.
 
 use crate::error::{Error, Result};
 use crate::io::ModelFile;
 use crate::nodes::Reservoir;
-use crate::readout::{Lms, Ridge, RidgeParams, Rls};
+use crate::readout::{Lms, Ridge, Rls};
+use crate::traits::{Node, OfflineReadout, OnlineReadout, Persist};
 use faer::{Mat, MatRef};
-use serde::{Deserialize, Serialize};
 
-/// How a node learns.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub enum Learning {
-    /// Never trained (reservoirs).
-    Fixed,
-    /// Trained in closed form by [`Model::fit`](super::Model::fit) (ridge).
-    Offline,
-    /// Trained at every step by [`Model::partial_fit`](super::Model::partial_fit) (RLS, LMS).
-    Online,
+/// A node of a built graph, by how it learns.
+#[derive(Debug)]
+pub(crate) enum Slot {
+    /// A placeholder for columns of the input series.
+    Input,
+    /// A node that is never trained (reservoirs, user nodes).
+    Fixed(Box<dyn Node>),
+    /// A readout trained in closed form by `fit`.
+    Offline(Box<dyn OfflineReadout>),
+    /// A readout trained at every step by `partial_fit`.
+    Online(Box<dyn OnlineReadout>),
 }
 
-/// A node of a model graph. Its input at each step is the concatenation of what its incoming
-/// edges carry; its output is what its outgoing edges carry.
-pub trait Node: Send + std::fmt::Debug {
-    /// Features of the output.
-    fn output_dim(&self) -> usize;
-    /// Features of the input.
-    fn input_dim(&self) -> usize;
-    /// One step: reads `x` (`input_dim`), writes `out` (`output_dim`).
-    fn step(&mut self, x: &[f64], out: &mut [f64]) -> Result<()>;
-    /// A whole series (`T x input_dim`) from the current state; returns `T x output_dim`. The
-    /// default steps row by row; nodes with a faster path override it with identical results.
-    fn run(&mut self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        let mut out = Mat::zeros(x.nrows(), self.output_dim());
-        let mut xr = vec![0.0; self.input_dim()];
-        let mut yr = vec![0.0; self.output_dim()];
-        for t in 0..x.nrows() {
-            xr.iter_mut().enumerate().for_each(|(j, v)| *v = x[(t, j)]);
-            self.step(&xr, &mut yr)?;
-            yr.iter().enumerate().for_each(|(j, v)| out[(t, j)] = *v);
+impl Slot {
+    /// The node, unless this is an input.
+    pub(crate) fn node(&self) -> Option<&dyn Node> {
+        match self {
+            Slot::Input => None,
+            Slot::Fixed(n) => Some(n.as_ref()),
+            Slot::Offline(n) => Some(n.as_ref()),
+            Slot::Online(n) => Some(n.as_ref()),
         }
-        Ok(out)
     }
-    /// Back to the initial state.
-    fn reset(&mut self);
-    /// The state (a reservoir's units; nothing for stateless readouts).
-    fn state(&self) -> Vec<f64>;
-    /// Sets the state.
-    fn set_state(&mut self, state: &[f64]) -> Result<()>;
-    /// How the node learns.
-    fn learning(&self) -> Learning {
-        Learning::Fixed
+    /// The node, mutably, unless this is an input.
+    pub(crate) fn node_mut(&mut self) -> Option<&mut dyn Node> {
+        match self {
+            Slot::Input => None,
+            Slot::Fixed(n) => Some(n.as_mut()),
+            Slot::Offline(n) => Some(n.as_mut()),
+            Slot::Online(n) => Some(n.as_mut()),
+        }
+    }
+    /// Whether the node learns (offline or online).
+    pub(crate) fn is_trained(&self) -> bool {
+        matches!(self, Slot::Offline(_) | Slot::Online(_))
     }
     /// Whether the node can produce outputs (an offline readout before its first fit cannot).
-    fn is_ready(&self) -> bool {
-        true
+    pub(crate) fn is_ready(&self) -> bool {
+        match self {
+            Slot::Offline(n) => n.is_fitted(),
+            _ => true,
+        }
     }
-    /// Offline: accumulates a series of features and targets (after `warmup` rows).
-    fn accumulate(
-        &mut self,
-        _x: MatRef<'_, f64>,
-        _y: MatRef<'_, f64>,
-        _warmup: usize,
-    ) -> Result<()> {
-        Err(Error::Graph("this node does not train offline".into()))
+    /// A readout's weights and bias.
+    pub(crate) fn weights(&self) -> Option<(Mat<f64>, Vec<f64>)> {
+        match self {
+            Slot::Offline(n) => n.weights(),
+            Slot::Online(n) => Some(n.weights()),
+            _ => None,
+        }
     }
-    /// Offline: solves from what was accumulated, then forgets it.
-    fn solve(&mut self) -> Result<()> {
-        Ok(())
-    }
-    /// A readout's trained weights (`F x M`) and bias (`M`); `None` for other nodes or before
-    /// training.
-    fn weights(&self) -> Option<(Mat<f64>, Vec<f64>)> {
-        None
-    }
-    /// Online: one learning step; writes the output with the updated weights.
-    fn train_step(&mut self, _x: &[f64], _y: &[f64], _out: &mut [f64]) -> Result<()> {
-        Err(Error::Graph("this node does not train online".into()))
-    }
-    /// The node as a model-file part (kind, configuration, tensors), for
-    /// [`Model::save`](super::Model::save). Aquifer's nodes implement it; by default a node
-    /// cannot be saved.
-    fn to_part(&self) -> Result<ModelFile> {
-        Err(Error::Graph(format!(
-            "a node of type `{}` cannot be saved",
-            std::any::type_name::<Self>()
-        )))
-    }
-}
 
-/// Rebuilds one of Aquifer's nodes from its model-file part.
-pub(crate) fn node_from_part(part: &ModelFile) -> Result<Box<dyn Node>> {
-    Ok(match part.kind.as_str() {
-        "reservoir" => Box::new(Reservoir::from_part(part)?),
-        "ridge" => Box::new(RidgeNode::from_part(part)?),
-        "rls" => Box::new(Rls::from_part(part)?),
-        "lms" => Box::new(Lms::from_part(part)?),
-        other => {
-            return Err(Error::Data {
-                source_name: "model file".into(),
-                reason: format!("unknown node kind `{other}`"),
+    /// The node as a model-file part: Aquifer's own nodes are recognised by their type;
+    /// other nodes cannot be saved.
+    pub(crate) fn to_part(&self) -> Result<Option<ModelFile>> {
+        let Some(node) = self.node() else {
+            return Ok(None);
+        };
+        let any: &dyn std::any::Any = node;
+        if let Some(r) = any.downcast_ref::<Reservoir>() {
+            r.to_part().map(Some)
+        } else if let Some(r) = any.downcast_ref::<RidgeNode>() {
+            r.to_part().map(Some)
+        } else if let Some(r) = any.downcast_ref::<Rls>() {
+            r.to_part().map(Some)
+        } else if let Some(r) = any.downcast_ref::<Lms>() {
+            r.to_part().map(Some)
+        } else {
+            Err(Error::CannotSave {
+                what: format!("a node of type `{}`", node.type_name()),
             })
         }
-    })
+    }
+
+    /// Rebuilds one of Aquifer's nodes from its model-file part.
+    pub(crate) fn from_part(part: &ModelFile) -> Result<Self> {
+        Ok(match part.kind.as_str() {
+            "reservoir" => Slot::Fixed(Box::new(Reservoir::from_part(part)?)),
+            "ridge" => Slot::Offline(Box::new(RidgeNode::from_part(part)?)),
+            "rls" => Slot::Online(Box::new(Rls::from_part(part)?)),
+            "lms" => Slot::Online(Box::new(Lms::from_part(part)?)),
+            other => {
+                return Err(Error::Data {
+                    source_name: "model file".into(),
+                    reason: format!("unknown node kind `{other}`"),
+                })
+            }
+        })
+    }
 }
 
 impl Node for Reservoir {
@@ -127,9 +122,6 @@ impl Node for Reservoir {
     fn set_state(&mut self, state: &[f64]) -> Result<()> {
         Reservoir::set_state(self, state)
     }
-    fn to_part(&self) -> Result<ModelFile> {
-        Reservoir::to_part(self)
-    }
 }
 
 /// A ridge readout in a graph: trained by [`Model::fit`](super::Model::fit).
@@ -154,28 +146,6 @@ impl RidgeNode {
     pub fn ridge(&self) -> &Ridge {
         &self.ridge
     }
-
-    fn from_part(part: &ModelFile) -> Result<Self> {
-        let c: SavedRidge = part.config_as()?;
-        if c.features == 0 || c.outputs == 0 {
-            return Err(Error::Data {
-                source_name: "model file".into(),
-                reason: "a ridge readout with no features or outputs".into(),
-            });
-        }
-        let ridge = Ridge::load_tensors(part, c.features, c.outputs, c.params, c.fitted)?;
-        Ok(RidgeNode::new(ridge, c.features, c.outputs))
-    }
-}
-
-/// The configuration part of a saved [`RidgeNode`].
-#[derive(Debug, Serialize, Deserialize)]
-#[serde(deny_unknown_fields)]
-struct SavedRidge {
-    features: usize,
-    outputs: usize,
-    params: RidgeParams,
-    fitted: bool,
 }
 
 impl Node for RidgeNode {
@@ -198,42 +168,42 @@ impl Node for RidgeNode {
     fn set_state(&mut self, state: &[f64]) -> Result<()> {
         stateless(state)
     }
-    fn learning(&self) -> Learning {
-        Learning::Offline
-    }
-    fn is_ready(&self) -> bool {
-        self.ridge.is_fitted()
-    }
+}
+
+impl OfflineReadout for RidgeNode {
     fn accumulate(&mut self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, warmup: usize) -> Result<()> {
         if !self.accumulated {
             self.ridge = Ridge::with_params(*self.ridge.params())?;
             self.accumulated = true;
         }
-        self.ridge.partial_fit(x, y, warmup)
+        self.ridge.accumulate(x, y, warmup)
     }
     fn solve(&mut self) -> Result<()> {
         self.accumulated = false;
         self.ridge.solve()
     }
+    fn is_fitted(&self) -> bool {
+        self.ridge.is_fitted()
+    }
     fn weights(&self) -> Option<(Mat<f64>, Vec<f64>)> {
         let w = self.ridge.weights()?.clone();
         Some((w, self.ridge.intercept()?.to_vec()))
     }
+}
+
+impl Persist for RidgeNode {
+    const KIND: &'static str = Ridge::KIND;
     fn to_part(&self) -> Result<ModelFile> {
-        let config = SavedRidge {
-            features: self.features,
-            outputs: self.outputs,
-            params: *self.ridge.params(),
-            fitted: self.ridge.is_fitted(),
-        };
-        let mut part = ModelFile::empty("ridge");
-        part.set_config(&config)?;
-        self.ridge.save_tensors(&mut part);
-        Ok(part)
+        self.ridge.to_sized_part(self.features, self.outputs)
+    }
+    fn from_part(part: &ModelFile) -> Result<Self> {
+        let (ridge, features, outputs) = Ridge::from_sized_part(part)?;
+        Ok(RidgeNode::new(ridge, features, outputs))
     }
 }
 
-fn stateless(state: &[f64]) -> Result<()> {
+/// Checks that a stateless node is given an empty state.
+pub(crate) fn stateless(state: &[f64]) -> Result<()> {
     if state.is_empty() {
         Ok(())
     } else {
@@ -264,17 +234,14 @@ macro_rules! online_node {
             fn set_state(&mut self, state: &[f64]) -> Result<()> {
                 stateless(state)
             }
-            fn learning(&self) -> Learning {
-                Learning::Online
-            }
+        }
+
+        impl OnlineReadout for $t {
             fn train_step(&mut self, x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()> {
                 <$t>::train_step(self, x, y, out)
             }
-            fn weights(&self) -> Option<(Mat<f64>, Vec<f64>)> {
-                Some((<$t>::weights(self), self.intercept().to_vec()))
-            }
-            fn to_part(&self) -> Result<ModelFile> {
-                <$t>::to_part(self)
+            fn weights(&self) -> (Mat<f64>, Vec<f64>) {
+                (<$t>::weights(self), self.intercept().to_vec())
             }
         }
     };

@@ -28,6 +28,7 @@ use super::linear::Linear;
 use crate::error::{check_positive, Result};
 use crate::io::ModelFile;
 use crate::series::AsSeries;
+use crate::traits::{PartialFit, Persist};
 use faer::Mat;
 use serde::{Deserialize, Serialize};
 
@@ -88,46 +89,20 @@ impl Lms {
         })
     }
 
-    /// The readout as a model-file part: weights, bias and the step count.
-    pub fn to_part(&self) -> Result<ModelFile> {
-        let config = SavedLms {
-            features: self.linear.features,
-            outputs: self.linear.outputs,
-            params: self.params,
-            steps: self.steps,
-        };
-        let mut file = ModelFile::empty("lms");
-        file.set_config(&config)?;
-        self.linear.save(&mut file);
-        Ok(file)
-    }
-
-    /// Rebuilds a readout from [`Lms::to_part`]'s output, checking shapes and values.
-    pub fn from_part(file: &ModelFile) -> Result<Self> {
-        let c: SavedLms = file.config_as()?;
-        c.params.validate()?;
-        Ok(Lms {
-            params: c.params,
-            linear: Linear::load(file, c.features, c.outputs)?,
-            steps: c.steps,
-            err: vec![0.0; c.outputs],
-        })
-    }
-
     /// The hyperparameters.
     pub fn params(&self) -> &LmsParams {
         &self.params
     }
     /// The weights `W` (`F x M`).
-    pub fn weights(&self) -> Mat<f64> {
+    pub(crate) fn weights(&self) -> Mat<f64> {
         self.linear.weights()
     }
     /// The bias `b` (`M`).
-    pub fn intercept(&self) -> &[f64] {
+    pub(crate) fn intercept(&self) -> &[f64] {
         &self.linear.bias
     }
     /// Input and output dimensions.
-    pub fn dims(&self) -> (usize, usize) {
+    pub(crate) fn dims(&self) -> (usize, usize) {
         (self.linear.features, self.linear.outputs)
     }
     /// Training steps taken so far.
@@ -136,7 +111,7 @@ impl Lms {
     }
 
     /// `out = W^T x + b`.
-    pub fn predict_into(&self, x: &[f64], out: &mut [f64]) -> Result<()> {
+    pub(crate) fn predict_into(&self, x: &[f64], out: &mut [f64]) -> Result<()> {
         self.linear.check_io("LMS input", x, out)?;
         self.linear.predict(x, out);
         Ok(())
@@ -144,7 +119,7 @@ impl Lms {
 
     /// One learning step on features `x` and target `y`; writes the a-posteriori output into
     /// `out`.
-    pub fn train_step(&mut self, x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()> {
+    pub(crate) fn train_step(&mut self, x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()> {
         self.linear.check_sample("LMS", self.steps, x, y, out)?;
         let f = self.linear.features;
         let eta = self.params.learning_rate;
@@ -168,10 +143,43 @@ impl Lms {
         self.linear.predict(x, out);
         Ok(())
     }
+}
 
+impl Persist for Lms {
+    const KIND: &'static str = "lms";
+    /// The readout as a model-file part: weights, bias and the step count.
+    fn to_part(&self) -> Result<ModelFile> {
+        let config = SavedLms {
+            features: self.linear.features,
+            outputs: self.linear.outputs,
+            params: self.params,
+            steps: self.steps,
+        };
+        let mut file = ModelFile::empty(Self::KIND);
+        file.set_config(&config)?;
+        self.linear.save(&mut file);
+        Ok(file)
+    }
+
+    /// Rebuilds a readout from [`Lms::to_part`]'s output, checking shapes and values.
+    fn from_part(file: &ModelFile) -> Result<Self> {
+        crate::traits::check_kind(file, Self::KIND)?;
+        let c: SavedLms = file.config_as()?;
+        c.params.validate()?;
+        Ok(Lms {
+            params: c.params,
+            linear: Linear::load(file, c.features, c.outputs)?,
+            steps: c.steps,
+            err: vec![0.0; c.outputs],
+        })
+    }
+}
+
+impl PartialFit for Lms {
+    type Output = Mat<f64>;
     /// Learns from a whole series of features (`T x F`) and targets (`T x M`); returns the
     /// a-posteriori outputs (`T x M`).
-    pub fn train(&mut self, x: impl AsSeries, y: impl AsSeries) -> Result<Mat<f64>> {
+    fn partial_fit(&mut self, x: impl AsSeries, y: impl AsSeries) -> Result<Mat<f64>> {
         Linear::train_series(self.dims(), x.as_series(), y.as_series(), |x, y, out| {
             self.train_step(x, y, out)
         })

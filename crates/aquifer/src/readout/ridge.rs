@@ -25,6 +25,7 @@ use super::stats::RidgeStats;
 use crate::error::{check_non_negative, Error, Result};
 use crate::io::{ModelFile, Tensor};
 use crate::series::{check_pair_counts, check_pairs, check_series, views, AsSeries};
+use crate::traits::{Fit, Persist, Run, Targets};
 use faer::linalg::matmul::matmul;
 use faer::linalg::solvers::Solve;
 use faer::{Accum, Mat, MatRef, Par, Side};
@@ -37,15 +38,16 @@ use serde::{Deserialize, Serialize};
 pub struct RidgeParams {
     /// L2 regularisation `ridge >= 0` on the weights (not on the intercept).
     pub ridge: f64,
-    /// Whether to fit an intercept `b`.
-    pub fit_intercept: bool,
+    /// Whether to fit an (unpenalised) intercept `b` (ReservoirPy's `fit_bias`).
+    #[serde(alias = "fit_intercept")]
+    pub fit_bias: bool,
 }
 
 impl Default for RidgeParams {
     fn default() -> Self {
         RidgeParams {
             ridge: 1e-6,
-            fit_intercept: true,
+            fit_bias: true,
         }
     }
 }
@@ -57,7 +59,7 @@ impl RidgeParams {
     }
 }
 
-/// A ridge regression readout. Unfitted until [`Ridge::fit`] or [`Ridge::solve`] succeeds;
+/// A ridge regression readout. Unfitted until [`Fit::fit`] or [`Ridge::solve`] succeeds;
 /// predicting before that is an [`Error::NotFitted`].
 #[derive(Debug, Clone)]
 pub struct Ridge {
@@ -123,7 +125,7 @@ impl Ridge {
     pub fn intercept(&self) -> Option<&[f64]> {
         self.weights.as_ref().map(|_| self.intercept.as_slice())
     }
-    /// Statistics accumulated by [`Ridge::partial_fit`] or [`Ridge::fit`].
+    /// Statistics accumulated by [`Ridge::accumulate`] or [`Ridge::fit`].
     pub fn stats(&self) -> Option<&RidgeStats> {
         self.stats.as_ref()
     }
@@ -160,28 +162,9 @@ impl Ridge {
         }
     }
 
-    /// Fits on paired series (features `T_i x F`, targets `T_i x M`), discarding the first
-    /// `warmup` rows of each. Series are reduced in parallel and merged in order; any statistics
-    /// from earlier `partial_fit` calls are discarded.
-    pub fn fit<S: AsSeries + Sync>(
-        &mut self,
-        features: &[S],
-        targets: &[S],
-        warmup: usize,
-    ) -> Result<()> {
-        let xs = views(features);
-        let ys = views(targets);
-        // values and widths are checked while accumulating
-        check_pair_counts(&xs, &ys)?;
-        let stats = reduce_stats(&xs, &ys, warmup)?;
-        self.solve_stats(&stats)?;
-        self.stats = Some(stats);
-        Ok(())
-    }
-
     /// Adds a chunk (features, targets) to the accumulated statistics without solving; call
     /// [`Ridge::solve`] when all chunks are in.
-    pub fn partial_fit(
+    pub fn accumulate(
         &mut self,
         features: impl AsSeries,
         targets: impl AsSeries,
@@ -200,7 +183,7 @@ impl Ridge {
     /// Solves from the statistics accumulated so far.
     pub fn solve(&mut self) -> Result<()> {
         let stats = self.stats.take().ok_or(Error::Empty {
-            what: "ridge statistics (no partial_fit yet)".into(),
+            what: "ridge statistics (nothing accumulated yet)".into(),
         })?;
         let r = self.solve_stats(&stats);
         self.stats = Some(stats);
@@ -221,10 +204,8 @@ impl Ridge {
     }
 
     /// Predictions `X W_out + 1 b^T` for features `x` (`T x F`).
-    pub fn predict(&self, x: impl AsSeries) -> Result<Mat<f64>> {
-        let w = self.weights.as_ref().ok_or(Error::NotFitted {
-            what: "ridge readout",
-        })?;
+    pub(crate) fn predict(&self, x: impl AsSeries) -> Result<Mat<f64>> {
+        let w = self.weights.as_ref().ok_or_else(not_fitted)?;
         let x = x.as_series();
         check_series("readout features", x, Some(w.nrows()))?;
         let mut y = Mat::zeros(x.nrows(), w.ncols());
@@ -237,10 +218,8 @@ impl Ridge {
     }
 
     /// Prediction for one feature vector, written into `out` (`M` values). No allocation.
-    pub fn predict_into(&self, x: &[f64], out: &mut [f64]) -> Result<()> {
-        let w = self.weights.as_ref().ok_or(Error::NotFitted {
-            what: "ridge readout",
-        })?;
+    pub(crate) fn predict_into(&self, x: &[f64], out: &mut [f64]) -> Result<()> {
+        let w = self.weights.as_ref().ok_or_else(not_fitted)?;
         if x.len() != w.nrows() || out.len() != w.ncols() {
             return Err(Error::shape(
                 "readout step",
@@ -253,6 +232,99 @@ impl Ridge {
             *o = col.iter().zip(x).map(|(a, b)| a * b).sum::<f64>() + self.intercept[j];
         }
         Ok(())
+    }
+}
+
+impl Fit for Ridge {
+    /// Fits on paired series (features `T_i x F`, targets `T_i x M`), discarding the first
+    /// `warmup` rows of each. Series are reduced in parallel and merged in order; any statistics
+    /// from earlier [`Ridge::accumulate`] calls are discarded.
+    fn fit<'y, S: AsSeries + Sync>(
+        &mut self,
+        features: &[S],
+        targets: impl Into<Targets<'y>>,
+        warmup: usize,
+    ) -> Result<()> {
+        let targets = targets.into();
+        let xs = views(features);
+        let ys = targets.series("a ridge readout")?;
+        // values and widths are checked while accumulating
+        check_pair_counts(&xs, ys)?;
+        let stats = reduce_stats(&xs, ys, warmup)?;
+        self.solve_stats(&stats)?;
+        self.stats = Some(stats);
+        Ok(())
+    }
+}
+
+impl Run for Ridge {
+    type Output = Mat<f64>;
+    /// Predictions `X W_out + 1 b^T` for features `x` (`T x F`); a readout has no state.
+    fn run(&mut self, x: impl AsSeries) -> Result<Mat<f64>> {
+        self.predict(x)
+    }
+    fn run_many<S: AsSeries + Sync>(&mut self, xs: &[S]) -> Result<Vec<Mat<f64>>> {
+        let this = &*self;
+        xs.par_iter().map(|x| this.predict(x)).collect()
+    }
+}
+
+/// A fitted readout saves as the same part a ridge readout of a model graph does (kind `ridge`).
+impl Persist for Ridge {
+    const KIND: &'static str = "ridge";
+    fn to_part(&self) -> Result<ModelFile> {
+        let w = self.weights.as_ref().ok_or_else(not_fitted)?;
+        self.to_sized_part(w.nrows(), w.ncols())
+    }
+    fn from_part(part: &ModelFile) -> Result<Self> {
+        Ok(Ridge::from_sized_part(part)?.0)
+    }
+}
+
+/// The configuration part of a saved ridge readout.
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedRidge {
+    features: usize,
+    outputs: usize,
+    params: RidgeParams,
+    fitted: bool,
+}
+
+impl Ridge {
+    /// The readout as a part (kind `ridge`) for `features` inputs and `outputs` outputs, which
+    /// an unfitted readout does not know by itself.
+    pub(crate) fn to_sized_part(&self, features: usize, outputs: usize) -> Result<ModelFile> {
+        let config = SavedRidge {
+            features,
+            outputs,
+            params: self.params,
+            fitted: self.is_fitted(),
+        };
+        let mut part = ModelFile::empty(Self::KIND);
+        part.set_config(&config)?;
+        self.save_tensors(&mut part);
+        Ok(part)
+    }
+
+    /// Reads what [`Ridge::to_sized_part`] wrote: the readout, its features and outputs.
+    pub(crate) fn from_sized_part(part: &ModelFile) -> Result<(Self, usize, usize)> {
+        crate::traits::check_kind(part, Self::KIND)?;
+        let c: SavedRidge = part.config_as()?;
+        if c.features == 0 || c.outputs == 0 {
+            return Err(Error::Data {
+                source_name: "model file".into(),
+                reason: "a ridge readout with no features or outputs".into(),
+            });
+        }
+        let ridge = Ridge::load_tensors(part, c.features, c.outputs, c.params, c.fitted)?;
+        Ok((ridge, c.features, c.outputs))
+    }
+}
+
+fn not_fitted() -> Error {
+    Error::NotFitted {
+        what: "ridge readout".into(),
     }
 }
 
@@ -341,7 +413,7 @@ pub(crate) fn reduce_stats(
 /// Solves the regularised normal equations from statistics.
 fn solve_ridge(stats: &RidgeStats, params: RidgeParams) -> Result<(Mat<f64>, Vec<f64>)> {
     let f = stats.features();
-    let (mut a, rhs) = if params.fit_intercept {
+    let (mut a, rhs) = if params.fit_bias {
         (stats.cxx().to_owned(), stats.cxy().to_owned())
     } else {
         (stats.xtx(), stats.xty())
@@ -356,7 +428,7 @@ fn solve_ridge(stats: &RidgeStats, params: RidgeParams) -> Result<(Mat<f64>, Vec
     if let Err(e) = crate::series::check_finite("ridge solution", w.as_ref()) {
         return Err(Error::Solve(format!("the solution is not finite ({e})")));
     }
-    let b = if params.fit_intercept {
+    let b = if params.fit_bias {
         (0..stats.targets())
             .map(|j| {
                 let wx: f64 = (0..f).map(|i| w[(i, j)] * stats.mean_x()[i]).sum();

@@ -39,6 +39,7 @@ use super::linear::{dot, Linear};
 use crate::error::{check_positive, Error, Result};
 use crate::io::{ModelFile, Tensor};
 use crate::series::{check_finite_slice, AsSeries};
+use crate::traits::{PartialFit, Persist};
 use faer::Mat;
 use serde::{Deserialize, Serialize};
 
@@ -144,15 +145,15 @@ impl Rls {
         &self.params
     }
     /// The weights `W` (`F x M`).
-    pub fn weights(&self) -> Mat<f64> {
+    pub(crate) fn weights(&self) -> Mat<f64> {
         self.linear.weights()
     }
     /// The bias `b` (`M`).
-    pub fn intercept(&self) -> &[f64] {
+    pub(crate) fn intercept(&self) -> &[f64] {
         &self.linear.bias
     }
     /// Input and output dimensions.
-    pub fn dims(&self) -> (usize, usize) {
+    pub(crate) fn dims(&self) -> (usize, usize) {
         (self.linear.features, self.linear.outputs)
     }
     /// Training steps taken so far.
@@ -175,64 +176,8 @@ impl Rls {
         Mat::from_fn(f, f, at)
     }
 
-    /// The readout as a model-file part: weights, bias, `P` and the step count, so that
-    /// training continues after loading exactly as it would have.
-    pub fn to_part(&self) -> Result<ModelFile> {
-        let config = SavedRls {
-            features: self.linear.features,
-            outputs: self.linear.outputs,
-            params: self.params,
-            steps: self.steps,
-            pending: self.pending,
-            s: self.s,
-        };
-        let mut file = ModelFile::empty("rls");
-        file.set_config(&config)?;
-        self.linear.save(&mut file);
-        file.tensors
-            .insert("p_packed".into(), Tensor::vector(self.packed.clone()));
-        file.tensors
-            .insert("u".into(), Tensor::vector(self.u.clone()));
-        Ok(file)
-    }
-
-    /// Rebuilds a readout from [`Rls::to_part`]'s output, checking shapes and values.
-    pub fn from_part(file: &ModelFile) -> Result<Self> {
-        let c: SavedRls = file.config_as()?;
-        c.params.validate()?;
-        let (f, m) = (c.features, c.outputs);
-        let packed_len = f
-            .checked_add(1)
-            .and_then(|g| g.checked_mul(f))
-            .map(|v| v / 2)
-            .ok_or_else(|| Error::invalid("RLS features", f, "too large"))?;
-        let packed = file.f64_tensor("p_packed", &[packed_len])?.to_vec();
-        let u = file.f64_tensor("u", &[f])?.to_vec();
-        check_finite_slice("RLS P", &packed)?;
-        check_finite_slice("RLS pending update", &u)?;
-        if !c.s.is_finite() || c.s < 0.0 {
-            return Err(Error::invalid(
-                "RLS bias normaliser",
-                c.s,
-                "must be finite and >= 0",
-            ));
-        }
-        let linear = Linear::load(file, f, m)?;
-        Ok(Rls {
-            params: c.params,
-            linear,
-            packed,
-            u,
-            pending: c.pending,
-            s: c.s,
-            steps: c.steps,
-            px: vec![0.0; f],
-            err: vec![0.0; m],
-        })
-    }
-
     /// `out = W^T x + b`.
-    pub fn predict_into(&self, x: &[f64], out: &mut [f64]) -> Result<()> {
+    pub(crate) fn predict_into(&self, x: &[f64], out: &mut [f64]) -> Result<()> {
         self.linear.check_io("RLS input", x, out)?;
         self.linear.predict(x, out);
         Ok(())
@@ -241,7 +186,7 @@ impl Rls {
     /// One learning step on features `x` and target `y`; writes the a-posteriori output into
     /// `out`. Non-finite inputs, and weights that diverge, are errors (the readout is then left
     /// as it was before the step only for input errors).
-    pub fn train_step(&mut self, x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()> {
+    pub(crate) fn train_step(&mut self, x: &[f64], y: &[f64], out: &mut [f64]) -> Result<()> {
         self.linear.check_sample("RLS", self.steps, x, y, out)?;
         let f = self.linear.features;
         let lambda = self.params.forgetting;
@@ -293,14 +238,6 @@ impl Rls {
         self.linear.check_finite("RLS", self.steps - 1)?;
         self.linear.predict(x, out);
         Ok(())
-    }
-
-    /// Learns from a whole series of features (`T x F`) and targets (`T x M`), one step per
-    /// row; returns the a-posteriori outputs (`T x M`).
-    pub fn train(&mut self, x: impl AsSeries, y: impl AsSeries) -> Result<Mat<f64>> {
-        Linear::train_series(self.dims(), x.as_series(), y.as_series(), |x, y, out| {
-            self.train_step(x, y, out)
-        })
     }
 }
 
@@ -465,6 +402,77 @@ fn symmetric_update_matvec_generic(
             }
         };
         out[j] += (acc[0] + acc[1]) + (acc[2] + acc[3]) + tail + diag * xj;
+    }
+}
+
+impl Persist for Rls {
+    const KIND: &'static str = "rls";
+    /// The readout as a model-file part: weights, bias, `P` and the step count, so that
+    /// training continues after loading exactly as it would have.
+    fn to_part(&self) -> Result<ModelFile> {
+        let config = SavedRls {
+            features: self.linear.features,
+            outputs: self.linear.outputs,
+            params: self.params,
+            steps: self.steps,
+            pending: self.pending,
+            s: self.s,
+        };
+        let mut file = ModelFile::empty(Self::KIND);
+        file.set_config(&config)?;
+        self.linear.save(&mut file);
+        file.tensors
+            .insert("p_packed".into(), Tensor::vector(self.packed.clone()));
+        file.tensors
+            .insert("u".into(), Tensor::vector(self.u.clone()));
+        Ok(file)
+    }
+
+    /// Rebuilds a readout from [`Rls::to_part`]'s output, checking shapes and values.
+    fn from_part(file: &ModelFile) -> Result<Self> {
+        crate::traits::check_kind(file, Self::KIND)?;
+        let c: SavedRls = file.config_as()?;
+        c.params.validate()?;
+        let (f, m) = (c.features, c.outputs);
+        let packed_len = f
+            .checked_add(1)
+            .and_then(|g| g.checked_mul(f))
+            .map(|v| v / 2)
+            .ok_or_else(|| Error::invalid("RLS features", f, "too large"))?;
+        let packed = file.f64_tensor("p_packed", &[packed_len])?.to_vec();
+        let u = file.f64_tensor("u", &[f])?.to_vec();
+        check_finite_slice("RLS P", &packed)?;
+        check_finite_slice("RLS pending update", &u)?;
+        if !c.s.is_finite() || c.s < 0.0 {
+            return Err(Error::invalid(
+                "RLS bias normaliser",
+                c.s,
+                "must be finite and >= 0",
+            ));
+        }
+        let linear = Linear::load(file, f, m)?;
+        Ok(Rls {
+            params: c.params,
+            linear,
+            packed,
+            u,
+            pending: c.pending,
+            s: c.s,
+            steps: c.steps,
+            px: vec![0.0; f],
+            err: vec![0.0; m],
+        })
+    }
+}
+
+impl PartialFit for Rls {
+    type Output = Mat<f64>;
+    /// Learns from a whole series of features (`T x F`) and targets (`T x M`), one step per
+    /// row; returns the a-posteriori outputs (`T x M`).
+    fn partial_fit(&mut self, x: impl AsSeries, y: impl AsSeries) -> Result<Mat<f64>> {
+        Linear::train_series(self.dims(), x.as_series(), y.as_series(), |x, y, out| {
+            self.train_step(x, y, out)
+        })
     }
 }
 

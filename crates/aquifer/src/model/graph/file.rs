@@ -1,15 +1,14 @@
 //! A [`Model`] in a model file (kind `model`): its nodes, each stored as the part it gives
-//! ([`Node::to_part`]) under `nodes.<index>.`, its edges and outputs, and everything that
+//! ([`Persist::to_part`]) under `nodes.<index>.`, its edges and outputs, and everything that
 //! evolves in time (node states, delayed values), so that a loaded model continues exactly
 //! where the saved one stopped.
 
 use super::{Edge, Model, ModelBuilder, NodeId, Slot, Spec};
 use crate::error::{Error, Result};
 use crate::io::{ModelFile, Tensor};
-use crate::model::node::node_from_part;
+use crate::traits::Persist;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
-use std::path::Path;
 
 /// The configuration part of a saved [`Model`].
 #[derive(Debug, Serialize, Deserialize)]
@@ -51,56 +50,46 @@ fn bad(reason: String) -> Error {
     }
 }
 
-impl Model {
-    /// Saves the model (every node, edge and delayed value) to a model file, atomically.
-    /// [`Model::load`] gives back a model whose outputs, and online training, continue bit
-    /// for bit. Every node must be one of Aquifer's, or implement
-    /// [`Node::to_part`](crate::model::Node::to_part). Reservoir noise streams go on where
-    /// they were.
-    ///
-    /// ```
-    /// use aquifer::prelude::*;
-    /// use aquifer::model::Model;
-    /// let mut b = Model::builder();
-    /// let u = b.input("u", 1);
-    /// let r = b.node("reservoir", Reservoir::builder().units(50).seed(3).build(1)?);
-    /// let out = b.ridge("readout", RidgeParams::default(), 1);
-    /// b.chain(&[u, r, out]);
-    /// let mut model = b.build()?;
-    /// let x = faer::Mat::from_fn(300, 1, |t, _| (t as f64 * 0.2).sin());
-    /// let y = faer::Mat::from_fn(300, 1, |t, _| (t as f64 * 0.2 + 0.2).sin());
-    /// model.fit(&[x.clone()], &[y], 50)?;
-    /// let path = std::env::temp_dir().join("aquifer-doc-model.aqm");
-    /// model.save(&path)?;
-    /// let mut loaded = Model::load(&path)?;
-    /// assert_eq!(loaded.run(&x)?, model.run(&x)?);
-    /// # std::fs::remove_file(&path).ok();
-    /// # Ok::<(), aquifer::Error>(())
-    /// ```
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        crate::io::write(path, &self.to_model_file()?)
-    }
+/// A model saves every node, edge and delayed value; [`Persist::load`] gives back a model
+/// whose outputs, and online training, continue bit for bit. Every node must be one of
+/// Aquifer's (a node of your own makes saving fail with [`Error::CannotSave`]). Reservoir
+/// noise streams go on where they were.
+///
+/// ```
+/// use aquifer::prelude::*;
+/// use aquifer::model::Model;
+/// let mut b = Model::builder();
+/// let u = b.input("u", 1);
+/// let r = b.node("reservoir", Reservoir::builder().units(50).seed(3).build(1)?);
+/// let out = b.ridge("readout", RidgeParams::default(), 1);
+/// b.chain(&[u, r, out]);
+/// let mut model = b.build()?;
+/// let x = faer::Mat::from_fn(300, 1, |t, _| (t as f64 * 0.2).sin());
+/// let y = faer::Mat::from_fn(300, 1, |t, _| (t as f64 * 0.2 + 0.2).sin());
+/// model.fit(&[x.clone()], &[y], 50)?;
+/// let path = std::env::temp_dir().join("aquifer-doc-model.aqm");
+/// model.save(&path)?;
+/// let mut loaded = Model::load(&path)?;
+/// assert_eq!(loaded.run(&x)?, model.run(&x)?);
+/// # std::fs::remove_file(&path).ok();
+/// # Ok::<(), aquifer::Error>(())
+/// ```
+impl Persist for Model {
+    const KIND: &'static str = "model";
 
-    /// Loads a model saved by [`Model::save`], checking every part of the file.
-    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
-        Self::from_model_file(&crate::io::read(path)?)
-    }
-
-    /// The model as a [`ModelFile`].
-    pub fn to_model_file(&self) -> Result<ModelFile> {
-        let mut file = ModelFile::empty("model");
+    fn to_part(&self) -> Result<ModelFile> {
+        let mut file = ModelFile::empty(Self::KIND);
         let mut nodes = Vec::with_capacity(self.slots.len());
         for (i, slot) in self.slots.iter().enumerate() {
             let name = self.names[i].clone();
-            nodes.push(match slot {
-                Slot::Input => SavedNode {
+            nodes.push(match slot.to_part().map_err(|e| self.in_node(i, e))? {
+                None => SavedNode {
                     name,
                     kind: "input".into(),
                     dim: Some(self.dims[i]),
                     config: Value::Null,
                 },
-                Slot::Node(node) => {
-                    let part = node.to_part().map_err(|e| self.in_node(i, e))?;
+                Some(part) => {
                     let (kind, config) = file.embed(&format!("nodes.{i}."), part);
                     SavedNode {
                         name,
@@ -141,11 +130,9 @@ impl Model {
         Ok(file)
     }
 
-    /// Rebuilds a model from a [`ModelFile`], checking kinds, wiring, shapes and values.
-    pub fn from_model_file(file: &ModelFile) -> Result<Self> {
-        if file.kind != "model" {
-            return Err(bad(format!("holds a `{}`, not a `model`", file.kind)));
-        }
+    /// Rebuilds a model from a part, checking kinds, wiring, shapes and values.
+    fn from_part(file: &ModelFile) -> Result<Self> {
+        crate::traits::check_kind(file, Self::KIND)?;
         let c: SavedGraph = file.config_as()?;
         let n = c.nodes.len();
         // Sizes that the model allocates must be those of tensors present in the file, so a
@@ -188,13 +175,19 @@ impl Model {
                 )
             } else {
                 let part = file.part(&format!("nodes.{i}."), &node.kind, node.config);
-                Spec::Node(node_from_part(&part).map_err(|e| {
+                let slot = Slot::from_part(&part).map_err(|e| {
                     let reason = match e {
                         Error::Data { reason, .. } => reason,
                         other => other.to_string(),
                     };
                     bad(format!("node `{}`: {reason}", node.name))
-                })?)
+                })?;
+                match slot {
+                    Slot::Fixed(n) => Spec::Node(n),
+                    Slot::Offline(n) => Spec::Offline(n),
+                    Slot::Online(n) => Spec::Online(n),
+                    Slot::Input => unreachable!("parts are nodes"),
+                }
             };
             b.add_spec(&node.name, spec);
         }
