@@ -32,7 +32,7 @@ fn liquid_step(c: &mut Criterion) {
     let mut liquid = Liquid::new(
         &LiquidParams {
             units: 1000,
-            connectivity: 0.1,
+            rc_connectivity: 0.1,
             seed: 1,
             ..Default::default()
         },

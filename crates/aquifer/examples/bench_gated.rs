@@ -7,6 +7,7 @@
 
 use aquifer::gated::{tasks, GatedModel, GatedParams, GatedTraining, Target};
 use aquifer::optim::AdamParams;
+use aquifer::traits::{Fit, Run};
 use std::time::Instant;
 
 fn main() -> aquifer::Result<()> {
@@ -21,8 +22,8 @@ fn main() -> aquifer::Result<()> {
     let (xt, tt) = tasks::adding_problem(500, length, 2)?;
     // the original's configuration: 10% of recurrent weights, radius 0.9, no input bias
     let params = GatedParams {
-        hidden,
-        connectivity: 0.1,
+        units: hidden,
+        rc_connectivity: 0.1,
         spectral_radius: 0.9,
         input_bias: false,
         seed: 1,
@@ -39,9 +40,10 @@ fn main() -> aquifer::Result<()> {
         ..Default::default()
     };
     let start = Instant::now();
-    let (model, _) = GatedModel::fit(&params, &xs, &target, &training, |_, _| {})?;
+    let mut model = GatedModel::new(&params, training, 2, 1)?;
+    model.fit(&xs, &target, 0)?;
     let per_step = start.elapsed().as_secs_f64() / steps as f64;
-    let pred = model.predict(&xt)?;
+    let pred = model.run_many(&xt)?;
     let Target::LastValues(y) = &tt else {
         unreachable!("the adding problem has last-step values")
     };

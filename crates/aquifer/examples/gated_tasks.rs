@@ -107,8 +107,8 @@ fn esn_baseline(task: &Task, units: usize) -> aquifer::Result<Vec<Mat<f64>>> {
 
 fn run(task: &Task) -> aquifer::Result<()> {
     let params = GatedParams {
-        hidden: task.hidden,
-        connectivity: 0.2,
+        units: task.hidden,
+        rc_connectivity: 0.2,
         seed: 1,
         ..Default::default()
     };
@@ -129,7 +129,10 @@ fn run(task: &Task) -> aquifer::Result<()> {
     );
     bar.set_prefix(task.name);
     let start = Instant::now();
-    let (model, _) = GatedModel::fit(&params, &task.train.0, &task.train.1, &training, |e, r| {
+    let (xs, target) = (&task.train.0, &task.train.1);
+    let outputs = Targets::from(target).outputs();
+    let mut model = GatedModel::new(&params, training, xs[0].ncols(), outputs)?;
+    model.fit_with_progress(xs, target, 0, |e, r| {
         bar.set_position(e as u64);
         bar.set_message(format!(
             "loss {:.4}",
@@ -138,7 +141,7 @@ fn run(task: &Task) -> aquifer::Result<()> {
     })?;
     bar.finish_and_clear();
     let train_time = start.elapsed().as_secs_f64();
-    let (metric, gated) = score(&model.predict(&task.test.0)?, &task.test.1);
+    let (metric, gated) = score(&model.run_many(&task.test.0)?, &task.test.1);
     let start = Instant::now();
     let (_, esn) = score(&esn_baseline(task, task.hidden)?, &task.test.1);
     let esn_time = start.elapsed().as_secs_f64();

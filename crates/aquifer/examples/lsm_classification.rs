@@ -12,7 +12,7 @@ use aquifer::datasets;
 use aquifer::optim::AdamParams;
 use aquifer::prelude::*;
 use aquifer::readout::{GradientParams, GradientReadout, Head};
-use aquifer::spiking::{encode, Feature, Liquid, LiquidParams, SurrogateParams};
+use aquifer::spiking::{encode, Feature, Liquid, LiquidParams, LsmClassifier, SurrogateParams};
 use faer::Mat;
 use std::time::Instant;
 
@@ -117,9 +117,14 @@ fn main() -> aquifer::Result<()> {
             patience: 8,
             ..Default::default()
         };
-        let (readout, rep) =
-            GradientReadout::fit_classifier(f_train.as_ref(), &train_split.labels, 10, &params)?;
-        let predicted = readout.classify(f_test.as_ref())?;
+        let mut readout = GradientReadout::new(params, f_train.ncols(), 10)?;
+        let targets = Targets::Classes {
+            labels: &train_split.labels,
+            classes: 10,
+        };
+        readout.fit(&aquifer::series::rows(f_train.as_ref()), targets, 0)?;
+        let rep = readout.report().cloned().unwrap_or_default();
+        let predicted = readout.classify(&aquifer::series::rows(f_test.as_ref()))?;
         let correct = predicted
             .iter()
             .zip(&test_split.labels)
@@ -158,7 +163,12 @@ fn main() -> aquifer::Result<()> {
             seed: 4,
             ..Default::default()
         };
-        let (classifier, _) = small.train_surrogate(&x_train, &train_split.labels, 10, &sp)?;
+        let mut classifier = LsmClassifier::new(small.clone(), sp, 10)?;
+        let targets = Targets::Classes {
+            labels: &train_split.labels,
+            classes: 10,
+        };
+        classifier.fit(&x_train, targets, 0)?;
         let predicted = classifier.classify(&x_test)?;
         let correct = predicted
             .iter()

@@ -220,7 +220,7 @@ pub fn batches(n: usize, batch_size: usize, seed: u64, epoch: u64) -> Result<Vec
 }
 
 /// What training did: the loss of every epoch.
-#[derive(Debug, Clone, Default)]
+#[derive(Debug, Clone, Default, PartialEq)]
 pub struct TrainingReport {
     /// Mean training loss per epoch.
     pub train_loss: Vec<f64>,
@@ -402,6 +402,15 @@ impl EarlyStopping {
     pub fn best(&self) -> f64 {
         self.best
     }
+}
+
+/// The position of the largest value (the last one among equals; 0 for none): the class a
+/// row of scores votes for.
+pub(crate) fn argmax(values: impl Iterator<Item = f64>) -> usize {
+    values
+        .enumerate()
+        .max_by(|a, b| a.1.total_cmp(&b.1))
+        .map_or(0, |(i, _)| i)
 }
 
 #[cfg(test)]

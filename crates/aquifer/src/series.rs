@@ -138,6 +138,19 @@ pub fn check_pairs(
     Ok(())
 }
 
+/// The rows of `x` as one-row series: samples of static features, for models that learn one
+/// value or class per series.
+///
+/// ```
+/// let x = faer::Mat::from_fn(3, 2, |i, j| (i * 2 + j) as f64);
+/// let samples = aquifer::series::rows(x.as_ref());
+/// assert_eq!(samples.len(), 3);
+/// assert_eq!(samples[2][(0, 1)], 5.0);
+/// ```
+pub fn rows(x: MatRef<'_, f64>) -> Vec<MatRef<'_, f64>> {
+    (0..x.nrows()).map(|i| x.subrows(i, 1)).collect()
+}
+
 /// Views of a list of series.
 pub(crate) fn views<S: AsSeries>(list: &[S]) -> Vec<MatRef<'_, f64>> {
     list.iter().map(|s| s.as_series()).collect()

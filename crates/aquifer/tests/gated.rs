@@ -2,7 +2,7 @@
 //! digits read pixel by pixel, loss reduction on every task, reproducibility, bad input.
 
 use aquifer::gated::{tasks, GatedModel, GatedParams, GatedTraining, Target};
-use aquifer::optim::AdamParams;
+use aquifer::optim::{AdamParams, TrainingReport};
 use aquifer::prelude::*;
 use aquifer::Error;
 use faer::Mat;
@@ -20,22 +20,37 @@ fn training(epochs: usize, learning_rate: f64) -> GatedTraining {
     }
 }
 
-fn params(hidden: usize) -> GatedParams {
+fn params(units: usize) -> GatedParams {
     GatedParams {
-        hidden,
-        connectivity: 0.2,
+        units,
+        rc_connectivity: 0.2,
         seed: 1,
         ..Default::default()
     }
+}
+
+/// A model built for `xs` and `target`, trained with `t`, and its training report.
+fn fit_gated(
+    p: &GatedParams,
+    xs: &[Mat<f64>],
+    target: &Target,
+    t: &GatedTraining,
+    on_epoch: impl FnMut(usize, &TrainingReport),
+) -> aquifer::Result<(GatedModel, TrainingReport)> {
+    let inputs = xs.first().map_or(1, |x| x.ncols());
+    let mut model = GatedModel::new(p, *t, inputs, Targets::from(target).outputs())?;
+    model.fit_with_progress(xs, target, 0, on_epoch)?;
+    let report = model.report().cloned().unwrap_or_default();
+    Ok((model, report))
 }
 
 #[test]
 fn the_adding_problem_is_solved_far_below_the_mean_predictor() {
     let (xs, target) = tasks::adding_problem(2000, 100, 1).unwrap();
     let (xt, tt) = tasks::adding_problem(500, 100, 2).unwrap();
-    let (model, report) =
-        GatedModel::fit(&params(32), &xs, &target, &training(8, 1e-2), |_, _| {}).unwrap();
-    let pred = model.predict(&xt).unwrap();
+    let (mut model, report) =
+        fit_gated(&params(32), &xs, &target, &training(8, 1e-2), |_, _| {}).unwrap();
+    let pred = model.run_many(&xt).unwrap();
     let Target::LastValues(y) = &tt else {
         unreachable!()
     };
@@ -71,9 +86,9 @@ fn the_gated_model_beats_a_plain_esn_on_the_copy_task() {
             .sum::<f64>()
             / pred.len() as f64
     };
-    let (model, _) =
-        GatedModel::fit(&params(64), &xs, &target, &training(15, 5e-3), |_, _| {}).unwrap();
-    let gated = mse(&model.predict(&xt).unwrap());
+    let (mut model, _) =
+        fit_gated(&params(64), &xs, &target, &training(15, 5e-3), |_, _| {}).unwrap();
+    let gated = mse(&model.run_many(&xt).unwrap());
     let mut esn = Esn::builder()
         .units(64)
         .spectral_radius(0.9)
@@ -102,7 +117,7 @@ fn digits_read_pixel_by_pixel_reach_ninety_percent() {
         refit_ridge: Some(1e-4),
         ..training(20, 1e-2)
     };
-    let (model, report) = GatedModel::fit(&params(96), &xs, &target, &t, |_, _| {}).unwrap();
+    let (model, report) = fit_gated(&params(96), &xs, &target, &t, |_, _| {}).unwrap();
     let Target::Classes { labels, .. } = &tt else {
         unreachable!()
     };
@@ -159,7 +174,7 @@ fn training_reduces_the_loss_on_every_task() {
             window,
             ..training(4, 1e-2)
         };
-        let (_, report) = GatedModel::fit(&params(24), &xs, &target, &t, |_, _| {}).unwrap();
+        let (_, report) = fit_gated(&params(24), &xs, &target, &t, |_, _| {}).unwrap();
         println!("{name}: {:?}", report.train_loss);
         assert!(
             report.train_loss[3] < report.train_loss[0],
@@ -177,7 +192,7 @@ fn the_same_seed_trains_the_same_model_and_early_stopping_keeps_the_best() {
         patience: 2,
         ..training(6, 1e-2)
     };
-    let fit = || GatedModel::fit(&params(16), &xs, &target, &t, |_, _| {}).unwrap();
+    let fit = || fit_gated(&params(16), &xs, &target, &t, |_, _| {}).unwrap();
     let (a, report) = fit();
     let (b, _) = fit();
     assert_eq!(a.reservoir().weights(), b.reservoir().weights());
@@ -186,7 +201,7 @@ fn the_same_seed_trains_the_same_model_and_early_stopping_keeps_the_best() {
     let best = report.validation_loss[report.best_epoch - 1];
     assert!(report.validation_loss.iter().all(|&l| l >= best));
     let mut epochs_seen = 0;
-    GatedModel::fit(&params(16), &xs, &target, &t, |e, _| epochs_seen = e).unwrap();
+    fit_gated(&params(16), &xs, &target, &t, |e, _| epochs_seen = e).unwrap();
     assert_eq!(epochs_seen, report.train_loss.len());
 }
 
@@ -194,7 +209,7 @@ fn the_same_seed_trains_the_same_model_and_early_stopping_keeps_the_best() {
 fn bad_input_is_a_typed_error() {
     let (xs, target) = tasks::adding_problem(20, 10, 1).unwrap();
     let fit = |p: &GatedParams, xs: &[Mat<f64>], target: &Target, t: &GatedTraining| {
-        GatedModel::fit(p, xs, target, t, |_, _| {}).map(|_| ())
+        fit_gated(p, xs, target, t, |_, _| {}).map(|_| ())
     };
     let ok = training(1, 1e-2);
     let lr0 = training(1, 0.0);
@@ -208,7 +223,7 @@ fn bad_input_is_a_typed_error() {
         Err(Error::InvalidParameter { .. })
     ));
     let dense = GatedParams {
-        connectivity: 1.5,
+        rc_connectivity: 1.5,
         ..params(8)
     };
     assert!(matches!(
@@ -263,13 +278,13 @@ fn bad_input_is_a_typed_error() {
         fit(&params(8), &xs, &target, &window0),
         Err(Error::InvalidParameter { .. })
     ));
-    let (model, _) = GatedModel::fit(&params(8), &xs, &target, &ok, |_, _| {}).unwrap();
+    let (mut model, _) = fit_gated(&params(8), &xs, &target, &ok, |_, _| {}).unwrap();
     assert!(
         model.classify(&xs).is_err(),
         "a regression model does not classify"
     );
     assert!(matches!(
-        model.predict(&[Mat::<f64>::zeros(5, 3)]),
+        model.run_many(&[Mat::<f64>::zeros(5, 3)]),
         Err(Error::ShapeMismatch { .. })
     ));
 }
@@ -282,15 +297,15 @@ fn a_trained_model_round_trips_through_a_model_file() {
         layers: 2,
         ..params(12)
     };
-    let (model, _) = GatedModel::fit(&p, &xs, &target, &training(2, 1e-2), |_, _| {}).unwrap();
+    let (mut model, _) = fit_gated(&p, &xs, &target, &training(2, 1e-2), |_, _| {}).unwrap();
     let dir = std::env::temp_dir().join(format!("aquifer-gated-{}", std::process::id()));
     std::fs::create_dir_all(&dir).unwrap();
     let path = dir.join("gated.aqm");
     model.save(&path).unwrap();
-    let loaded = GatedModel::load(&path).unwrap();
+    let mut loaded = GatedModel::load(&path).unwrap();
     assert_eq!(
-        loaded.predict(&xs[..10]).unwrap(),
-        model.predict(&xs[..10]).unwrap()
+        loaded.run_many(&xs[..10]).unwrap(),
+        model.run_many(&xs[..10]).unwrap()
     );
     assert_eq!(loaded.reservoir().weights(), model.reservoir().weights());
     // a classifier without input bias as well
@@ -299,16 +314,16 @@ fn a_trained_model_round_trips_through_a_model_file() {
         input_bias: false,
         ..params(8)
     };
-    let (classifier, _) = GatedModel::fit(&q, &cx, &ct, &training(1, 1e-2), |_, _| {}).unwrap();
-    let again = GatedModel::from_model_file(&classifier.to_model_file().unwrap()).unwrap();
+    let (classifier, _) = fit_gated(&q, &cx, &ct, &training(1, 1e-2), |_, _| {}).unwrap();
+    let again = GatedModel::from_part(&classifier.to_part().unwrap()).unwrap();
     assert_eq!(
         again.classify(&cx).unwrap(),
         classifier.classify(&cx).unwrap()
     );
     // damaged files
-    let good = model.to_model_file().unwrap();
+    let good = model.to_part().unwrap();
     let bytes = good.to_bytes().unwrap();
-    let load = |b: &[u8]| ModelFile::from_bytes(b).and_then(|f| GatedModel::from_model_file(&f));
+    let load = |b: &[u8]| ModelFile::from_bytes(b).and_then(|f| GatedModel::from_part(&f));
     for pos in (0..bytes.len()).step_by(bytes.len() / 200 + 1) {
         assert!(load(&bytes[..pos]).is_err(), "truncated at {pos}");
         let mut flipped = bytes.clone();
@@ -316,7 +331,7 @@ fn a_trained_model_round_trips_through_a_model_file() {
         assert!(load(&flipped).is_err(), "flipped byte {pos}");
     }
     let refused = |f: ModelFile, needle: &str| {
-        let err = GatedModel::from_model_file(&f).unwrap_err().to_string();
+        let err = GatedModel::from_part(&f).unwrap_err().to_string();
         assert!(err.contains(needle), "`{needle}` not in {err}");
     };
     let mut other = good.clone();
@@ -326,7 +341,7 @@ fn a_trained_model_round_trips_through_a_model_file() {
     extra.config["surprise"] = serde_json::json!(1);
     refused(extra, "surprise");
     let mut huge = good.clone();
-    huge.config["params"]["hidden"] = serde_json::json!(1u64 << 40);
+    huge.config["params"]["units"] = serde_json::json!(1u64 << 40);
     refused(huge, "head");
     let mut deep = good.clone();
     deep.config["params"]["layers"] = serde_json::json!(1u64 << 40);
@@ -336,7 +351,7 @@ fn a_trained_model_round_trips_through_a_model_file() {
         data[0] = f64::NAN;
     }
     assert!(matches!(
-        GatedModel::from_model_file(&nan),
+        GatedModel::from_part(&nan),
         Err(Error::NonFinite { .. })
     ));
 }

@@ -5,7 +5,10 @@ use aquifer::init::networks::{
     barabasi_albert, clustering, dale_matrix, degrees, erdos_renyi, watts_strogatz, Inhibition,
 };
 use aquifer::init::spectral_radius;
-use aquifer::spiking::{encode, Feature, Liquid, LiquidParams, Propagation, Reset, Topology};
+use aquifer::prelude::*;
+use aquifer::spiking::{
+    encode, Feature, Liquid, LiquidParams, LsmClassifier, Propagation, Reset, Topology,
+};
 use aquifer::Error;
 use faer::Mat;
 
@@ -113,7 +116,7 @@ fn erdos_renyi_connectivity_is_within_statistical_bounds() {
     let liquid = Liquid::new(
         &LiquidParams {
             units: 500,
-            connectivity: 0.03,
+            rc_connectivity: 0.03,
             ..Default::default()
         },
         1,
@@ -211,7 +214,7 @@ fn the_update_matches_a_plain_reference_and_event_driven_equals_dense() {
     for (reset, refractory) in [(Reset::Subtract, 0), (Reset::Zero, 2)] {
         let params = LiquidParams {
             units: 120,
-            connectivity: 0.2,
+            rc_connectivity: 0.2,
             reset,
             refractory,
             seed: 21,
@@ -464,11 +467,11 @@ fn bad_input_is_a_typed_error() {
             ..base
         },
         LiquidParams {
-            connectivity: 0.0,
+            rc_connectivity: 0.0,
             ..base
         },
         LiquidParams {
-            connectivity: 1.2,
+            rc_connectivity: 1.2,
             ..base
         },
         LiquidParams {
@@ -630,10 +633,24 @@ fn linear_and_mlp_readouts_trained_with_adam_classify_digits() {
             seed: 3,
             ..Default::default()
         };
-        let (readout, report) =
-            GradientReadout::fit_classifier(rows(&train).as_ref(), &labels(&train), 10, &params)
-                .unwrap();
-        let predicted = readout.classify(rows(&test).as_ref()).unwrap();
+        let (x_train, x_test) = (rows(&train), rows(&test));
+        let train_labels = labels(&train);
+        let mut readout = GradientReadout::new(params, x_train.ncols(), 10).unwrap();
+        let targets = Targets::Classes {
+            labels: &train_labels,
+            classes: 10,
+        };
+        let samples = aquifer::series::rows(x_train.as_ref());
+        readout.fit(&samples, targets, 0).unwrap();
+        let report = readout.report().unwrap().clone();
+        let test_samples = aquifer::series::rows(x_test.as_ref());
+        let predicted = readout.classify(&test_samples).unwrap();
+        // saved and loaded, the readout gives the same scores, bit for bit
+        let mut loaded = GradientReadout::from_part(&readout.to_part().unwrap()).unwrap();
+        assert_eq!(
+            loaded.run(x_test.as_ref()).unwrap(),
+            readout.run(x_test.as_ref()).unwrap()
+        );
         let accuracy = predicted
             .iter()
             .zip(labels(&test))
@@ -685,9 +702,14 @@ fn surrogate_gradient_training_improves_on_the_frozen_liquid() {
             seed: 4,
             ..Default::default()
         };
-        let (classifier, report) = liquid
-            .train_surrogate(&x_train, &labels(&train), 10, &params)
-            .unwrap();
+        let mut classifier = LsmClassifier::new(liquid.clone(), params, 10).unwrap();
+        let train_labels = labels(&train);
+        let targets = Targets::Classes {
+            labels: &train_labels,
+            classes: 10,
+        };
+        classifier.fit(&x_train, targets, 0).unwrap();
+        let report = classifier.report().unwrap().clone();
         assert!(report.train_loss.last() < report.train_loss.first());
         let predicted = classifier.classify(&x_test).unwrap();
         let correct = predicted
@@ -722,10 +744,32 @@ fn surrogate_gradient_training_improves_on_the_frozen_liquid() {
         seed: 4,
         ..Default::default()
     };
-    let (classifier, report) = liquid
-        .train_surrogate(&x_train, &labels(&train), 10, &params)
-        .unwrap();
+    let mut classifier = LsmClassifier::new(liquid.clone(), params, 10).unwrap();
+    let train_labels = labels(&train);
+    let targets = Targets::Classes {
+        labels: &train_labels,
+        classes: 10,
+    };
+    classifier.fit(&x_train, targets, 0).unwrap();
+    let report = classifier.report().unwrap().clone();
     let predicted = classifier.classify(&x_test).unwrap();
+    // saved and loaded, the classifier gives the same scores, bit for bit, and fitting the
+    // loaded one again starts from the same liquid
+    let path = std::env::temp_dir().join(format!("aquifer-lsm-{}.aqm", std::process::id()));
+    classifier.save(&path).unwrap();
+    let mut loaded = LsmClassifier::load(&path).unwrap();
+    std::fs::remove_file(&path).ok();
+    assert_eq!(
+        loaded.run_many(&x_test[..20]).unwrap(),
+        classifier.run_many(&x_test[..20]).unwrap()
+    );
+    assert_eq!(loaded.liquid().w().val(), classifier.liquid().w().val());
+    let bytes = classifier.to_part().unwrap().to_bytes().unwrap();
+    for cut in [0, bytes.len() / 3, bytes.len() - 1] {
+        assert!(aquifer::io::ModelFile::from_bytes(&bytes[..cut])
+            .and_then(|f| LsmClassifier::from_part(&f))
+            .is_err());
+    }
     let correct = predicted
         .iter()
         .zip(labels(&test))

@@ -1,13 +1,14 @@
-//! Trained gated models in the model file format (kind `gated`): hyperparameters, the fixed
-//! recurrent matrices (CSR), the trained weights and the head. A round trip predicts bit for
-//! bit; loading checks every shape and value.
+//! Gated models in the model file format (kind `gated`): hyperparameters, the fixed recurrent
+//! matrices (CSR), the trained weights, the head and the internal state. A round trip predicts
+//! bit for bit; loading checks every shape and value. Files written before the training
+//! hyperparameters and the state were stored load with the default training and a zero state.
 
-use super::{GatedModel, GatedParams, GatedReservoir, LayerWeights, Loss};
+use super::{GatedModel, GatedParams, GatedReservoir, GatedTraining, LayerWeights, Loss};
 use crate::error::{Error, Result};
 use crate::io::{ModelFile, Tensor};
+use crate::traits::Persist;
+use faer::Mat;
 use serde::{Deserialize, Serialize};
-use std::collections::BTreeMap;
-use std::path::Path;
 
 /// The configuration part of a saved [`GatedModel`].
 #[derive(Debug, Serialize, Deserialize)]
@@ -18,6 +19,15 @@ struct SavedGated {
     outputs: usize,
     loss: Loss,
     sequence: bool,
+    #[serde(default)]
+    training: GatedTraining,
+    #[serde(default = "trained")]
+    fitted: bool,
+}
+
+/// Files without the `fitted` key were written after training.
+fn trained() -> bool {
+    true
 }
 
 fn bad(reason: String) -> Error {
@@ -27,42 +37,15 @@ fn bad(reason: String) -> Error {
     }
 }
 
-impl GatedModel {
-    /// Saves the trained model to a model file, atomically.
-    pub fn save(&self, path: impl AsRef<Path>) -> Result<()> {
-        crate::io::write(path, &self.to_model_file()?)
-    }
+impl Persist for GatedModel {
+    const KIND: &'static str = "gated";
 
-    /// Loads a model saved by [`GatedModel::save`], checking every part of the file.
-    pub fn load(path: impl AsRef<Path>) -> Result<Self> {
-        Self::from_model_file(&crate::io::read(path)?)
-    }
-
-    /// The model as a [`ModelFile`].
-    pub fn to_model_file(&self) -> Result<ModelFile> {
+    fn to_part(&self) -> Result<ModelFile> {
         let r = &self.reservoir;
-        let mut tensors = BTreeMap::new();
+        let mut file = ModelFile::empty(Self::KIND);
         for (l, w) in r.weights().iter().enumerate() {
-            let csr = r.recurrent(l);
-            let sym = csr.symbolic();
-            tensors.insert(
-                format!("layers.{l}.w.row_ptr"),
-                Tensor::U32 {
-                    shape: vec![csr.nrows() + 1],
-                    data: sym.row_ptr().to_vec(),
-                },
-            );
-            tensors.insert(
-                format!("layers.{l}.w.col_idx"),
-                Tensor::U32 {
-                    shape: vec![sym.col_idx().len()],
-                    data: sym.col_idx().to_vec(),
-                },
-            );
-            tensors.insert(
-                format!("layers.{l}.w.values"),
-                Tensor::vector(csr.val().to_vec()),
-            );
+            file.insert_csr(&format!("layers.{l}.w"), r.recurrent(l));
+            let tensors = &mut file.tensors;
             tensors.insert(format!("layers.{l}.w_in"), Tensor::matrix(w.w_in.as_ref()));
             if !w.b_in.is_empty() {
                 tensors.insert(format!("layers.{l}.b_in"), Tensor::vector(w.b_in.clone()));
@@ -70,29 +53,31 @@ impl GatedModel {
             tensors.insert(format!("layers.{l}.w_g"), Tensor::matrix(w.w_g.as_ref()));
             tensors.insert(format!("layers.{l}.b_g"), Tensor::vector(w.b_g.clone()));
         }
+        let tensors = &mut file.tensors;
         tensors.insert("head.w".into(), Tensor::matrix(self.head_w.as_ref()));
         tensors.insert("head.b".into(), Tensor::vector(self.head_b.clone()));
+        for (l, s) in self.state.iter().enumerate() {
+            tensors.insert(format!("state.{l}"), Tensor::matrix(s.as_ref()));
+        }
         let config = SavedGated {
             params: *r.params(),
             inputs: r.input_dim(),
             outputs: self.head_b.len(),
             loss: self.loss,
             sequence: self.sequence,
+            training: self.training,
+            fitted: self.fitted,
         };
-        let mut file = ModelFile::empty("gated");
-        file.tensors = tensors;
         file.set_config(&config)?;
         Ok(file)
     }
 
-    /// Rebuilds a model from a [`ModelFile`], checking kinds, shapes and values.
-    pub fn from_model_file(file: &ModelFile) -> Result<Self> {
-        if file.kind != "gated" {
-            return Err(bad(format!("holds a `{}`, not a `gated` model", file.kind)));
-        }
+    fn from_part(file: &ModelFile) -> Result<Self> {
+        crate::traits::check_kind(file, Self::KIND)?;
         let c: SavedGated = file.config_as()?;
         c.params.validate()?;
-        let (h, layers) = (c.params.hidden, c.params.layers);
+        c.training.validate()?;
+        let (h, layers) = (c.params.units, c.params.layers);
         // sizes must be those of tensors present in the file before anything is allocated
         if file.shape_of("head.w") != Some(&[c.outputs, h]) || c.outputs == 0 || c.inputs == 0 {
             return Err(bad(format!(
@@ -106,20 +91,7 @@ impl GatedModel {
         let mut w = Vec::with_capacity(layers);
         let mut weights = Vec::with_capacity(layers);
         for l in 0..layers {
-            let nnz = file
-                .shape_of(&format!("layers.{l}.w.col_idx"))
-                .and_then(|s| s.first().copied())
-                .unwrap_or(0);
-            w.push(crate::init::csr_from_parts(
-                h,
-                h,
-                file.u32_tensor(&format!("layers.{l}.w.row_ptr"), &[h + 1])?
-                    .to_vec(),
-                file.u32_tensor(&format!("layers.{l}.w.col_idx"), &[nnz])?
-                    .to_vec(),
-                file.f64_tensor(&format!("layers.{l}.w.values"), &[nnz])?
-                    .to_vec(),
-            )?);
+            w.push(file.csr(&format!("layers.{l}.w"), h, h)?);
             let fan_in = if l == 0 { c.inputs } else { h };
             let lw = LayerWeights {
                 w_in: file.f64_matrix(&format!("layers.{l}.w_in"), h, fan_in)?,
@@ -135,13 +107,23 @@ impl GatedModel {
             crate::series::check_finite_slice("b_in", &lw.b_in)?;
             crate::series::check_finite("w_g", lw.w_g.as_ref())?;
             crate::series::check_finite_slice("b_g", &lw.b_g)?;
-            crate::series::check_finite_slice("recurrent weights", w[l].val())?;
             weights.push(lw);
         }
         let head_w = file.f64_matrix("head.w", c.outputs, h)?;
         let head_b = file.f64_tensor("head.b", &[c.outputs])?.to_vec();
         crate::series::check_finite("head weights", head_w.as_ref())?;
         crate::series::check_finite_slice("head bias", &head_b)?;
+        let state = (0..layers)
+            .map(|l| {
+                let name = format!("state.{l}");
+                if file.shape_of(&name).is_none() {
+                    return Ok(Mat::zeros(1, h));
+                }
+                let m = file.f64_matrix(&name, 1, h)?;
+                crate::series::check_finite("gated state", m.as_ref())?;
+                Ok(m)
+            })
+            .collect::<Result<Vec<_>>>()?;
         Ok(GatedModel {
             reservoir: GatedReservoir {
                 params: c.params,
@@ -153,6 +135,10 @@ impl GatedModel {
             head_b,
             loss: c.loss,
             sequence: c.sequence,
+            training: c.training,
+            fitted: c.fitted,
+            state,
+            report: None,
         })
     }
 }

@@ -10,7 +10,7 @@
 //! ```
 //!
 //! `W_in`, `b_in` (optional, on by default), `W_g` and `b_g` are trainable. Layers stack: layer
-//! `l + 1` reads layer `l`'s states. `W` is a random sparse matrix at `connectivity` (the
+//! `l + 1` reads layer `l`'s states. `W` is a random sparse matrix at `rc_connectivity` (the
 //! fraction of nonzero weights) rescaled so that **the sparse matrix itself** has the requested
 //! spectral radius. (The original PyTorch implementation rescales the dense matrix and masks it
 //! afterwards, so its effective radius is about `spectral_radius * sqrt(density)`, and it names
@@ -22,7 +22,7 @@
 //!
 //! ```
 //! use aquifer::gated::{GatedParams, GatedReservoir};
-//! let params = GatedParams { hidden: 32, layers: 2, seed: 1, ..Default::default() };
+//! let params = GatedParams { units: 32, layers: 2, seed: 1, ..Default::default() };
 //! let net = GatedReservoir::new(&params, 3)?;
 //! // time-major: 10 steps of a batch of 4 samples with 3 features
 //! let xs: Vec<faer::Mat<f64>> = (0..10)
@@ -52,11 +52,13 @@ use serde::{Deserialize, Serialize};
 #[serde(deny_unknown_fields, default)]
 pub struct GatedParams {
     /// Units per layer.
-    pub hidden: usize,
+    #[serde(alias = "hidden")]
+    pub units: usize,
     /// Stacked layers.
     pub layers: usize,
     /// Fraction of nonzero recurrent weights, in `(0, 1]`.
-    pub connectivity: f64,
+    #[serde(alias = "connectivity")]
+    pub rc_connectivity: f64,
     /// Spectral radius of each (sparse) recurrent matrix.
     pub spectral_radius: f64,
     /// Whether the input bias `b_in` exists (and learns).
@@ -68,9 +70,9 @@ pub struct GatedParams {
 impl Default for GatedParams {
     fn default() -> Self {
         GatedParams {
-            hidden: 64,
+            units: 64,
             layers: 1,
-            connectivity: 0.1,
+            rc_connectivity: 0.1,
             spectral_radius: 0.9,
             input_bias: true,
             seed: 0,
@@ -81,16 +83,16 @@ impl Default for GatedParams {
 impl GatedParams {
     /// Checks the hyperparameters.
     pub fn validate(&self) -> Result<()> {
-        if self.hidden == 0 {
-            return Err(Error::invalid("hidden", 0, "must be >= 1"));
+        if self.units == 0 {
+            return Err(Error::invalid("units", 0, "must be >= 1"));
         }
         if self.layers == 0 {
             return Err(Error::invalid("layers", 0, "must be >= 1"));
         }
-        if !(self.connectivity > 0.0 && self.connectivity <= 1.0) {
+        if !(self.rc_connectivity > 0.0 && self.rc_connectivity <= 1.0) {
             return Err(Error::invalid(
-                "connectivity",
-                self.connectivity,
+                "rc_connectivity",
+                self.rc_connectivity,
                 "must be in (0, 1] (the fraction of recurrent weights kept)",
             ));
         }
@@ -178,7 +180,7 @@ impl GatedReservoir {
         if inputs == 0 {
             return Err(Error::invalid("inputs", 0, "must be >= 1"));
         }
-        let h = params.hidden;
+        let h = params.units;
         let mut w = Vec::with_capacity(params.layers);
         let mut weights = Vec::with_capacity(params.layers);
         for l in 0..params.layers {
@@ -187,7 +189,7 @@ impl GatedReservoir {
                 h,
                 h,
                 Values::normal(0.0, 1.0),
-                params.connectivity,
+                params.rc_connectivity,
                 crate::rng::derive(seed, 0),
             )?;
             if !wl.val().is_empty() {
@@ -240,8 +242,8 @@ impl GatedReservoir {
         self.inputs
     }
     /// Units per layer.
-    pub fn hidden(&self) -> usize {
-        self.params.hidden
+    pub fn units(&self) -> usize {
+        self.params.units
     }
     /// The fixed recurrent matrix of layer `l`.
     pub fn recurrent(&self, l: usize) -> &Csr {
@@ -258,7 +260,7 @@ impl GatedReservoir {
 
     /// The zero state of a batch (`layers` matrices `B x H`).
     pub fn zero_state(&self, batch: usize) -> Vec<Mat<f64>> {
-        vec![Mat::zeros(batch, self.params.hidden); self.params.layers]
+        vec![Mat::zeros(batch, self.params.units); self.params.layers]
     }
 
     fn check_inputs(&self, xs: &[Mat<f64>], state: Option<&[Mat<f64>]>) -> Result<usize> {
@@ -286,11 +288,11 @@ impl GatedReservoir {
         if let Some(s) = state {
             let ok = s.len() == self.params.layers
                 && s.iter()
-                    .all(|m| m.nrows() == batch && m.ncols() == self.params.hidden);
+                    .all(|m| m.nrows() == batch && m.ncols() == self.params.units);
             if !ok {
                 return Err(Error::shape(
                     "hidden state",
-                    format!("{} x {batch} x {}", self.params.layers, self.params.hidden),
+                    format!("{} x {batch} x {}", self.params.layers, self.params.units),
                     format!(
                         "{} layers of {:?}",
                         s.len(),
@@ -351,7 +353,7 @@ impl GatedReservoir {
     pub fn forward(&self, xs: &[Mat<f64>], state: Option<&[Mat<f64>]>) -> Result<GatedRun> {
         let batch = self.check_inputs(xs, state)?;
         let initial = state.map_or_else(|| self.zero_state(batch), <[Mat<f64>]>::to_vec);
-        let h_dim = self.params.hidden;
+        let h_dim = self.params.units;
         let mut run = GatedRun {
             inputs: xs.to_vec(),
             candidates: Vec::new(),
@@ -449,7 +451,7 @@ impl GatedReservoir {
             return Err(Error::invalid("window", 0, "must be >= 1"));
         }
         let batch = run.states[0][0].nrows();
-        let h_dim = self.params.hidden;
+        let h_dim = self.params.units;
         let mut grads: Vec<LayerWeights> =
             self.weights.iter().map(LayerWeights::zeros_like).collect();
         // gradient arriving at each step's output of the current layer (from above)
@@ -629,9 +631,9 @@ mod tests {
     fn gradients_match_finite_differences() {
         for input_bias in [true, false] {
             let params = GatedParams {
-                hidden: 6,
+                units: 6,
                 layers: 2,
-                connectivity: 0.5,
+                rc_connectivity: 0.5,
                 spectral_radius: 1.1,
                 input_bias,
                 seed: 9,
@@ -687,9 +689,9 @@ mod tests {
     #[test]
     fn truncation_stops_the_gradient_at_window_boundaries() {
         let params = GatedParams {
-            hidden: 5,
+            units: 5,
             layers: 1,
-            connectivity: 0.6,
+            rc_connectivity: 0.6,
             seed: 2,
             ..Default::default()
         };
@@ -724,7 +726,7 @@ mod tests {
     fn step_and_batch_first_equal_the_time_major_sequence() {
         let net = GatedReservoir::new(
             &GatedParams {
-                hidden: 10,
+                units: 10,
                 layers: 2,
                 seed: 4,
                 ..Default::default()
@@ -773,8 +775,8 @@ mod tests {
         for connectivity in [0.1, 0.5] {
             let net = GatedReservoir::new(
                 &GatedParams {
-                    hidden: 200,
-                    connectivity,
+                    units: 200,
+                    rc_connectivity: connectivity,
                     spectral_radius: 0.9,
                     ..Default::default()
                 },
@@ -793,28 +795,28 @@ mod tests {
         let bad = |p: GatedParams| GatedReservoir::new(&p, 2).unwrap_err();
         assert!(matches!(
             bad(GatedParams {
-                connectivity: 0.0,
+                rc_connectivity: 0.0,
                 ..Default::default()
             }),
             Error::InvalidParameter { .. }
         ));
         assert!(matches!(
             bad(GatedParams {
-                connectivity: 1.5,
+                rc_connectivity: 1.5,
                 ..Default::default()
             }),
             Error::InvalidParameter { .. }
         ));
         assert!(matches!(
             bad(GatedParams {
-                hidden: 0,
+                units: 0,
                 ..Default::default()
             }),
             Error::InvalidParameter { .. }
         ));
         let net = GatedReservoir::new(
             &GatedParams {
-                hidden: 4,
+                units: 4,
                 ..Default::default()
             },
             2,

@@ -9,13 +9,14 @@ use crate::error::{Error, Result};
 use crate::optim::{self, Adam, AdamParams, Schedule};
 use crate::readout::{Ridge, TrainingReport};
 use crate::series::AsSeries;
-use crate::traits::Fit;
+use crate::traits::{Classify, Fit, Run, Stateful, Step, Targets};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
-/// What the model is trained to produce.
+/// Targets owned by a task (see [`tasks`](super::tasks)); `&target` converts into the
+/// borrowed [`Targets`] that [`Fit::fit`] takes.
 #[derive(Debug, Clone)]
 pub enum Target {
     /// An output series per sample (`T_i x O`), scored by the MSE at every step.
@@ -31,7 +32,20 @@ pub enum Target {
     },
 }
 
-/// The loss a [`Target`] implies.
+impl<'a> From<&'a Target> for Targets<'a> {
+    fn from(t: &'a Target) -> Self {
+        match t {
+            Target::Sequences(s) => Targets::from(s),
+            Target::LastValues(m) => Targets::Last(m.as_ref()),
+            Target::Classes { labels, classes } => Targets::Classes {
+                labels,
+                classes: *classes,
+            },
+        }
+    }
+}
+
+/// The loss a kind of [`Targets`] implies.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case")]
 pub enum Loss {
@@ -111,7 +125,12 @@ impl GatedTraining {
     }
 }
 
-/// A gated reservoir and its linear head.
+/// A gated reservoir and its linear head, trained end to end by [`Fit::fit`].
+///
+/// Built untrained by [`GatedModel::new`] (weights drawn from the seeds); `fit` draws them
+/// again from the same seeds and trains, so fitting twice on the same data gives the same
+/// model. [`Run::run`] continues from the internal state (zero after `new`, `fit` and
+/// `reset`); [`Run::run_many`] and [`Classify::classify`] run each series from it.
 #[derive(Debug, Clone)]
 pub struct GatedModel {
     pub(super) reservoir: GatedReservoir,
@@ -120,6 +139,11 @@ pub struct GatedModel {
     pub(super) head_b: Vec<f64>,
     pub(super) loss: Loss,
     pub(super) sequence: bool,
+    pub(super) training: GatedTraining,
+    pub(super) fitted: bool,
+    /// The internal state (`layers` matrices `1 x H`).
+    pub(super) state: Vec<Mat<f64>>,
+    pub(super) report: Option<TrainingReport>,
 }
 
 /// Samples per parallel chunk of a mini-batch (fixed, so that results do not depend on the
@@ -132,26 +156,10 @@ struct Batch {
     idx: Vec<usize>,
 }
 
-impl Target {
-    fn len(&self) -> usize {
-        match self {
-            Target::Sequences(s) => s.len(),
-            Target::LastValues(m) => m.nrows(),
-            Target::Classes { labels, .. } => labels.len(),
-        }
-    }
-    fn outputs(&self) -> usize {
-        match self {
-            Target::Sequences(s) => s.first().map_or(0, |m| m.ncols()),
-            Target::LastValues(m) => m.ncols(),
-            Target::Classes { classes, .. } => *classes,
-        }
-    }
-    fn loss(&self) -> Loss {
-        match self {
-            Target::Classes { .. } => Loss::CrossEntropy,
-            _ => Loss::Mse,
-        }
+fn loss_of(targets: &Targets<'_>) -> Loss {
+    match targets {
+        Targets::Classes { .. } => Loss::CrossEntropy,
+        _ => Loss::Mse,
     }
 }
 
@@ -174,10 +182,21 @@ fn time_major<S: AsSeries>(series: &[S], idx: &[usize]) -> Result<Vec<Mat<f64>>>
 }
 
 impl GatedModel {
-    /// An untrained model: a reservoir for `inputs` features and a head for `target`.
-    fn new(params: &GatedParams, inputs: usize, target: &Target, seed: u64) -> Result<Self> {
+    /// An untrained model: a reservoir for `inputs` features (its weights drawn from
+    /// `params.seed`) and a head of `outputs` values (target columns, or classes; drawn from
+    /// `training.seed`), trained later with `training`.
+    pub fn new(
+        params: &GatedParams,
+        training: GatedTraining,
+        inputs: usize,
+        outputs: usize,
+    ) -> Result<Self> {
+        training.validate()?;
+        if outputs == 0 {
+            return Err(Error::invalid("outputs", 0, "must be >= 1"));
+        }
         let reservoir = GatedReservoir::new(params, inputs)?;
-        let (o, h) = (target.outputs(), params.hidden);
+        let (o, h, seed) = (outputs, params.units, training.seed);
         let a = 1.0 / (h as f64).sqrt();
         let head = crate::init::input_matrix(
             o,
@@ -188,11 +207,15 @@ impl GatedModel {
             crate::rng::derive(seed, 13),
         )?;
         Ok(GatedModel {
-            reservoir,
             head_w: Mat::from_fn(o, h, |i, j| head[(i, j)]),
             head_b: (0..o).map(|i| head[(i, h)]).collect(),
-            loss: target.loss(),
-            sequence: matches!(target, Target::Sequences(_)),
+            loss: Loss::Mse,
+            sequence: true,
+            training,
+            fitted: false,
+            state: reservoir.zero_state(1),
+            reservoir,
+            report: None,
         })
     }
 
@@ -205,16 +228,25 @@ impl GatedModel {
         (&self.head_w, &self.head_b)
     }
 
-    /// Trains a new model on `series` (each `T_i x F`; batch-first: one series per sample)
-    /// towards `target`, calling `on_epoch` after every epoch (for progress display).
-    pub fn fit<S: AsSeries>(
-        params: &GatedParams,
+    /// The training hyperparameters.
+    pub fn training(&self) -> &GatedTraining {
+        &self.training
+    }
+    /// The report of the last training (losses per epoch, the epoch kept).
+    pub fn report(&self) -> Option<&TrainingReport> {
+        self.report.as_ref()
+    }
+
+    /// [`Fit::fit`], calling `on_epoch` after every epoch (for progress display).
+    pub fn fit_with_progress<'y, S: AsSeries>(
+        &mut self,
         series: &[S],
-        target: &Target,
-        training: &GatedTraining,
+        targets: impl Into<Targets<'y>>,
+        warmup: usize,
         mut on_epoch: impl FnMut(usize, &TrainingReport),
-    ) -> Result<(Self, TrainingReport)> {
-        training.validate()?;
+    ) -> Result<()> {
+        let target = &targets.into();
+        let training = self.training;
         let n = series.len();
         if n == 0 {
             return Err(Error::Empty {
@@ -232,8 +264,15 @@ impl GatedModel {
         for (k, s) in series.iter().enumerate() {
             crate::series::check_series(&format!("sample {k}"), s.as_series(), Some(inputs))?;
         }
+        if target.outputs() != self.head_b.len() {
+            return Err(Error::shape(
+                target.kind(),
+                format!("{} outputs (the model's)", self.head_b.len()),
+                format!("{} outputs", target.outputs()),
+            ));
+        }
         match target {
-            Target::Sequences(ys) => {
+            Targets::Series(ys) => {
                 let o = target.outputs();
                 for (k, (y, x)) in ys.iter().zip(series).enumerate() {
                     if y.nrows() != x.as_series().nrows() || y.ncols() != o || o == 0 {
@@ -243,18 +282,25 @@ impl GatedModel {
                             format!("{} x {}", y.nrows(), y.ncols()),
                         ));
                     }
-                    crate::series::check_finite(&format!("target series {k}"), y.as_ref())?;
+                    crate::series::check_finite(&format!("target series {k}"), *y)?;
+                    if warmup >= y.nrows() {
+                        return Err(Error::WarmupTooLong {
+                            warmup,
+                            len: y.nrows(),
+                            series: k,
+                        });
+                    }
                 }
             }
-            Target::LastValues(y) => {
+            Targets::Last(y) => {
                 if y.ncols() == 0 {
                     return Err(Error::Empty {
                         what: "target columns".into(),
                     });
                 }
-                crate::series::check_finite("targets", y.as_ref())?;
+                crate::series::check_finite("targets", *y)?;
             }
-            Target::Classes { labels, classes } => {
+            Targets::Classes { labels, classes } => {
                 if *classes < 2 {
                     return Err(Error::invalid("classes", classes, "must be >= 2"));
                 }
@@ -267,7 +313,10 @@ impl GatedModel {
                 }
             }
         }
-        let mut model = GatedModel::new(params, inputs, target, training.seed)?;
+        let params = *self.reservoir.params();
+        let mut model = GatedModel::new(&params, training, inputs, self.head_b.len())?;
+        model.loss = loss_of(target);
+        model.sequence = matches!(target, Targets::Series(_));
         let lengths: Vec<usize> = model.tensor_lengths();
         let mut adam = Adam::new(training.adam, &lengths)?;
         let schedule = training.schedule();
@@ -276,21 +325,32 @@ impl GatedModel {
                 xs: time_major(series, idx)?,
                 idx: idx.to_vec(),
             };
-            let (loss, grads) = model.loss_and_gradients(&b, target, training.window, true)?;
+            let (loss, grads) =
+                model.loss_and_gradients(&b, target, warmup, training.window, true)?;
             let mut flat = flatten_all(&grads.0, &grads.1, &grads.2);
             schedule.clip(&mut flat.iter_mut().map(Vec::as_mut_slice).collect::<Vec<_>>())?;
             model.apply(&mut adam, &flat)?;
             Ok(loss)
         };
         let validation_loss = |model: &GatedModel, idx: &[usize]| {
-            model.evaluate(series, target, idx, training.batch_size)
+            model.evaluate(series, target, warmup, idx, training.batch_size)
         };
         let (report, train_idx) =
             schedule.run(n, &mut model, step, validation_loss, &mut on_epoch)?;
         if let Some(ridge) = training.refit_ridge {
-            model.refit_head(series, target, &train_idx, ridge, training.batch_size)?;
+            model.refit_head(
+                series,
+                target,
+                warmup,
+                &train_idx,
+                ridge,
+                training.batch_size,
+            )?;
         }
-        Ok((model, report))
+        model.fitted = true;
+        model.report = Some(report);
+        *self = model;
+        Ok(())
     }
 
     fn tensor_lengths(&self) -> Vec<usize> {
@@ -359,13 +419,14 @@ impl GatedModel {
     fn loss_and_gradients(
         &self,
         batch: &Batch,
-        target: &Target,
+        target: &Targets<'_>,
+        warmup: usize,
         window: Option<usize>,
         gradients: bool,
     ) -> Result<(f64, (Vec<LayerWeights>, Mat<f64>, Vec<f64>))> {
         let n = batch.idx.len();
         if n <= CHUNK {
-            return self.chunk_loss_and_gradients(batch, target, window, gradients);
+            return self.chunk_loss_and_gradients(batch, target, warmup, window, gradients);
         }
         let chunks: Vec<Batch> = (0..n)
             .step_by(CHUNK)
@@ -383,7 +444,7 @@ impl GatedModel {
             .collect();
         let parts: Vec<_> = chunks
             .par_iter()
-            .map(|c| self.chunk_loss_and_gradients(c, target, window, gradients))
+            .map(|c| self.chunk_loss_and_gradients(c, target, warmup, window, gradients))
             .collect::<Result<_>>()?;
         let mut loss = 0.0;
         let mut total: Option<(Vec<LayerWeights>, Mat<f64>, Vec<f64>)> = None;
@@ -435,13 +496,14 @@ impl GatedModel {
     fn chunk_loss_and_gradients(
         &self,
         batch: &Batch,
-        target: &Target,
+        target: &Targets<'_>,
+        warmup: usize,
         window: Option<usize>,
         gradients: bool,
     ) -> Result<(f64, (Vec<LayerWeights>, Mat<f64>, Vec<f64>))> {
         let run = self.reservoir.forward(&batch.xs, None)?;
         let outs = run.outputs();
-        let (steps, b, h) = (outs.len(), batch.idx.len(), self.reservoir.hidden());
+        let (steps, b, h) = (outs.len(), batch.idx.len(), self.reservoir.units());
         let o = self.head_w.nrows();
         let mut d_outputs: Vec<Mat<f64>> = (0..steps).map(|_| Mat::zeros(b, h)).collect();
         let mut g_w = Mat::<f64>::zeros(o, h);
@@ -469,24 +531,26 @@ impl GatedModel {
             );
         };
         match target {
-            Target::Sequences(ys) => {
-                for t in 0..steps {
+            Targets::Series(ys) => {
+                // the loss is the mean over the steps after the warmup
+                let scored = (steps - warmup) as f64;
+                for t in warmup..steps {
                     let y = self.head_apply(outs[t].as_ref());
                     let truth = Mat::from_fn(b, o, |r, k| ys[batch.idx[r]][(t, k)]);
                     let (l, dy) = optim::mse(y.as_ref(), truth.as_ref())?;
-                    loss += l / steps as f64;
-                    let dy = Mat::from_fn(b, o, |r, k| dy[(r, k)] / steps as f64);
+                    loss += l / scored;
+                    let dy = Mat::from_fn(b, o, |r, k| dy[(r, k)] / scored);
                     head_back(t, &dy, &mut d_outputs);
                 }
             }
-            Target::LastValues(ys) => {
+            Targets::Last(ys) => {
                 let y = self.head_apply(outs[steps - 1].as_ref());
                 let truth = Mat::from_fn(b, o, |r, k| ys[(batch.idx[r], k)]);
                 let (l, dy) = optim::mse(y.as_ref(), truth.as_ref())?;
                 loss = l;
                 head_back(steps - 1, &dy, &mut d_outputs);
             }
-            Target::Classes { labels, .. } => {
+            Targets::Classes { labels, .. } => {
                 let y = self.head_apply(outs[steps - 1].as_ref());
                 let l_batch: Vec<usize> = batch.idx.iter().map(|&k| labels[k]).collect();
                 let (l, dy) = optim::softmax_cross_entropy(y.as_ref(), &l_batch)?;
@@ -506,7 +570,8 @@ impl GatedModel {
     fn evaluate<S: AsSeries>(
         &self,
         series: &[S],
-        target: &Target,
+        target: &Targets<'_>,
+        warmup: usize,
         idx: &[usize],
         batch_size: usize,
     ) -> Result<f64> {
@@ -516,7 +581,8 @@ impl GatedModel {
                 xs: time_major(series, chunk)?,
                 idx: chunk.to_vec(),
             };
-            total += self.loss_and_gradients(&b, target, None, false)?.0 * chunk.len() as f64;
+            let loss = self.loss_and_gradients(&b, target, warmup, None, false)?.0;
+            total += loss * chunk.len() as f64;
         }
         Ok(total / idx.len() as f64)
     }
@@ -529,15 +595,24 @@ impl GatedModel {
         batch_size: usize,
     ) -> Result<Vec<Mat<f64>>> {
         let mut out = Vec::with_capacity(idx.len());
+        let h = self.reservoir.units();
         for chunk in idx.chunks(batch_size) {
-            let run = self.reservoir.forward(&time_major(series, chunk)?, None)?;
+            // every sample of the chunk starts from the internal state
+            let start: Vec<Mat<f64>> = self
+                .state
+                .iter()
+                .map(|s| Mat::from_fn(chunk.len(), h, |_, j| s[(0, j)]))
+                .collect();
+            let run = self
+                .reservoir
+                .forward(&time_major(series, chunk)?, Some(&start))?;
             let outs = run.outputs();
             for r in 0..chunk.len() {
                 out.push(if self.sequence {
-                    Mat::from_fn(outs.len(), self.reservoir.hidden(), |t, i| outs[t][(r, i)])
+                    Mat::from_fn(outs.len(), self.reservoir.units(), |t, i| outs[t][(r, i)])
                 } else {
                     let last = &outs[outs.len() - 1];
-                    Mat::from_fn(1, self.reservoir.hidden(), |_, i| last[(r, i)])
+                    Mat::from_fn(1, self.reservoir.units(), |_, i| last[(r, i)])
                 });
             }
         }
@@ -547,27 +622,35 @@ impl GatedModel {
     fn refit_head<S: AsSeries>(
         &mut self,
         series: &[S],
-        target: &Target,
+        target: &Targets<'_>,
+        warmup: usize,
         idx: &[usize],
         ridge: f64,
         batch_size: usize,
     ) -> Result<()> {
-        let states = self.states(series, idx, batch_size)?;
+        let mut states = self.states(series, idx, batch_size)?;
         let o = self.head_w.nrows();
         let targets: Vec<Mat<f64>> = match target {
-            Target::Sequences(ys) => idx.iter().map(|&k| ys[k].clone()).collect(),
-            Target::LastValues(y) => idx
+            Targets::Series(ys) => {
+                for s in &mut states {
+                    *s = s.subrows(warmup, s.nrows() - warmup).to_owned();
+                }
+                idx.iter()
+                    .map(|&k| ys[k].subrows(warmup, ys[k].nrows() - warmup).to_owned())
+                    .collect()
+            }
+            Targets::Last(y) => idx
                 .iter()
                 .map(|&k| Mat::from_fn(1, o, |_, j| y[(k, j)]))
                 .collect(),
-            Target::Classes { labels, .. } => idx
+            Targets::Classes { labels, .. } => idx
                 .iter()
                 .map(|&k| Mat::from_fn(1, o, |_, j| (labels[k] == j) as u8 as f64))
                 .collect(),
         };
         // pooled into one matrix each: per-sample statistics would cost H x H per sample
         let rows: usize = states.iter().map(Mat::nrows).sum();
-        let h = self.reservoir.hidden();
+        let h = self.reservoir.units();
         let mut x = Mat::zeros(rows, h);
         let mut y = Mat::zeros(rows, o);
         let mut at = 0;
@@ -587,9 +670,19 @@ impl GatedModel {
         Ok(())
     }
 
-    /// The outputs for each sample: a series (`T_i x O`, sequence models) or one row
-    /// (`1 x O`, last-step models: regression values or class scores).
-    pub fn predict<S: AsSeries>(&self, series: &[S]) -> Result<Vec<Mat<f64>>> {
+    fn check_fitted(&self) -> Result<()> {
+        if self.fitted {
+            Ok(())
+        } else {
+            Err(Error::NotFitted {
+                what: "gated model".into(),
+            })
+        }
+    }
+
+    /// [`Run::run_many`], which leaves the state unchanged.
+    fn run_each<S: AsSeries>(&self, series: &[S]) -> Result<Vec<Mat<f64>>> {
+        self.check_fitted()?;
         if series.is_empty() {
             return Err(Error::Empty {
                 what: "series list".into(),
@@ -608,24 +701,121 @@ impl GatedModel {
         Ok(states.iter().map(|s| self.head_apply(s.as_ref())).collect())
     }
 
-    /// The most likely class of each sample (classification models).
-    pub fn classify<S: AsSeries>(&self, series: &[S]) -> Result<Vec<usize>> {
+    /// The head's output for the last layer's state.
+    fn output_of_state(&self) -> Mat<f64> {
+        self.head_apply(self.state[self.state.len() - 1].as_ref())
+    }
+}
+
+impl Fit for GatedModel {
+    /// Draws the weights again from the seeds and trains them (see [`GatedTraining`]):
+    /// towards target series (MSE at every step after `warmup`), last-step values (MSE) or
+    /// classes (softmax cross-entropy at the last step). Samples of a mini-batch must have
+    /// equal lengths. The internal state is zero afterwards.
+    fn fit<'y, S: AsSeries + Sync>(
+        &mut self,
+        x: &[S],
+        y: impl Into<Targets<'y>>,
+        warmup: usize,
+    ) -> Result<()> {
+        self.fit_with_progress(x, y, warmup, |_, _| {})
+    }
+}
+
+impl Run for GatedModel {
+    /// `T x O` for a model trained on target series; `1 x O` (the last step's values or class
+    /// scores) for one trained on last values or classes.
+    type Output = Mat<f64>;
+
+    fn run(&mut self, x: impl AsSeries) -> Result<Mat<f64>> {
+        self.check_fitted()?;
+        let x = x.as_series();
+        crate::series::check_series("input series", x, Some(self.reservoir.input_dim()))?;
+        let xs: Vec<Mat<f64>> = (0..x.nrows())
+            .map(|t| Mat::from_fn(1, x.ncols(), |_, j| x[(t, j)]))
+            .collect();
+        let run = self.reservoir.forward(&xs, Some(&self.state))?;
+        let outs = run.outputs();
+        let h = self.reservoir.units();
+        let states = if self.sequence {
+            Mat::from_fn(outs.len(), h, |t, i| outs[t][(0, i)])
+        } else {
+            outs[outs.len() - 1].clone()
+        };
+        self.state = run.final_state();
+        Ok(self.head_apply(states.as_ref()))
+    }
+
+    fn run_many<S: AsSeries + Sync>(&mut self, series: &[S]) -> Result<Vec<Mat<f64>>> {
+        self.run_each(series)
+    }
+}
+
+impl Classify for GatedModel {
+    fn classify<S: AsSeries + Sync>(&self, series: &[S]) -> Result<Vec<usize>> {
         if self.loss != Loss::CrossEntropy {
-            return Err(Error::invalid(
-                "classify",
-                "a regression model",
-                "the model was not trained on classes",
-            ));
+            return Err(Error::Unsupported {
+                operation: "classify",
+                reason: "the gated model was not trained on classes".into(),
+            });
         }
         Ok(self
-            .predict(series)?
+            .run_each(series)?
             .iter()
-            .map(|y| {
-                (0..y.ncols())
-                    .max_by(|&a, &b| y[(0, a)].total_cmp(&y[(0, b)]))
-                    .unwrap_or(0)
-            })
+            .map(|y| crate::optim::argmax(y.row(0).iter().copied()))
             .collect())
+    }
+}
+
+impl Step for GatedModel {
+    /// One step of the stacked cells from the internal state; `out` receives the head's
+    /// output for the new state.
+    fn step(&mut self, x: &[f64], out: &mut [f64]) -> Result<()> {
+        self.check_fitted()?;
+        if out.len() != self.head_b.len() {
+            return Err(Error::shape(
+                "gated model step output",
+                format!("{} values", self.head_b.len()),
+                format!("{} values", out.len()),
+            ));
+        }
+        let x = Mat::from_fn(1, x.len(), |_, j| x[j]);
+        self.reservoir.step(&x, &mut self.state)?;
+        let y = self.output_of_state();
+        out.iter_mut().enumerate().for_each(|(j, o)| *o = y[(0, j)]);
+        Ok(())
+    }
+}
+
+impl Stateful for GatedModel {
+    /// One `1 x H` matrix per layer.
+    type State = Vec<Mat<f64>>;
+    fn reset(&mut self) {
+        self.state = self.reservoir.zero_state(1);
+    }
+    fn state(&self) -> Vec<Mat<f64>> {
+        self.state.clone()
+    }
+    fn set_state(&mut self, state: &Vec<Mat<f64>>) -> Result<()> {
+        let (layers, h) = (self.reservoir.params().layers, self.reservoir.units());
+        if state.len() != layers || state.iter().any(|m| m.nrows() != 1 || m.ncols() != h) {
+            return Err(Error::shape(
+                "gated model state",
+                format!("{layers} layers of 1 x {h}"),
+                format!(
+                    "{:?}",
+                    state
+                        .iter()
+                        .map(|m| (m.nrows(), m.ncols()))
+                        .collect::<Vec<_>>()
+                ),
+            ));
+        }
+        for (l, m) in state.iter().enumerate() {
+            crate::series::check_finite(&format!("gated state of layer {l}"), m.as_ref())?;
+        }
+        self.state.clone_from(state);
+        Ok(())
     }
 }
 

@@ -157,6 +157,48 @@ impl ModelFile {
         Ok(Mat::from_fn(rows, cols, |i, j| data[i * cols + j]))
     }
 
+    /// Stores a sparse matrix as three tensors: `{name}.row_ptr`, `{name}.col_idx` (`u32`) and
+    /// `{name}.values`.
+    pub fn insert_csr(&mut self, name: &str, m: &crate::init::Csr) {
+        let sym = m.symbolic();
+        self.tensors.insert(
+            format!("{name}.row_ptr"),
+            Tensor::U32 {
+                shape: vec![m.nrows() + 1],
+                data: sym.row_ptr().to_vec(),
+            },
+        );
+        self.tensors.insert(
+            format!("{name}.col_idx"),
+            Tensor::U32 {
+                shape: vec![sym.col_idx().len()],
+                data: sym.col_idx().to_vec(),
+            },
+        );
+        self.tensors
+            .insert(format!("{name}.values"), Tensor::vector(m.val().to_vec()));
+    }
+
+    /// Reads a `rows x cols` sparse matrix stored by [`ModelFile::insert_csr`], checking shapes,
+    /// the sparse structure and that every value is finite.
+    pub fn csr(&self, name: &str, rows: usize, cols: usize) -> Result<crate::init::Csr> {
+        let nnz = self
+            .shape_of(&format!("{name}.col_idx"))
+            .and_then(|s| s.first().copied())
+            .unwrap_or(0);
+        let values = self.f64_tensor(&format!("{name}.values"), &[nnz])?;
+        crate::series::check_finite_slice(name, values)?;
+        crate::init::csr_from_parts(
+            rows,
+            cols,
+            self.u32_tensor(&format!("{name}.row_ptr"), &[rows + 1])?
+                .to_vec(),
+            self.u32_tensor(&format!("{name}.col_idx"), &[nnz])?
+                .to_vec(),
+            values.to_vec(),
+        )
+    }
+
     /// A file of the given kind with no configuration and no tensors yet.
     pub fn empty(kind: &str) -> Self {
         ModelFile {

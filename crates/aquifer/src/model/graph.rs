@@ -936,7 +936,7 @@ impl PartialFit for Model {
             return Err(Error::Unsupported {
                 operation: "partial_fit",
                 reason: format!(
-                    "readout `{}` learns offline: fit it first (partial_fit trains the online \
+                    "readout `{}` learns with fit, not partial_fit (which trains the online \
                      readouts)",
                     self.names[i]
                 ),

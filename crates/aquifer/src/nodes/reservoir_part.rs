@@ -4,6 +4,7 @@ use super::{LeakRate, Reservoir};
 use crate::activation::Activation;
 use crate::error::{Error, Result};
 use crate::io::{ModelFile, Tensor};
+use crate::traits::Persist;
 use serde::{Deserialize, Serialize};
 
 /// The configuration part of a saved [`Reservoir`] (its tensors hold the matrices and state).
@@ -23,31 +24,18 @@ pub(crate) struct SavedReservoir {
     pub(crate) noise_position: u64,
 }
 
-impl Reservoir {
+impl Persist for Reservoir {
+    const KIND: &'static str = "reservoir";
+
     /// The reservoir as a model-file part (kind `reservoir`): `W` as CSR (`w.row_ptr`,
     /// `w.col_idx`, `w.values`), `win`, `bias`, `state`, and per-unit `leak_rate` if any.
     /// The noise stream goes on where it was.
-    pub fn to_part(&self) -> Result<ModelFile> {
+    fn to_part(&self) -> Result<ModelFile> {
         let (n, f) = (self.units(), self.input_dim());
         let (noise_in, noise_rc, noise_seed) = self.noise();
-        let mut file = ModelFile::empty("reservoir");
+        let mut file = ModelFile::empty(Self::KIND);
+        file.insert_csr("w", self.w());
         let t = &mut file.tensors;
-        let sym = self.w().symbolic();
-        t.insert(
-            "w.row_ptr".into(),
-            Tensor::U32 {
-                shape: vec![n + 1],
-                data: sym.row_ptr().to_vec(),
-            },
-        );
-        t.insert(
-            "w.col_idx".into(),
-            Tensor::U32 {
-                shape: vec![sym.col_idx().len()],
-                data: sym.col_idx().to_vec(),
-            },
-        );
-        t.insert("w.values".into(), Tensor::vector(self.w().val().to_vec()));
         t.insert("win".into(), Tensor::matrix(self.win().as_ref()));
         t.insert("bias".into(), Tensor::vector(self.bias().to_vec()));
         t.insert("state".into(), Tensor::vector(self.state().to_vec()));
@@ -73,11 +61,14 @@ impl Reservoir {
         Ok(file)
     }
 
-    /// Rebuilds a reservoir from [`Reservoir::to_part`]'s output, checking shapes and values.
-    pub fn from_part(file: &ModelFile) -> Result<Self> {
+    /// Rebuilds a reservoir from a part, checking shapes and values.
+    fn from_part(file: &ModelFile) -> Result<Self> {
+        crate::traits::check_kind(file, Self::KIND)?;
         Self::from_saved(&file.config_as()?, file)
     }
+}
 
+impl Reservoir {
     pub(crate) fn from_saved(c: &SavedReservoir, file: &ModelFile) -> Result<Self> {
         let (n, f) = (c.units, c.inputs);
         if n == 0 || f == 0 || n > u32::MAX as usize {
@@ -86,17 +77,7 @@ impl Reservoir {
                 reason: format!("absurd reservoir sizes: {n} units, {f} inputs"),
             });
         }
-        let nnz = file
-            .shape_of("w.col_idx")
-            .and_then(|s| s.first().copied())
-            .unwrap_or(0);
-        let w = crate::init::csr_from_parts(
-            n,
-            n,
-            file.u32_tensor("w.row_ptr", &[n + 1])?.to_vec(),
-            file.u32_tensor("w.col_idx", &[nnz])?.to_vec(),
-            file.f64_tensor("w.values", &[nnz])?.to_vec(),
-        )?;
+        let w = file.csr("w", n, n)?;
         let win = file.f64_matrix("win", n, f)?;
         let bias = file.f64_tensor("bias", &[n])?.to_vec();
         let leak = match c.leak_rate {

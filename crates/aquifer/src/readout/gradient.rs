@@ -4,24 +4,36 @@
 //! stopping on a validation split. Features are standardised with the training set's mean and
 //! standard deviation, which the readout keeps.
 //!
+//! A readout maps each row independently. It learns from [`Targets::Series`] (every row
+//! after the warmup, MSE), or from one value ([`Targets::Last`], MSE) or one class
+//! ([`Targets::Classes`], cross-entropy) per series, read at its last row. Samples of static
+//! features are one-row series: [`series::rows`](crate::series::rows) views the rows of a
+//! feature matrix that way.
+//!
 //! ```
+//! use aquifer::prelude::*;
 //! use aquifer::readout::{GradientParams, GradientReadout, Head};
 //! // two classes separated by the sign of x0 - x1
 //! let x = faer::Mat::from_fn(200, 2, |i, j| ((i * (j + 3)) as f64 * 0.37).sin());
 //! let labels: Vec<usize> = (0..200).map(|i| (x[(i, 0)] > x[(i, 1)]) as usize).collect();
 //! let params = GradientParams { head: Head::Linear, epochs: 200, ..Default::default() };
-//! let (readout, report) = GradientReadout::fit_classifier(x.as_ref(), &labels, 2, &params)?;
-//! let predicted = readout.classify(x.as_ref())?;
+//! let mut readout = GradientReadout::new(params, 2, 2)?;
+//! let samples = aquifer::series::rows(x.as_ref());
+//! readout.fit(&samples, Targets::Classes { labels: &labels, classes: 2 }, 0)?;
+//! let predicted = readout.classify(&samples)?;
 //! let correct = predicted.iter().zip(&labels).filter(|(p, l)| p == l).count();
 //! assert!(correct >= 190, "{correct}");
+//! let report = readout.report().unwrap();
 //! assert!(report.train_loss.last() < report.train_loss.first());
 //! # Ok::<(), aquifer::Error>(())
 //! ```
 
 use crate::error::{Error, Result};
+use crate::io::{ModelFile, Tensor};
 pub use crate::optim::TrainingReport;
 use crate::optim::{self, Adam, AdamParams, Schedule};
-use crate::series::{check_finite, check_finite_slice};
+use crate::series::{check_finite, check_finite_slice, check_pairs, check_series, views, AsSeries};
+use crate::traits::{Classify, Fit, Persist, Run, Targets};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 use rand_distr::{Distribution, Uniform};
@@ -104,8 +116,8 @@ impl GradientParams {
     }
 }
 
-/// What the outputs are trained against.
-enum Targets<'a> {
+/// What the outputs are trained against, one row or label per training row.
+enum RowTargets<'a> {
     Classes(&'a [usize]),
     Values(MatRef<'a, f64>),
 }
@@ -113,66 +125,49 @@ enum Targets<'a> {
 /// A readout trained by gradient descent (see the [module documentation](self)).
 #[derive(Debug, Clone, PartialEq)]
 pub struct GradientReadout {
-    head: Head,
-    mean: Vec<f64>,
-    scale: Vec<f64>,
-    /// Layers: weights `in x out` and biases `out`; one layer (linear) or two (MLP).
-    layers: Vec<Layer>,
+    pub(crate) params: GradientParams,
+    pub(crate) features: usize,
+    pub(crate) outputs: usize,
+    pub(crate) mean: Vec<f64>,
+    pub(crate) scale: Vec<f64>,
+    /// Layers: weights `in x out` and biases `out`; one layer (linear) or two (MLP); none
+    /// before the first fit.
+    pub(crate) layers: Vec<Layer>,
+    pub(crate) report: Option<TrainingReport>,
 }
 
 impl GradientReadout {
-    /// Trains a classifier of `x` (`n x F`) into `classes` classes with the softmax
-    /// cross-entropy.
-    pub fn fit_classifier(
-        x: MatRef<'_, f64>,
-        labels: &[usize],
-        classes: usize,
-        params: &GradientParams,
-    ) -> Result<(Self, TrainingReport)> {
-        if classes < 2 {
-            return Err(Error::invalid("classes", classes, "must be >= 2"));
-        }
-        if labels.len() != x.nrows() {
-            return Err(Error::shape(
-                "class labels",
-                format!("{} labels", x.nrows()),
-                format!("{} labels", labels.len()),
-            ));
-        }
-        if let Some(&l) = labels.iter().find(|&&l| l >= classes) {
-            return Err(Error::invalid(
-                "class label",
-                l,
-                &format!("must be < {classes}"),
-            ));
-        }
-        Self::fit(x, Targets::Classes(labels), classes, params)
-    }
-
-    /// Trains a regressor of `x` (`n x F`) onto `y` (`n x M`) with the mean squared error.
-    pub fn fit_regressor(
-        x: MatRef<'_, f64>,
-        y: MatRef<'_, f64>,
-        params: &GradientParams,
-    ) -> Result<(Self, TrainingReport)> {
-        if y.nrows() != x.nrows() || y.ncols() == 0 {
-            return Err(Error::shape(
-                "regression targets",
-                format!("{} x M with M >= 1", x.nrows()),
-                format!("{} x {}", y.nrows(), y.ncols()),
-            ));
-        }
-        check_finite("regression targets", y)?;
-        Self::fit(x, Targets::Values(y), y.ncols(), params)
-    }
-
-    fn fit(
-        x: MatRef<'_, f64>,
-        targets: Targets<'_>,
-        outputs: usize,
-        params: &GradientParams,
-    ) -> Result<(Self, TrainingReport)> {
+    /// An untrained readout from `features` inputs to `outputs` outputs (target columns, or
+    /// classes).
+    pub fn new(params: GradientParams, features: usize, outputs: usize) -> Result<Self> {
         params.validate()?;
+        if features == 0 || outputs == 0 {
+            return Err(Error::invalid(
+                "readout dimensions",
+                format!("{features} -> {outputs}"),
+                "must be >= 1",
+            ));
+        }
+        Ok(GradientReadout {
+            params,
+            features,
+            outputs,
+            mean: Vec::new(),
+            scale: Vec::new(),
+            layers: Vec::new(),
+            report: None,
+        })
+    }
+
+    /// The report of the last training (losses per epoch, the epoch kept).
+    pub fn report(&self) -> Option<&TrainingReport> {
+        self.report.as_ref()
+    }
+
+    /// Trains on the rows of `x` (`n x F`) against one target row or label each, from
+    /// freshly drawn weights.
+    fn train(&mut self, x: MatRef<'_, f64>, targets: RowTargets<'_>) -> Result<()> {
+        let (params, outputs) = (&self.params, self.outputs);
         let (n, f) = (x.nrows(), x.ncols());
         if n == 0 || f == 0 {
             return Err(Error::Empty {
@@ -209,10 +204,13 @@ impl GradientReadout {
             Head::Mlp { hidden } => vec![layer(f, hidden), layer(hidden, outputs)],
         };
         let mut model = GradientReadout {
-            head: params.head,
+            params: *params,
+            features: f,
+            outputs,
             mean,
             scale,
             layers,
+            report: None,
         };
         let lengths: Vec<usize> = model
             .layers
@@ -257,7 +255,9 @@ impl GradientReadout {
             check_finite("trained weights", w.as_ref())?;
             check_finite_slice("trained biases", b)?;
         }
-        Ok((model, report))
+        model.report = Some(report);
+        *self = model;
+        Ok(())
     }
 
     /// Forward pass on standardised features; returns the outputs and the hidden
@@ -346,25 +346,203 @@ impl GradientReadout {
     }
 
     /// The outputs (class scores, or regression values) for features `x` (`n x F`).
-    pub fn predict(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+    fn predict(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+        if self.layers.is_empty() {
+            return Err(Error::NotFitted {
+                what: "gradient readout".into(),
+            });
+        }
         Ok(self.forward(self.standardise(x)?.as_ref()).0)
     }
 
-    /// The most likely class of each row of `x`.
-    pub fn classify(&self, x: MatRef<'_, f64>) -> Result<Vec<usize>> {
-        let out = self.predict(x)?;
-        Ok((0..out.nrows())
-            .map(|i| {
-                (0..out.ncols())
-                    .max_by(|&a, &b| out[(i, a)].total_cmp(&out[(i, b)]))
-                    .unwrap_or(0)
+    /// The hyperparameters.
+    pub fn params(&self) -> &GradientParams {
+        &self.params
+    }
+}
+
+impl Fit for GradientReadout {
+    fn fit<'y, S: AsSeries + Sync>(
+        &mut self,
+        x: &[S],
+        y: impl Into<Targets<'y>>,
+        warmup: usize,
+    ) -> Result<()> {
+        let y = y.into();
+        let xs = views(x);
+        if xs.is_empty() {
+            return Err(Error::Empty {
+                what: "training series".into(),
+            });
+        }
+        if y.len() != xs.len() {
+            return Err(Error::SeriesCountMismatch {
+                inputs: xs.len(),
+                targets: y.len(),
+            });
+        }
+        for (k, s) in xs.iter().enumerate() {
+            check_series(&format!("training series {k}"), *s, Some(self.features))?;
+        }
+        if y.outputs() != self.outputs {
+            return Err(Error::shape(
+                y.kind(),
+                format!("{} outputs (the readout's)", self.outputs),
+                format!("{} outputs", y.outputs()),
+            ));
+        }
+        let last_rows = || {
+            Mat::from_fn(xs.len(), self.features, |k, j| {
+                xs[k][(xs[k].nrows() - 1, j)]
             })
-            .collect())
+        };
+        match &y {
+            Targets::Series(ys) => {
+                check_pairs(&xs, ys, Some(self.features), Some(self.outputs))?;
+                if let Some((k, s)) = xs.iter().enumerate().find(|(_, s)| warmup >= s.nrows()) {
+                    return Err(Error::WarmupTooLong {
+                        warmup,
+                        len: s.nrows(),
+                        series: k,
+                    });
+                }
+                let rows: usize = xs.iter().map(|s| s.nrows() - warmup).sum();
+                let (mut px, mut py) = (
+                    Mat::zeros(rows, self.features),
+                    Mat::zeros(rows, self.outputs),
+                );
+                let mut at = 0;
+                for (s, t) in xs.iter().zip(ys) {
+                    let r = s.nrows() - warmup;
+                    px.as_mut()
+                        .subrows_mut(at, r)
+                        .copy_from(s.subrows(warmup, r));
+                    py.as_mut()
+                        .subrows_mut(at, r)
+                        .copy_from(t.subrows(warmup, r));
+                    at += r;
+                }
+                self.train(px.as_ref(), RowTargets::Values(py.as_ref()))
+            }
+            Targets::Last(v) => {
+                check_finite("last-step targets", *v)?;
+                self.train(last_rows().as_ref(), RowTargets::Values(*v))
+            }
+            Targets::Classes { labels, classes } => {
+                if *classes < 2 {
+                    return Err(Error::invalid("classes", classes, "must be >= 2"));
+                }
+                if let Some(&l) = labels.iter().find(|&&l| l >= *classes) {
+                    return Err(Error::invalid(
+                        "class label",
+                        l,
+                        &format!("must be < {classes}"),
+                    ));
+                }
+                self.train(last_rows().as_ref(), RowTargets::Classes(labels))
+            }
+        }
+    }
+}
+
+impl Run for GradientReadout {
+    /// The outputs (class scores, or regression values) of each row (`T x outputs`).
+    type Output = Mat<f64>;
+    fn run(&mut self, x: impl AsSeries) -> Result<Mat<f64>> {
+        self.predict(x.as_series())
+    }
+    fn run_many<S: AsSeries + Sync>(&mut self, xs: &[S]) -> Result<Vec<Mat<f64>>> {
+        xs.iter().map(|x| self.predict(x.as_series())).collect()
+    }
+}
+
+impl Classify for GradientReadout {
+    /// The most likely class at the last row of each series.
+    fn classify<S: AsSeries + Sync>(&self, xs: &[S]) -> Result<Vec<usize>> {
+        xs.iter()
+            .map(|x| {
+                let x = x.as_series();
+                if x.nrows() == 0 {
+                    return Err(Error::Empty {
+                        what: "series to classify".into(),
+                    });
+                }
+                let out = self.predict(x.subrows(x.nrows() - 1, 1))?;
+                Ok(crate::optim::argmax(out.row(0).iter().copied()))
+            })
+            .collect()
+    }
+}
+
+/// The configuration part of a saved [`GradientReadout`].
+#[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedGradient {
+    params: GradientParams,
+    features: usize,
+    outputs: usize,
+    fitted: bool,
+}
+
+/// A readout saves its hyperparameters and, once trained, its standardisation and layers
+/// (kind `gradient_readout`).
+impl Persist for GradientReadout {
+    const KIND: &'static str = "gradient_readout";
+
+    fn to_part(&self) -> Result<ModelFile> {
+        let mut file = ModelFile::empty(Self::KIND);
+        file.set_config(&SavedGradient {
+            params: self.params,
+            features: self.features,
+            outputs: self.outputs,
+            fitted: !self.layers.is_empty(),
+        })?;
+        let t = &mut file.tensors;
+        if !self.layers.is_empty() {
+            t.insert("mean".into(), Tensor::vector(self.mean.clone()));
+            t.insert("scale".into(), Tensor::vector(self.scale.clone()));
+        }
+        for (k, (w, b)) in self.layers.iter().enumerate() {
+            t.insert(format!("layers.{k}.w"), Tensor::matrix(w.as_ref()));
+            t.insert(format!("layers.{k}.b"), Tensor::vector(b.clone()));
+        }
+        Ok(file)
     }
 
-    /// The head.
-    pub fn head(&self) -> Head {
-        self.head
+    fn from_part(file: &ModelFile) -> Result<Self> {
+        crate::traits::check_kind(file, Self::KIND)?;
+        let c: SavedGradient = file.config_as()?;
+        let mut readout = GradientReadout::new(c.params, c.features, c.outputs)?;
+        if !c.fitted {
+            return Ok(readout);
+        }
+        let (f, o) = (c.features, c.outputs);
+        // sizes must be those of tensors present in the file before anything is allocated
+        if file.shape_of("mean") != Some(&[f]) {
+            return Err(Error::Data {
+                source_name: "model file".into(),
+                reason: format!("`mean` does not hold {f} features"),
+            });
+        }
+        let shapes = match c.params.head {
+            Head::Linear => vec![(f, o)],
+            Head::Mlp { hidden } => vec![(f, hidden), (hidden, o)],
+        };
+        let vector = |name: &str, len: usize| -> Result<Vec<f64>> {
+            let v = file.f64_tensor(name, &[len])?;
+            check_finite_slice(name, v)?;
+            Ok(v.to_vec())
+        };
+        readout.mean = vector("mean", f)?;
+        readout.scale = vector("scale", f)?;
+        for (k, (rows, cols)) in shapes.into_iter().enumerate() {
+            let w = file.f64_matrix(&format!("layers.{k}.w"), rows, cols)?;
+            check_finite("readout weights", w.as_ref())?;
+            readout
+                .layers
+                .push((w, vector(&format!("layers.{k}.b"), cols)?));
+        }
+        Ok(readout)
     }
 }
 
@@ -377,11 +555,11 @@ enum OwnedTargets {
     Values(Mat<f64>),
 }
 
-impl Targets<'_> {
+impl RowTargets<'_> {
     fn select(&self, idx: &[usize]) -> OwnedTargets {
         match self {
-            Targets::Classes(l) => OwnedTargets::Classes(idx.iter().map(|&k| l[k]).collect()),
-            Targets::Values(y) => {
+            RowTargets::Classes(l) => OwnedTargets::Classes(idx.iter().map(|&k| l[k]).collect()),
+            RowTargets::Values(y) => {
                 OwnedTargets::Values(Mat::from_fn(idx.len(), y.ncols(), |r, j| y[(idx[r], j)]))
             }
         }
@@ -398,7 +576,13 @@ mod tests {
         let mut rng = crate::rng::from_seed(4);
         let u = Uniform::new(-0.8, 0.8).unwrap();
         let mut model = GradientReadout {
-            head: Head::Mlp { hidden: 5 },
+            params: GradientParams {
+                head: Head::Mlp { hidden: 5 },
+                ..Default::default()
+            },
+            features: 3,
+            outputs: 4,
+            report: None,
             mean: vec![0.0; 3],
             scale: vec![1.0; 3],
             layers: vec![
@@ -450,26 +634,40 @@ mod tests {
     #[test]
     fn bad_input_is_an_error() {
         let x = Mat::from_fn(10, 2, |i, j| (i + j) as f64);
+        let rows = crate::series::rows(x.as_ref());
         let p = GradientParams::default();
-        assert!(GradientReadout::fit_classifier(x.as_ref(), &[0; 9], 2, &p).is_err());
-        assert!(GradientReadout::fit_classifier(x.as_ref(), &[2; 10], 2, &p).is_err());
-        assert!(GradientReadout::fit_classifier(x.as_ref(), &[0; 10], 1, &p).is_err());
+        let classes = |labels: &'static [usize], classes| Targets::Classes { labels, classes };
+        let fit = |p: GradientParams, rows: &[MatRef<'_, f64>], t: Targets<'_>| {
+            GradientReadout::new(p, 2, 2)?.fit(rows, t, 0)
+        };
+        assert!(fit(p, &rows, classes(&[0; 9], 2)).is_err());
+        assert!(fit(p, &rows, classes(&[2; 10], 2)).is_err());
+        assert!(fit(p, &rows, classes(&[0; 10], 3)).is_err());
         let bad = GradientParams {
             head: Head::Mlp { hidden: 0 },
             ..p
         };
-        assert!(GradientReadout::fit_classifier(x.as_ref(), &[0; 10], 2, &bad).is_err());
+        assert!(fit(bad, &rows, classes(&[0; 10], 2)).is_err());
         let bad = GradientParams {
             validation_fraction: 1.0,
             ..p
         };
-        assert!(GradientReadout::fit_classifier(x.as_ref(), &[0; 10], 2, &bad).is_err());
+        assert!(fit(bad, &rows, classes(&[0; 10], 2)).is_err());
         let mut nan = x.clone();
         nan[(3, 1)] = f64::NAN;
-        assert!(GradientReadout::fit_classifier(nan.as_ref(), &[0; 10], 2, &p).is_err());
-        let (model, _) =
-            GradientReadout::fit_classifier(x.as_ref(), &[0, 1, 0, 1, 0, 1, 0, 1, 0, 1], 2, &p)
-                .unwrap();
-        assert!(model.predict(Mat::<f64>::zeros(2, 3).as_ref()).is_err());
+        let nan_rows = crate::series::rows(nan.as_ref());
+        assert!(matches!(
+            fit(p, &nan_rows, classes(&[0; 10], 2)),
+            Err(Error::NonFinite { .. })
+        ));
+        let mut model = GradientReadout::new(p, 2, 2).unwrap();
+        assert!(matches!(
+            model.run(x.as_ref()),
+            Err(Error::NotFitted { .. })
+        ));
+        model
+            .fit(&rows, classes(&[0, 1, 0, 1, 0, 1, 0, 1, 0, 1], 2), 0)
+            .unwrap();
+        assert!(model.run(Mat::<f64>::zeros(2, 3)).is_err());
     }
 }

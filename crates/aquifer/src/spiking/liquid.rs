@@ -44,18 +44,18 @@ use serde::{Deserialize, Serialize};
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(rename_all = "snake_case", deny_unknown_fields)]
 pub enum Topology {
-    /// Every ordered pair with probability `connectivity`.
+    /// Every ordered pair with probability `rc_connectivity`.
     ErdosRenyi,
     /// Watts-Strogatz: `k` nearest neighbours (default: the even number nearest
-    /// `connectivity (N - 1)`), each link rewired with probability `p_rewire`.
+    /// `rc_connectivity (N - 1)`), each link rewired with probability `p_rewire`.
     SmallWorld {
         /// Neighbours per neuron (even, < N).
         k: Option<usize>,
         /// Rewiring probability.
         p_rewire: f64,
     },
-    /// Barabasi-Albert: `m` links per new neuron (default: `connectivity (N - 1) / 2`,
-    /// at least 1), so that the mean degree matches `connectivity`.
+    /// Barabasi-Albert: `m` links per new neuron (default: `rc_connectivity (N - 1) / 2`,
+    /// at least 1), so that the mean degree matches `rc_connectivity`.
     ScaleFree {
         /// Links per new neuron (`1 <= m < N`).
         m: Option<usize>,
@@ -92,7 +92,8 @@ pub struct LiquidParams {
     /// Number of neurons.
     pub units: usize,
     /// Connection probability (Erdos-Renyi), or the density the other topologies aim at.
-    pub connectivity: f64,
+    #[serde(alias = "connectivity")]
+    pub rc_connectivity: f64,
     /// Spectral radius of `W_rec`.
     pub spectral_radius: f64,
     /// Fraction of excitatory neurons.
@@ -123,7 +124,7 @@ impl Default for LiquidParams {
     fn default() -> Self {
         LiquidParams {
             units: 200,
-            connectivity: 0.1,
+            rc_connectivity: 0.1,
             spectral_radius: 0.9,
             exc_ratio: 0.8,
             inhibition: Inhibition::Balanced,
@@ -150,10 +151,10 @@ impl LiquidParams {
                 "a liquid needs >= 2 neurons",
             ));
         }
-        if !(self.connectivity > 0.0 && self.connectivity <= 1.0) {
+        if !(self.rc_connectivity > 0.0 && self.rc_connectivity <= 1.0) {
             return Err(Error::invalid(
-                "connectivity",
-                self.connectivity,
+                "rc_connectivity",
+                self.rc_connectivity,
                 "must be in (0, 1]",
             ));
         }
@@ -196,9 +197,9 @@ impl LiquidParams {
     pub fn synapses(&self) -> Result<Vec<Synapse>> {
         let n = self.units;
         let seed = crate::rng::derive(self.seed, 0);
-        let degree = self.connectivity * (n - 1) as f64;
+        let degree = self.rc_connectivity * (n - 1) as f64;
         match self.topology {
-            Topology::ErdosRenyi => networks::erdos_renyi(n, self.connectivity, seed),
+            Topology::ErdosRenyi => networks::erdos_renyi(n, self.rc_connectivity, seed),
             Topology::SmallWorld { k, p_rewire } => {
                 let k = k.unwrap_or_else(|| ((degree / 2.0).round() as usize).max(1) * 2);
                 networks::watts_strogatz(n, k, p_rewire, seed)

@@ -18,7 +18,7 @@
 //! let targets = faer::Mat::from_fn(40, 2, |k, c| (labels[k] == c) as u8 as f64);
 //! let mut ridge = Ridge::new(1e-2)?;
 //! ridge.fit(&[f.features.subrows(0, 30)], &[targets.subrows(0, 30)], 0)?;
-//! let pred = ridge.predict(f.features.subrows(30, 10))?;
+//! let pred = ridge.run(f.features.subrows(30, 10))?;
 //! let correct = (0..10).filter(|&k| (pred[(k, 1)] > pred[(k, 0)]) == (labels[30 + k] == 1)).count();
 //! assert!(correct >= 9);
 //! assert!(f.excitatory_rate > 0.0 && f.inhibitory_rate > 0.0);
@@ -27,6 +27,7 @@
 
 pub mod encode;
 mod features;
+mod file;
 mod liquid;
 pub mod surrogate;
 

@@ -25,6 +25,7 @@ use crate::error::{check_positive, Error, Result};
 use crate::optim::{Adam, AdamParams, Schedule};
 use crate::readout::{Head, TrainingReport};
 use crate::series::{check_series, AsSeries};
+use crate::traits::{Classify, Fit, Run, Targets};
 use faer::Mat;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -152,25 +153,36 @@ impl SurrogateParams {
     }
 }
 
-/// A liquid and the readout of its binned firing rates, trained together.
+/// A liquid and the readout of its binned firing rates, trained together by [`Fit::fit`] on
+/// [`Targets::Classes`]: a layer (linear or MLP) on binned firing rates, and, with
+/// `train_input` / `train_recurrent`, the liquid's own weights by surrogate-gradient
+/// backpropagation through time (see the [module documentation](self)). With both off, only the
+/// layer learns, on the frozen liquid. Every `fit` starts again from the liquid given to
+/// [`LsmClassifier::new`].
 #[derive(Debug, Clone)]
 pub struct LsmClassifier {
-    liquid: Liquid,
-    bins: usize,
-    tensors: Tensors,
+    /// The liquid before training.
+    pub(super) initial: Liquid,
+    /// The liquid with its trained weights.
+    pub(super) liquid: Liquid,
+    pub(super) params: SurrogateParams,
+    pub(super) classes: usize,
+    /// `None` before the first fit.
+    pub(super) tensors: Option<Tensors>,
+    pub(super) report: Option<TrainingReport>,
 }
 
 /// Trainable tensors, flat and row-major: `W_in` (`N x F`), `W_rec` values (CSR order), the
 /// hidden layer of an MLP head (`H x d` and `H`, empty for a linear head), and the output
 /// layer (`C x d` or `C x H`, and `C`).
 #[derive(Debug, Clone)]
-struct Tensors {
-    win: Vec<f64>,
-    wrec: Vec<f64>,
-    w_hid: Vec<f64>,
-    b_hid: Vec<f64>,
-    w_out: Vec<f64>,
-    b_out: Vec<f64>,
+pub(super) struct Tensors {
+    pub(super) win: Vec<f64>,
+    pub(super) wrec: Vec<f64>,
+    pub(super) w_hid: Vec<f64>,
+    pub(super) b_hid: Vec<f64>,
+    pub(super) w_out: Vec<f64>,
+    pub(super) b_out: Vec<f64>,
 }
 
 impl Tensors {
@@ -271,53 +283,118 @@ enum Spikes {
 }
 
 impl LsmClassifier {
+    /// An untrained classifier of series into `classes` classes, reading `liquid`.
+    pub fn new(liquid: Liquid, params: SurrogateParams, classes: usize) -> Result<Self> {
+        params.validate()?;
+        if classes < 2 {
+            return Err(Error::invalid("classes", classes, "must be >= 2"));
+        }
+        Ok(LsmClassifier {
+            initial: liquid.clone(),
+            liquid,
+            params,
+            classes,
+            tensors: None,
+            report: None,
+        })
+    }
+
     /// The liquid with its trained weights.
     pub fn liquid(&self) -> &Liquid {
         &self.liquid
     }
+    /// The training hyperparameters.
+    pub fn params(&self) -> &SurrogateParams {
+        &self.params
+    }
+    /// The report of the last training (losses per epoch, the epoch kept).
+    pub fn report(&self) -> Option<&TrainingReport> {
+        self.report.as_ref()
+    }
 
     /// The class scores of each series (`series x classes`).
-    pub fn scores<S: AsSeries + Sync>(&self, series: &[S]) -> Result<Mat<f64>> {
+    fn scores<S: AsSeries + Sync>(&self, series: &[S]) -> Result<Mat<f64>> {
+        let tensors = self.tensors.as_ref().ok_or_else(|| Error::NotFitted {
+            what: "liquid state machine classifier".into(),
+        })?;
         let f = self
             .liquid
-            .features(series, Feature::Rates, self.bins)?
+            .features(series, Feature::Rates, self.params.bins)?
             .features;
-        let classes = self.tensors.b_out.len();
-        let mut scores = Mat::zeros(f.nrows(), classes);
+        let mut scores = Mat::zeros(f.nrows(), self.classes);
         for r in 0..f.nrows() {
             let row: Vec<f64> = f.row(r).iter().copied().collect();
-            let (s, _) = self.tensors.head(&row);
+            let (s, _) = tensors.head(&row);
             s.iter().enumerate().for_each(|(c, v)| scores[(r, c)] = *v);
         }
         Ok(scores)
     }
+}
 
-    /// The most likely class of each series.
-    pub fn classify<S: AsSeries + Sync>(&self, series: &[S]) -> Result<Vec<usize>> {
+impl Fit for LsmClassifier {
+    /// Trains on `x` (each `T_i x inputs`, at least `bins` steps) towards
+    /// [`Targets::Classes`]. The rates are binned over whole series: `warmup` must be 0.
+    fn fit<'y, S: AsSeries + Sync>(
+        &mut self,
+        x: &[S],
+        y: impl Into<Targets<'y>>,
+        warmup: usize,
+    ) -> Result<()> {
+        let y = y.into();
+        let (labels, classes) = y.classes("a liquid state machine classifier")?;
+        if warmup != 0 {
+            return Err(Error::invalid(
+                "warmup",
+                warmup,
+                "rates are binned over whole series: use 0",
+            ));
+        }
+        if classes != self.classes {
+            return Err(Error::shape(
+                "class labels",
+                format!("{} classes (the classifier's)", self.classes),
+                format!("{classes} classes"),
+            ));
+        }
+        let (liquid, tensors, report) = self.initial.train(x, labels, classes, &self.params)?;
+        self.liquid = liquid;
+        self.tensors = Some(tensors);
+        self.report = Some(report);
+        Ok(())
+    }
+}
+
+impl Run for LsmClassifier {
+    /// The class scores of a series (`1 x classes`); each series starts at rest.
+    type Output = Mat<f64>;
+    fn run(&mut self, x: impl AsSeries) -> Result<Mat<f64>> {
+        self.scores(&[x.as_series()])
+    }
+    fn run_many<S: AsSeries + Sync>(&mut self, xs: &[S]) -> Result<Vec<Mat<f64>>> {
+        let s = self.scores(xs)?;
+        Ok((0..s.nrows()).map(|r| s.subrows(r, 1).to_owned()).collect())
+    }
+}
+
+impl Classify for LsmClassifier {
+    fn classify<S: AsSeries + Sync>(&self, series: &[S]) -> Result<Vec<usize>> {
         let s = self.scores(series)?;
         Ok((0..s.nrows())
-            .map(|r| {
-                (0..s.ncols())
-                    .max_by(|&a, &b| s[(r, a)].total_cmp(&s[(r, b)]))
-                    .unwrap_or(0)
-            })
+            .map(|r| crate::optim::argmax(s.row(r).iter().copied()))
             .collect())
     }
 }
 
 impl Liquid {
-    /// Trains a classifier of `series` (each `T_i x inputs`, at least `bins` steps) into
-    /// `classes` classes: a linear layer on binned firing rates, and, with
-    /// `train_input` / `train_recurrent`, the liquid's own weights by surrogate-gradient
-    /// backpropagation through time (see the [module documentation](self)). With both off, only
-    /// the layer learns, on the frozen liquid.
-    pub fn train_surrogate<S: AsSeries + Sync>(
+    /// Trains the layer (and the liquid's weights) of a classifier: the trained liquid, every
+    /// trained tensor and the report.
+    fn train<S: AsSeries + Sync>(
         &self,
         series: &[S],
         labels: &[usize],
         classes: usize,
         params: &SurrogateParams,
-    ) -> Result<(LsmClassifier, TrainingReport)> {
+    ) -> Result<(Liquid, Tensors, TrainingReport)> {
         params.validate()?;
         if series.is_empty() {
             return Err(Error::Empty {
@@ -416,14 +493,7 @@ impl Liquid {
         let (report, _) =
             schedule.run(series.len(), &mut tensors, step, validation_loss, |_, _| {})?;
         let liquid = self.with_weights(&tensors)?;
-        Ok((
-            LsmClassifier {
-                liquid,
-                bins: params.bins,
-                tensors,
-            },
-            report,
-        ))
+        Ok((liquid, tensors, report))
     }
 
     /// The same liquid with other `W_in` and `W_rec` values (same synapses).
@@ -656,11 +726,9 @@ mod tests {
             b_out: vec![0.3, -0.1],
         };
         let (loss, _) = liquid.sample_gradients(&t, x.as_ref(), 0, &params, Spikes::Hard);
-        let classifier = LsmClassifier {
-            liquid: liquid.with_weights(&t).unwrap(),
-            bins: 3,
-            tensors: t.clone(),
-        };
+        let mut classifier = LsmClassifier::new(liquid.clone(), params, 2).unwrap();
+        classifier.liquid = liquid.with_weights(&t).unwrap();
+        classifier.tensors = Some(t.clone());
         let scores = classifier.scores(&[&x]).unwrap();
         let (ce, _) = crate::optim::softmax_cross_entropy(scores.as_ref(), &[0]).unwrap();
         assert!((ce - loss).abs() < 1e-12, "{ce} vs {loss}");
@@ -688,7 +756,7 @@ mod tests {
         ] {
             let lp = LiquidParams {
                 units: 12,
-                connectivity: 0.4,
+                rc_connectivity: 0.4,
                 spectral_radius: 1.2,
                 input_scaling: 1.5,
                 reset,
