@@ -13,6 +13,7 @@
 //! converges when `0 < eta < 2 / |x|^2` roughly; a diverging run is an error, not NaN weights.
 //!
 //! ```
+//! use aquifer::prelude::*;
 //! use aquifer::readout::{Lms, LmsParams};
 //! let mut lms = Lms::new(2, 1, LmsParams { learning_rate: 0.1, ..Default::default() })?;
 //! let mut out = [0.0];
@@ -20,7 +21,7 @@
 //!     let x = [(t % 7) as f64 / 7.0, (t % 5) as f64 / 5.0];
 //!     lms.train_step(&x, &[2.0 * x[0] - x[1] + 3.0], &mut out)?;
 //! }
-//! assert!((lms.weights()[(0, 0)] - 2.0).abs() < 1e-2);
+//! assert!((lms.weights().0[(0, 0)] - 2.0).abs() < 1e-2);
 //! # Ok::<(), aquifer::Error>(())
 //! ```
 

@@ -9,8 +9,7 @@
 //! error says so.
 //!
 //! ```
-//! use aquifer::readout::Ridge;
-//! use faer::Mat;
+//! use aquifer::prelude::*;
 //! // y = 2 x0 - x1 + 3
 //! let x = Mat::from_fn(50, 2, |i, j| ((i * (j + 3)) % 7) as f64);
 //! let y = Mat::from_fn(50, 1, |i, _| 2.0 * x[(i, 0)] - x[(i, 1)] + 3.0);

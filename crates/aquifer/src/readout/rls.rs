@@ -21,6 +21,7 @@
 //! reads and writes half of `P` once and allocates nothing.
 //!
 //! ```
+//! use aquifer::prelude::*;
 //! use aquifer::readout::{Rls, RlsParams};
 //! // y = 2 x0 - x1, learned online
 //! let params = RlsParams { alpha: 1e-2, fit_bias: false, ..Default::default() };
@@ -30,7 +31,7 @@
 //!     let x = [(t % 7) as f64 / 7.0, (t % 5) as f64 / 5.0];
 //!     rls.train_step(&x, &[2.0 * x[0] - x[1]], &mut out)?;
 //! }
-//! let w = rls.weights();
+//! let (w, _bias) = rls.weights();
 //! assert!((w[(0, 0)] - 2.0).abs() < 1e-3 && (w[(1, 0)] + 1.0).abs() < 1e-3);
 //! # Ok::<(), aquifer::Error>(())
 //! ```
