@@ -60,15 +60,15 @@ impl Activation {
 }
 
 impl std::str::FromStr for Activation {
-    type Err = crate::Error;
-    fn from_str(s: &str) -> crate::Result<Self> {
+    type Err = crate::error::Error;
+    fn from_str(s: &str) -> crate::error::Result<Self> {
         match s {
             "tanh" => Ok(Activation::Tanh),
             "sigmoid" => Ok(Activation::Sigmoid),
             "relu" => Ok(Activation::Relu),
             "softplus" => Ok(Activation::Softplus),
             "identity" | "linear" => Ok(Activation::Identity),
-            _ => Err(crate::Error::invalid(
+            _ => Err(crate::error::Error::invalid(
                 "activation",
                 s,
                 "expected one of tanh, sigmoid, relu, softplus, identity",
@@ -172,35 +172,14 @@ fn tanh_loop(x: &mut [f64]) {
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn tanh_loop_avx2(x: &mut [f64]) {
-    tanh_loop(x)
-}
-
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx512f,avx512dq")]
-fn tanh_loop_avx512(x: &mut [f64]) {
-    tanh_loop(x)
-}
-
-/// Applies [`tanh`] to every value, using 512- or 256-bit vectors where the CPU has them. The
-/// result is the same bit for bit on every path (no fused multiply-add is used).
-pub fn tanh_in_place(x: &mut [f64]) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx512dq") {
-        // SAFETY: the CPU supports AVX-512 F and DQ, checked just above.
-        unsafe { tanh_loop_avx512(x) };
-        return;
-    }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        unsafe { tanh_loop_avx2(x) };
-        return;
-    }
-    tanh_loop(x)
-}
+dispatch!(
+    /// Applies [`tanh`] to every value, using 512- or 256-bit vectors where the CPU has them.
+    /// The result is the same bit for bit on every path (no fused multiply-add is used).
+    pub fn tanh_in_place(x: &mut [f64]) = tanh_loop for [
+        "avx512f,avx512dq" if "avx512dq",
+        "avx2" if "avx2",
+    ]
+);
 
 #[cfg(test)]
 mod tests {

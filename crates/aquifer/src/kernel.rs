@@ -9,13 +9,14 @@
 //! alone or inside a block.
 
 use crate::activation::Activation;
-use crate::init::Csr;
+use crate::csr::Csr;
 use crate::rng::ChaCha8Rng;
+use crate::team;
 use faer::{MatMut, MatRef};
 use rand::RngExt;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
-use std::sync::atomic::{AtomicBool, AtomicPtr, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicPtr, Ordering};
 
 /// Below this many nonzeros a step is too short to split across threads: waking the rayon pool
 /// costs tens of microseconds per step (measured: at N = 500, c = 0.1 a split step is 3x slower;
@@ -201,73 +202,41 @@ pub(crate) fn with_product<R>(
     let split = balanced_split(w);
     let x_ptr = AtomicPtr::new(std::ptr::null_mut::<f64>());
     let y_ptr = AtomicPtr::new(std::ptr::null_mut::<f64>());
-    let go = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
-    std::thread::scope(|scope| {
-        let _stop = StopOnDrop(&stop);
-        scope.spawn(|| {
-            let mut k = 0;
-            loop {
-                while go.load(Ordering::Acquire) <= k {
-                    if stop.load(Ordering::Acquire) {
-                        return;
-                    }
-                    std::hint::spin_loop();
-                }
-                // SAFETY: for product k the caller published `x` (read only) and `y` (this
-                // thread writes rows split..) before `go = k + 1`, and touches neither again
-                // until this thread stores `done = k + 1`.
-                unsafe {
-                    let x = std::slice::from_raw_parts(x_ptr.load(Ordering::Relaxed), w.ncols);
-                    let y = std::slice::from_raw_parts_mut(
-                        y_ptr.load(Ordering::Relaxed).add(split),
-                        w.nrows() - split,
-                    );
-                    dot_rows_dispatch(w, x, y, split);
-                }
-                k += 1;
-                done.store(k, Ordering::Release);
-            }
-        });
-        let mut k = 0;
+    let helper = |_| {
+        // SAFETY: for each product the caller published `x` (read only) and `y` (this thread
+        // writes rows split..) before starting the round, and touches neither again until the
+        // round ends.
+        unsafe {
+            let x = std::slice::from_raw_parts(x_ptr.load(Ordering::Relaxed), w.ncols);
+            let y = std::slice::from_raw_parts_mut(
+                y_ptr.load(Ordering::Relaxed).add(split),
+                w.nrows() - split,
+            );
+            dot_rows_dispatch(w, x, y, split);
+        }
+    };
+    team::with_helper(helper, |rounds| {
         body(&mut |x: &[f64], y: &mut [f64]| {
             assert!(x.len() == w.ncols && y.len() == w.nrows());
             x_ptr.store(x.as_ptr() as *mut f64, Ordering::Relaxed);
             y_ptr.store(y.as_mut_ptr(), Ordering::Relaxed);
-            go.store(k + 1, Ordering::Release);
-            dot_rows_dispatch(w, x, &mut y[..split], 0);
-            while done.load(Ordering::Acquire) <= k {
-                std::hint::spin_loop();
-            }
-            k += 1;
+            rounds.round(|| dot_rows_dispatch(w, x, &mut y[..split], 0));
         })
     })
 }
 
 #[inline(always)]
 fn dot_rows(w: CsrView<'_>, x: &[f64], out: &mut [f64], first_row: usize) {
+    assert!(first_row + out.len() <= w.nrows() && x.len() >= w.ncols);
     for (k, o) in out.iter_mut().enumerate() {
         *o = w.row_dot(first_row + k, x);
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn dot_rows_avx2(w: CsrView<'_>, x: &[f64], out: &mut [f64], first_row: usize) {
-    dot_rows(w, x, out, first_row)
-}
-
-fn dot_rows_dispatch(w: CsrView<'_>, x: &[f64], out: &mut [f64], first_row: usize) {
-    assert!(first_row + out.len() <= w.nrows() && x.len() >= w.ncols);
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        unsafe { dot_rows_avx2(w, x, out, first_row) };
-        return;
-    }
-    dot_rows(w, x, out, first_row)
-}
+dispatch!(
+    fn dot_rows_dispatch(w: CsrView<'_>, x: &[f64], out: &mut [f64], first_row: usize)
+        = dot_rows for ["avx2" if "avx2"]
+);
 
 /// Leaky update of a range of units after the activation has been applied to `out`:
 /// `out[i] = (1 - lr_i) prev[i] + lr_i (out[i] + noise[i])`.
@@ -314,41 +283,18 @@ fn step_rows(
     leaky(out, &prev[first_row..first_row + n], leak, first_row, noise);
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-#[allow(clippy::too_many_arguments)]
-fn step_rows_avx2(
-    w: CsrView<'_>,
-    prev: &[f64],
-    drive: &[f64],
-    out: &mut [f64],
-    first_row: usize,
-    leak: Leak<'_>,
-    act: Activation,
-    noise: Option<&[f64]>,
-) {
-    step_rows(w, prev, drive, out, first_row, leak, act, noise)
-}
-
-#[allow(clippy::too_many_arguments)]
-fn step_rows_dispatch(
-    w: CsrView<'_>,
-    prev: &[f64],
-    drive: &[f64],
-    out: &mut [f64],
-    first_row: usize,
-    leak: Leak<'_>,
-    act: Activation,
-    noise: Option<&[f64]>,
-) {
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        unsafe { step_rows_avx2(w, prev, drive, out, first_row, leak, act, noise) };
-        return;
-    }
-    step_rows(w, prev, drive, out, first_row, leak, act, noise)
-}
+dispatch!(
+    fn step_rows_dispatch(
+        w: CsrView<'_>,
+        prev: &[f64],
+        drive: &[f64],
+        out: &mut [f64],
+        first_row: usize,
+        leak: Leak<'_>,
+        act: Activation,
+        noise: Option<&[f64]>,
+    ) = step_rows for ["avx2" if "avx2"]
+);
 
 /// Everything that defines a reservoir's update, borrowed for a run.
 #[derive(Clone, Copy)]
@@ -515,18 +461,9 @@ struct Shared {
 }
 
 // SAFETY: the threads touch disjoint rows of the buffer being written and only read the others;
-// the step protocol of `run_series_team` (release/acquire on `go` and `done`) orders every
+// the round protocol of `team::with_helper` (release/acquire on `go` and `done`) orders every
 // write before every read of the same element.
 unsafe impl Sync for Shared {}
-
-/// Sets a flag when dropped, so that a helper thread stops waiting if the main loop unwinds.
-struct StopOnDrop<'a>(&'a AtomicBool);
-
-impl Drop for StopOnDrop<'_> {
-    fn drop(&mut self) {
-        self.0.store(true, Ordering::Release);
-    }
-}
 
 /// The first row of the second half of the rows, balancing nonzeros between two threads.
 fn balanced_split(w: CsrView<'_>) -> usize {
@@ -560,42 +497,26 @@ fn run_series_team(
         noise: z.as_mut_ptr(),
         n,
     };
-    let go = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
     let mut tile = vec![0.0; TILE * n];
     let (dd, sh) = (*d, &shared);
-    std::thread::scope(|scope| {
-        let _stop = StopOnDrop(&stop);
-        scope.spawn(|| {
-            for t in 0..t_len {
-                while go.load(Ordering::Acquire) <= t {
-                    if stop.load(Ordering::Acquire) {
-                        return;
-                    }
-                    std::hint::spin_loop();
-                }
-                // SAFETY: during step t this thread only writes rows split.. of the next buffer
-                // and reads the previous buffer, the drive and the noise, which the main thread
-                // finished writing before publishing `go = t + 1` and leaves alone until
-                // `done = t + 1`.
-                unsafe {
-                    let prev = std::slice::from_raw_parts(sh.bufs[t % 2], sh.n);
-                    let next = std::slice::from_raw_parts_mut(
-                        sh.bufs[(t + 1) % 2].add(split),
-                        sh.n - split,
-                    );
-                    let drive = std::slice::from_raw_parts(sh.drive, sh.n);
-                    let noise = with_noise
-                        .then(|| std::slice::from_raw_parts(sh.noise.add(split), sh.n - split));
-                    step_rows_dispatch(dd.w, prev, drive, next, split, dd.leak, dd.act, noise);
-                }
-                done.store(t + 1, Ordering::Release);
-            }
-        });
+    let helper = |t: usize| {
+        // SAFETY: during step t this thread only writes rows split.. of the next buffer and
+        // reads the previous buffer, the drive and the noise, which the main thread finished
+        // writing before starting round t and leaves alone until it ends.
+        unsafe {
+            let prev = std::slice::from_raw_parts(sh.bufs[t % 2], sh.n);
+            let next =
+                std::slice::from_raw_parts_mut(sh.bufs[(t + 1) % 2].add(split), sh.n - split);
+            let drive = std::slice::from_raw_parts(sh.drive, sh.n);
+            let noise =
+                with_noise.then(|| std::slice::from_raw_parts(sh.noise.add(split), sh.n - split));
+            step_rows_dispatch(dd.w, prev, drive, next, split, dd.leak, dd.act, noise);
+        }
+    };
+    team::with_helper(helper, |rounds| {
         for t in 0..t_len {
-            // SAFETY: the helper is done with step t - 1 (`done = t` was awaited), so nothing
-            // else reads the drive and noise buffers while they are rewritten.
+            // SAFETY: round t - 1 has ended, so the helper reads neither the drive nor the
+            // noise buffer while they are rewritten.
             unsafe {
                 let drive = std::slice::from_raw_parts_mut(sh.drive as *mut f64, sh.n);
                 d.drive_into(|j| u[(t, j)], drive);
@@ -607,19 +528,15 @@ fn run_series_team(
                     );
                 }
             }
-            go.store(t + 1, Ordering::Release);
             // SAFETY: this thread writes rows ..split of the next buffer; see the helper.
-            unsafe {
+            rounds.round(|| unsafe {
                 let prev = std::slice::from_raw_parts(sh.bufs[t % 2], sh.n);
                 let next = std::slice::from_raw_parts_mut(sh.bufs[(t + 1) % 2], split);
                 let drive = std::slice::from_raw_parts(sh.drive, sh.n);
                 let noise = with_noise.then(|| std::slice::from_raw_parts(sh.noise, split));
                 step_rows_dispatch(d.w, prev, drive, next, 0, d.leak, d.act, noise);
-            }
-            while done.load(Ordering::Acquire) <= t {
-                std::hint::spin_loop();
-            }
-            // SAFETY: both halves of step t are written; the helper waits for `go = t + 2`.
+            });
+            // SAFETY: both halves of step t are written; the helper waits for round t + 1.
             let next = unsafe { std::slice::from_raw_parts(sh.bufs[(t + 1) % 2], sh.n) };
             buffer_step(&mut tile, next, n, 1, 0, t % TILE);
             if t % TILE == TILE - 1 || t + 1 == t_len {
@@ -631,17 +548,15 @@ fn run_series_team(
     state.copy_from_slice(last);
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn run_series_avx2(
-    d: &Dynamics<'_>,
-    u: MatRef<'_, f64>,
-    state: &mut [f64],
-    out: MatMut<'_, f64>,
-    noise_rc: Option<(&mut ChaCha8Rng, f64)>,
-) {
-    run_series_impl(d, u, state, out, noise_rc)
-}
+dispatch!(
+    fn run_series_dispatch(
+        d: &Dynamics<'_>,
+        u: MatRef<'_, f64>,
+        state: &mut [f64],
+        out: MatMut<'_, f64>,
+        noise_rc: Option<(&mut ChaCha8Rng, f64)>,
+    ) = run_series_impl for ["avx2" if "avx2"]
+);
 
 /// Runs one series `u` (`T x F`) from `state`, writing every state into `out` (`T x N`) and the
 /// last one back into `state`. No allocation inside the time loop.
@@ -665,13 +580,7 @@ pub(crate) fn run_series(
         run_series_team(d, u, state, out, noise_rc);
         return;
     }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        unsafe { run_series_avx2(d, u, state, out, noise_rc) };
-        return;
-    }
-    run_series_impl(d, u, state, out, noise_rc)
+    run_series_dispatch(d, u, state, out, noise_rc)
 }
 
 #[inline(always)]
@@ -742,16 +651,14 @@ fn run_block_impl(
     }
 }
 
-#[cfg(target_arch = "x86_64")]
-#[target_feature(enable = "avx2")]
-fn run_block_avx2(
-    d: &Dynamics<'_>,
-    us: &[MatRef<'_, f64>],
-    start: &[f64],
-    outs: &mut [MatMut<'_, f64>],
-) {
-    run_block_impl(d, us, start, outs)
-}
+dispatch!(
+    fn run_block_dispatch(
+        d: &Dynamics<'_>,
+        us: &[MatRef<'_, f64>],
+        start: &[f64],
+        outs: &mut [MatMut<'_, f64>],
+    ) = run_block_impl for ["avx2" if "avx2"]
+);
 
 /// Runs up to [`BLOCK`] series together from the same `start` state, each nonzero of `W` loaded
 /// once per step for all of them. Per series, bit-identical to [`run_series`] without noise.
@@ -766,11 +673,5 @@ pub(crate) fn run_block(
     for (u, o) in us.iter().zip(outs.iter()) {
         assert!(u.ncols() == d.win.ncols() && o.nrows() == u.nrows() && o.ncols() == n);
     }
-    #[cfg(target_arch = "x86_64")]
-    if std::arch::is_x86_feature_detected!("avx2") {
-        // SAFETY: the CPU supports AVX2, checked just above.
-        unsafe { run_block_avx2(d, us, start, outs) };
-        return;
-    }
-    run_block_impl(d, us, start, outs)
+    run_block_dispatch(d, us, start, outs)
 }

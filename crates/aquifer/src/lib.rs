@@ -30,7 +30,10 @@
 // loops read worse.
 #![allow(clippy::needless_range_loop)]
 
+#[macro_use]
+mod dispatch;
 pub mod activation;
+mod csr;
 pub mod datasets;
 pub mod error;
 pub mod gated;
@@ -45,6 +48,7 @@ pub mod readout;
 pub mod rng;
 pub mod series;
 pub mod spiking;
+mod team;
 pub mod traits;
 
 pub use error::{Error, Result};

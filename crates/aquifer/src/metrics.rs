@@ -319,6 +319,6 @@ pub fn effective_spectral_radius(w: &crate::init::Csr, leak_rate: f64) -> Result
             }
         }
     }
-    let m = crate::init::csr_from_sorted(n, n, &entries)?;
+    let m = crate::csr::csr_from_sorted(n, n, &entries)?;
     crate::init::spectral_radius(&m)
 }

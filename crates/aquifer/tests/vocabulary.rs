@@ -75,7 +75,7 @@ fn a_node_of_your_own_runs_in_a_graph_with_a_ridge_readout() -> aquifer::Result<
     let (x, y) = (sine(400, 0), sine(400, 1));
     model.fit(&[&x], &[&y], 50)?;
     let pred = model.run(sine(100, 400))?;
-    let err = metrics::nrmse(&sine(100, 401), pred.get("readout").unwrap(), Norm::Range)?;
+    let err = metrics::nrmse(sine(100, 401), pred.get("readout").unwrap(), Norm::Range)?;
     assert!(err < 0.05, "NRMSE {err}");
     // the user's node has no file form: saving names its type
     let e = model.save(std::env::temp_dir().join("never-written.aqm"));
@@ -294,8 +294,9 @@ fn graph_errors_say_what_is_wrong() {
     // a cycle without delay, named node by node
     let mut b = Model::builder();
     let u = b.input("u", 1);
-    let a = b.node("a", Affine(1));
-    let c = b.node("c", Affine(1));
+    let res = |inputs| Reservoir::builder().units(3).seed(1).build(inputs).unwrap();
+    let a = b.node("a", res(4)); // u and c
+    let c = b.node("c", res(3));
     b.connect(u, a);
     b.add((a >> c) & (c >> a));
     match b.build() {

@@ -159,7 +159,7 @@ impl ModelFile {
 
     /// Stores a sparse matrix as three tensors: `{name}.row_ptr`, `{name}.col_idx` (`u32`) and
     /// `{name}.values`.
-    pub fn insert_csr(&mut self, name: &str, m: &crate::init::Csr) {
+    pub fn insert_csr(&mut self, name: &str, m: &crate::csr::Csr) {
         let sym = m.symbolic();
         self.tensors.insert(
             format!("{name}.row_ptr"),
@@ -181,14 +181,14 @@ impl ModelFile {
 
     /// Reads a `rows x cols` sparse matrix stored by [`ModelFile::insert_csr`], checking shapes,
     /// the sparse structure and that every value is finite.
-    pub fn csr(&self, name: &str, rows: usize, cols: usize) -> Result<crate::init::Csr> {
+    pub fn csr(&self, name: &str, rows: usize, cols: usize) -> Result<crate::csr::Csr> {
         let nnz = self
             .shape_of(&format!("{name}.col_idx"))
             .and_then(|s| s.first().copied())
             .unwrap_or(0);
         let values = self.f64_tensor(&format!("{name}.values"), &[nnz])?;
         crate::series::check_finite_slice(name, values)?;
-        crate::init::csr_from_parts(
+        crate::csr::csr_from_parts(
             rows,
             cols,
             self.u32_tensor(&format!("{name}.row_ptr"), &[rows + 1])?

@@ -16,7 +16,7 @@
 //! # Ok::<(), aquifer::Error>(())
 //! ```
 
-use super::graph::{Edge, NodeId};
+use super::graph::edge::{Edge, NodeId};
 use std::ops::{BitAnd, Shl, Shr};
 
 /// Edges built with the graph operators, waiting to be added to a builder.

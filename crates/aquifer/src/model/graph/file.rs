@@ -3,9 +3,12 @@
 //! evolves in time (node states, delayed values), so that a loaded model continues exactly
 //! where the saved one stopped.
 
-use super::{Edge, Model, ModelBuilder, NodeId, Slot, Spec};
+use super::builder::{ModelBuilder, Spec};
+use super::edge::{Edge, NodeId};
+use super::run::Model;
 use crate::error::{Error, Result};
 use crate::io::{ModelFile, Tensor};
+use crate::model::node::Slot;
 use crate::traits::Persist;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;

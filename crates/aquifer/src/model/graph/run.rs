@@ -1,383 +1,12 @@
-//! Models as graphs of nodes: chains, fan-in and fan-out, delayed edges and feedback loops.
-//!
-//! A [`Model`] is built with a [`ModelBuilder`]: input nodes (placeholders for the columns of
-//! the data), nodes ([`Reservoir`](crate::nodes::Reservoir) or any [`Node`]), readouts
-//! (ridge, RLS, LMS, created with the input dimension the graph gives them), and edges. An
-//! edge carries its source's output `k >= 0` steps late; a node's input is the concatenation
-//! of its incoming edges in the order they were added. Edges without delay must not form a
-//! cycle; delayed edges may (feedback).
-//!
-//! Data: the columns of an input series are the input nodes' features, in the order the input
-//! nodes were declared; the columns of a target series are the trained readouts' outputs, in
-//! the order the readouts were declared. Outputs come back by name.
-//!
-//! State: every node keeps its state between calls (`run` continues where the last call
-//! stopped), and so does every delayed edge (its last `k` values). [`Model::reset`] returns
-//! to the initial state: zero states and zero delayed values. Before a step, a delayed edge
-//! whose source has not produced `k` outputs yet carries zeros.
-//!
-//! Training: [`Model::fit`] trains ridge readouts in closed form. Each series is harvested
-//! from the state the model had when `fit` was called; every trained readout emits its target
-//! during the harvest (teacher forcing), so a readout that feeds back into a reservoir through
-//! a delay-`k` edge gives that reservoir the target `k` steps late, as it will see its own
-//! predictions later. When, with readouts teacher-forced, no cycle remains, each node runs over
-//! whole series (the reservoir's fast path); otherwise the model steps. After `fit` the model is
-//! in the state the last training series left it in. [`Model::partial_fit`] steps the model
-//! and updates every online readout (RLS, LMS) at each step, with their own outputs fed
-//! forward and back (FORCE learning when they feed back).
-//!
-//! ```
-//! use aquifer::prelude::*;
-//! use aquifer::model::Model;
-//! // An echo state network with output feedback, trained to continue a sine.
-//! let mut b = Model::builder();
-//! let reservoir = Reservoir::builder().units(100).spectral_radius(0.9).leak_rate(0.5)
-//!     .input_connectivity(1.0).seed(1).build(1)?;
-//! let r = b.node("reservoir", reservoir);
-//! let out = b.ridge("readout", RidgeParams { ridge: 1e-8, fit_bias: true }, 1);
-//! b.connect(r, out).feedback(out, r);
-//! let mut model = b.build()?;
-//! let y = faer::Mat::from_fn(1000, 1, |t, _| (t as f64 * 0.1).sin());
-//! let no_input = faer::Mat::<f64>::zeros(1000, 0);
-//! model.fit(&[no_input], &[y.clone()], 100)?;
-//! model.reset();
-//! let generated = model.generate(200, y.subrows(0, 300))?;
-//! let truth = |t: usize| ((300 + t) as f64 * 0.1).sin();
-//! let g = generated.get("readout").unwrap();
-//! assert!((0..200).all(|t| (g[(t, 0)] - truth(t)).abs() < 1e-2));
-//! # Ok::<(), aquifer::Error>(())
-//! ```
+//! Running a model graph through time: whole series node by node where no cycle forbids it,
+//! step by step otherwise; teacher-forced offline fitting, online learning, generation.
 
-use super::node::{RidgeNode, Slot};
+use super::edge::Edge;
 use crate::error::{Error, Result};
-use crate::readout::{Lms, LmsParams, Ridge, RidgeParams, Rls, RlsParams};
+use crate::model::node::Slot;
 use crate::series::{check_pairs, check_series, views, AsSeries};
-use crate::traits::{
-    Fit, Node, OfflineReadout, OnlineReadout, PartialFit, Run, Stateful, Step, Targets,
-};
+use crate::traits::{Fit, PartialFit, Run, Stateful, Step, Targets};
 use faer::{Mat, MatRef};
-
-mod file;
-
-/// A node of a [`ModelBuilder`], returned when it is added.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
-pub struct NodeId(usize);
-
-/// An edge: `to` receives `from`'s output `delay` steps late.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct Edge {
-    /// The source.
-    pub from: NodeId,
-    /// The destination.
-    pub to: NodeId,
-    /// Delay in steps.
-    pub delay: usize,
-}
-
-#[derive(Debug)]
-enum Spec {
-    Input(usize),
-    Node(Box<dyn Node>),
-    Offline(Box<dyn OfflineReadout>),
-    Online(Box<dyn OnlineReadout>),
-    Ridge(RidgeParams, usize),
-    Rls(RlsParams, usize),
-    Lms(LmsParams, usize),
-}
-
-/// Builds a [`Model`] (see the [module documentation](self)).
-#[derive(Debug, Default)]
-pub struct ModelBuilder {
-    names: Vec<String>,
-    specs: Vec<Spec>,
-    edges: Vec<Edge>,
-    outputs: Vec<NodeId>,
-}
-
-impl ModelBuilder {
-    fn add_spec(&mut self, name: &str, spec: Spec) -> NodeId {
-        self.names.push(name.to_string());
-        self.specs.push(spec);
-        NodeId(self.specs.len() - 1)
-    }
-
-    /// An input node of `dim` features: it takes that many columns of the input series.
-    pub fn input(&mut self, name: &str, dim: usize) -> NodeId {
-        self.add_spec(name, Spec::Input(dim))
-    }
-    /// Any node, e.g. a [`Reservoir`](crate::nodes::Reservoir).
-    pub fn node(&mut self, name: &str, node: impl Node + 'static) -> NodeId {
-        self.add_spec(name, Spec::Node(Box::new(node)))
-    }
-    /// A readout of your own that learns in closed form, trained by [`Model::fit`].
-    pub fn offline_readout(&mut self, name: &str, node: impl OfflineReadout + 'static) -> NodeId {
-        self.add_spec(name, Spec::Offline(Box::new(node)))
-    }
-    /// A readout of your own that learns at every step, trained by [`Model::partial_fit`].
-    pub fn online_readout(&mut self, name: &str, node: impl OnlineReadout + 'static) -> NodeId {
-        self.add_spec(name, Spec::Online(Box::new(node)))
-    }
-    /// A ridge readout of `outputs` features, trained by [`Model::fit`].
-    pub fn ridge(&mut self, name: &str, params: RidgeParams, outputs: usize) -> NodeId {
-        self.add_spec(name, Spec::Ridge(params, outputs))
-    }
-    /// An RLS readout of `outputs` features, trained by [`Model::partial_fit`].
-    pub fn rls(&mut self, name: &str, params: RlsParams, outputs: usize) -> NodeId {
-        self.add_spec(name, Spec::Rls(params, outputs))
-    }
-    /// An LMS readout of `outputs` features, trained by [`Model::partial_fit`].
-    pub fn lms(&mut self, name: &str, params: LmsParams, outputs: usize) -> NodeId {
-        self.add_spec(name, Spec::Lms(params, outputs))
-    }
-
-    /// Adds edges written with the graph operators (see [`ops`](super::ops)), e.g.
-    /// `b.add((u >> r >> out) & (r << out))`.
-    pub fn add(&mut self, edges: super::ops::Edges) -> &mut Self {
-        self.edges.extend(edges.edges);
-        self
-    }
-    /// An edge without delay (ReservoirPy's `from >> to`).
-    pub fn connect(&mut self, from: NodeId, to: NodeId) -> &mut Self {
-        self.connect_delayed(from, to, 0)
-    }
-    /// An edge carrying `from`'s output `delay` steps late (`from >> delay >> to`).
-    pub fn connect_delayed(&mut self, from: NodeId, to: NodeId, delay: usize) -> &mut Self {
-        self.edges.push(Edge { from, to, delay });
-        self
-    }
-    /// Edges without delay along a chain (`a >> b >> c`).
-    pub fn chain(&mut self, nodes: &[NodeId]) -> &mut Self {
-        for w in nodes.windows(2) {
-            self.connect(w[0], w[1]);
-        }
-        self
-    }
-    /// Edges from each of `sources` to `to`, concatenated in this order (`[a, b] >> to`).
-    pub fn merge(&mut self, sources: &[NodeId], to: NodeId) -> &mut Self {
-        for &s in sources {
-            self.connect(s, to);
-        }
-        self
-    }
-    /// A feedback edge with a delay of one step (ReservoirPy's `to << from`).
-    pub fn feedback(&mut self, from: NodeId, to: NodeId) -> &mut Self {
-        self.connect_delayed(from, to, 1)
-    }
-    /// Marks a node as an output (by default, the nodes without outgoing edges, and the
-    /// trained readouts).
-    pub fn output(&mut self, node: NodeId) -> &mut Self {
-        self.outputs.push(node);
-        self
-    }
-
-    /// Checks the graph and builds the model.
-    pub fn build(self) -> Result<Model> {
-        let n = self.specs.len();
-        if n == 0 {
-            return Err(Error::Empty {
-                what: "model graph (no nodes)".into(),
-            });
-        }
-        let names = self.names;
-        for (i, name) in names.iter().enumerate() {
-            if name.is_empty() || names[..i].contains(name) {
-                return Err(Error::DuplicateNode { name: name.clone() });
-            }
-        }
-        for e in &self.edges {
-            if let Some(other) = [e.from.0, e.to.0].into_iter().find(|&i| i >= n) {
-                return Err(Error::Wiring {
-                    node: format!("#{other}"),
-                    problem: "belongs to another builder (an edge names it)",
-                });
-            }
-        }
-        let mut incoming: Vec<Vec<Edge>> = vec![Vec::new(); n];
-        for e in &self.edges {
-            incoming[e.to.0].push(*e);
-        }
-        // output dimensions, known without inputs
-        let dims: Vec<usize> = self
-            .specs
-            .iter()
-            .map(|s| match s {
-                Spec::Input(d) => *d,
-                Spec::Node(node) => node.output_dim(),
-                Spec::Offline(node) => node.output_dim(),
-                Spec::Online(node) => node.output_dim(),
-                Spec::Ridge(_, m) | Spec::Rls(_, m) | Spec::Lms(_, m) => *m,
-            })
-            .collect();
-        let mut slots = Vec::with_capacity(n);
-        let mut inputs = Vec::new();
-        for (i, spec) in self.specs.into_iter().enumerate() {
-            let name = &names[i];
-            let fan_in: usize = incoming[i].iter().map(|e| dims[e.from.0]).sum();
-            if dims[i] == 0 {
-                return Err(Error::Wiring {
-                    node: name.clone(),
-                    problem: "has no output features",
-                });
-            }
-            let slot = match spec {
-                Spec::Input(_) => {
-                    if !incoming[i].is_empty() {
-                        return Err(Error::Wiring {
-                            node: name.clone(),
-                            problem: "is an input and cannot receive edges",
-                        });
-                    }
-                    inputs.push(i);
-                    Slot::Input
-                }
-                other => {
-                    if incoming[i].is_empty() {
-                        return Err(Error::Wiring {
-                            node: name.clone(),
-                            problem: "receives no edge",
-                        });
-                    }
-                    let check = |node: &dyn Node| {
-                        if node.input_dim() == fan_in {
-                            Ok(())
-                        } else {
-                            Err(Error::WidthMismatch {
-                                node: name.clone(),
-                                expected: node.input_dim(),
-                                got: fan_in,
-                            })
-                        }
-                    };
-                    match other {
-                        Spec::Node(node) => {
-                            check(node.as_ref())?;
-                            Slot::Fixed(node)
-                        }
-                        Spec::Offline(node) => {
-                            check(node.as_ref())?;
-                            Slot::Offline(node)
-                        }
-                        Spec::Online(node) => {
-                            check(node.as_ref())?;
-                            Slot::Online(node)
-                        }
-                        Spec::Ridge(p, m) => Slot::Offline(Box::new(RidgeNode::new(
-                            Ridge::with_params(p)?,
-                            fan_in,
-                            m,
-                        ))),
-                        Spec::Rls(p, m) => Slot::Online(Box::new(Rls::new(fan_in, m, p)?)),
-                        Spec::Lms(p, m) => Slot::Online(Box::new(Lms::new(fan_in, m, p)?)),
-                        Spec::Input(_) => unreachable!("handled above"),
-                    }
-                }
-            };
-            slots.push(slot);
-        }
-        let zero_delay: Vec<Edge> = self
-            .edges
-            .iter()
-            .copied()
-            .filter(|e| e.delay == 0)
-            .collect();
-        let order = topological(n, &zero_delay).map_err(|cycle| {
-            let path: Vec<&str> = cycle.iter().map(|&i| names[i].as_str()).collect();
-            Error::Cycle {
-                nodes: path.iter().map(|p| p.to_string()).collect(),
-            }
-        })?;
-        let trained: Vec<usize> = (0..n).filter(|&i| slots[i].is_trained()).collect();
-        let mut outputs: Vec<usize> = self.outputs.iter().map(|o| o.0).collect();
-        if outputs.is_empty() {
-            outputs = (0..n)
-                .filter(|&i| {
-                    trained.contains(&i)
-                        || (!inputs.contains(&i) && !self.edges.iter().any(|e| e.from.0 == i))
-                })
-                .collect();
-        }
-        // Whole-series orders: all edges (running), and without edges out of offline
-        // readouts (fitting, where those emit their targets).
-        let full_order = topological(n, &self.edges).ok();
-        let offline_free: Vec<Edge> = self
-            .edges
-            .iter()
-            .copied()
-            .filter(|e| !matches!(slots[e.from.0], Slot::Offline(_)))
-            .collect();
-        let fit_order = topological(n, &offline_free).ok();
-        let mut max_delay = vec![0; n];
-        for e in &self.edges {
-            max_delay[e.from.0] = max_delay[e.from.0].max(e.delay);
-        }
-        let in_dims: Vec<usize> = (0..n)
-            .map(|i| incoming[i].iter().map(|e| dims[e.from.0]).sum())
-            .collect();
-        let mut model = Model {
-            names,
-            slots,
-            dims,
-            incoming,
-            order,
-            full_order,
-            fit_order,
-            inputs,
-            outputs,
-            trained,
-            max_delay,
-            hist: Vec::new(),
-            hist_pos: vec![0; n],
-            cur: Vec::new(),
-            xbuf: in_dims.iter().map(|&d| vec![0.0; d]).collect(),
-        };
-        model.hist = (0..n)
-            .map(|i| vec![0.0; model.max_delay[i] * model.dims[i]])
-            .collect();
-        model.cur = model.dims.iter().map(|&d| vec![0.0; d]).collect();
-        Ok(model)
-    }
-}
-
-/// Kahn's topological order of `n` nodes; on a cycle, the nodes of one cycle in order.
-fn topological(n: usize, edges: &[Edge]) -> std::result::Result<Vec<usize>, Vec<usize>> {
-    let mut indeg = vec![0usize; n];
-    for e in edges {
-        indeg[e.to.0] += 1;
-    }
-    let mut order = Vec::with_capacity(n);
-    let mut ready: Vec<usize> = (0..n).rev().filter(|&i| indeg[i] == 0).collect();
-    while let Some(i) = ready.pop() {
-        order.push(i);
-        for e in edges.iter().filter(|e| e.from.0 == i) {
-            indeg[e.to.0] -= 1;
-            if indeg[e.to.0] == 0 {
-                ready.push(e.to.0);
-            }
-        }
-    }
-    if order.len() == n {
-        return Ok(order);
-    }
-    // Walk backwards along edges inside the remaining nodes until a node repeats.
-    let left: Vec<bool> = (0..n).map(|i| indeg[i] > 0).collect();
-    let mut path = vec![(0..n).find(|&i| left[i]).expect("a node is left")];
-    loop {
-        let cur = *path.last().expect("non-empty");
-        let prev = edges
-            .iter()
-            .find(|e| e.to.0 == cur && left[e.from.0])
-            .expect("a node on a cycle has a predecessor on it")
-            .from
-            .0;
-        if let Some(pos) = path.iter().position(|&p| p == prev) {
-            let mut cycle: Vec<usize> = path[pos..].to_vec();
-            cycle.reverse();
-            cycle.push(cycle[0]);
-            return Err(cycle);
-        }
-        path.push(prev);
-    }
-}
 
 /// Named outputs of a model, in the order of its output nodes.
 #[derive(Debug, Clone, PartialEq)]
@@ -415,38 +44,33 @@ struct Snapshot {
     cur: Vec<Vec<f64>>,
 }
 
-/// A model: nodes wired by edges with delays (see the [module documentation](self)).
+/// A model: nodes wired by edges with delays (see the [module documentation](super)).
 #[derive(Debug)]
 pub struct Model {
-    names: Vec<String>,
-    slots: Vec<Slot>,
-    dims: Vec<usize>,
-    incoming: Vec<Vec<Edge>>,
+    pub(super) names: Vec<String>,
+    pub(super) slots: Vec<Slot>,
+    pub(super) dims: Vec<usize>,
+    pub(super) incoming: Vec<Vec<Edge>>,
     /// Topological order of the edges without delay (for stepping).
-    order: Vec<usize>,
+    pub(super) order: Vec<usize>,
     /// Topological order of all edges, if acyclic (whole-series running).
-    full_order: Option<Vec<usize>>,
+    pub(super) full_order: Option<Vec<usize>>,
     /// The same without edges out of offline readouts (whole-series fitting).
-    fit_order: Option<Vec<usize>>,
-    inputs: Vec<usize>,
-    outputs: Vec<usize>,
-    trained: Vec<usize>,
-    max_delay: Vec<usize>,
+    pub(super) fit_order: Option<Vec<usize>>,
+    pub(super) inputs: Vec<usize>,
+    pub(super) outputs: Vec<usize>,
+    pub(super) trained: Vec<usize>,
+    pub(super) max_delay: Vec<usize>,
     /// Per node, its last `max_delay` outputs (a ring; `hist_pos` is the most recent slot).
-    hist: Vec<Vec<f64>>,
-    hist_pos: Vec<usize>,
+    pub(super) hist: Vec<Vec<f64>>,
+    pub(super) hist_pos: Vec<usize>,
     /// Per node, its output at the current step.
-    cur: Vec<Vec<f64>>,
+    pub(super) cur: Vec<Vec<f64>>,
     /// Per node, its gathered input.
-    xbuf: Vec<Vec<f64>>,
+    pub(super) xbuf: Vec<Vec<f64>>,
 }
 
 impl Model {
-    /// An empty builder.
-    pub fn builder() -> ModelBuilder {
-        ModelBuilder::default()
-    }
-
     /// Columns of an input series (the input nodes' features).
     pub fn input_dim(&self) -> usize {
         self.inputs.iter().map(|&i| self.dims[i]).sum()
@@ -641,7 +265,7 @@ impl Model {
     }
 
     /// Names the node an error came from.
-    fn in_node(&self, i: usize, e: Error) -> Error {
+    pub(super) fn in_node(&self, i: usize, e: Error) -> Error {
         match e {
             e @ Error::InNode { .. } => e,
             e => Error::InNode {
@@ -1023,6 +647,7 @@ fn check_input(x: MatRef<'_, f64>, dim: usize) -> Result<()> {
 mod tests {
     use super::*;
     use crate::nodes::Reservoir;
+    use crate::readout::RidgeParams;
 
     #[test]
     fn whole_series_and_stepping_agree() {
