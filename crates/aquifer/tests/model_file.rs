@@ -139,10 +139,10 @@ fn wrong_kinds_versions_and_contents_are_refused() {
     assert!(err.contains("surprise"), "{err}");
     // shapes that do not match the configuration
     let mut wrong = good.clone();
-    wrong.config["units"] = serde_json::json!(121);
+    wrong.config["reservoir"]["units"] = serde_json::json!(121);
     assert!(Esn::from_part(&wrong).is_err());
     let mut absurd = good.clone();
-    absurd.config["units"] = serde_json::json!(u64::MAX);
+    absurd.config["reservoir"]["units"] = serde_json::json!(u64::MAX);
     assert!(Esn::from_part(&absurd).is_err());
     // invalid sparse structure
     let mut broken = good.clone();

@@ -428,6 +428,65 @@ impl GatedReservoir {
         Ok(run)
     }
 
+    /// Checks that `run` is a forward pass of a network shaped like this one and that
+    /// `d_outputs` holds a `B x H` gradient per step; returns the steps and the batch size.
+    fn check_run(&self, run: &GatedRun, d_outputs: &[Mat<f64>]) -> Result<(usize, usize)> {
+        let (layers, h) = (self.params.layers, self.params.units);
+        let mismatch = |what: &str, expected: String, got: String| {
+            Error::shape(format!("{what} (a run of another network?)"), expected, got)
+        };
+        let steps = run.inputs.len();
+        let batch = run.inputs.first().map_or(0, Mat::nrows);
+        if steps == 0 || batch == 0 {
+            return Err(Error::Empty {
+                what: "gated run".into(),
+            });
+        }
+        if run.states.len() != layers || run.candidates.len() != layers || run.gates.len() != layers
+        {
+            return Err(mismatch(
+                "gated run layers",
+                format!("{layers} layers"),
+                format!("{} layers", run.states.len()),
+            ));
+        }
+        let shaped = |m: &Mat<f64>, cols: usize| m.nrows() == batch && m.ncols() == cols;
+        if !run.inputs.iter().all(|x| shaped(x, self.inputs)) {
+            return Err(mismatch(
+                "gated run inputs",
+                format!("{batch} x {} at every step", self.inputs),
+                "other shapes".into(),
+            ));
+        }
+        for l in 0..layers {
+            let ok = run.states[l].len() == steps + 1
+                && run.candidates[l].len() == steps
+                && run.gates[l].len() == steps
+                && run.states[l].iter().all(|m| shaped(m, h))
+                && run.candidates[l].iter().all(|m| shaped(m, h))
+                && run.gates[l].iter().all(|m| shaped(m, h));
+            if !ok {
+                return Err(mismatch(
+                    &format!("gated run of layer {l}"),
+                    format!("{steps} steps of {batch} x {h}"),
+                    "other shapes".into(),
+                ));
+            }
+        }
+        if d_outputs.len() != steps || !d_outputs.iter().all(|m| shaped(m, h)) {
+            return Err(Error::shape(
+                "output gradients",
+                format!("{steps} steps of {batch} x {h}"),
+                format!(
+                    "{} steps of {:?}",
+                    d_outputs.len(),
+                    d_outputs.first().map(|m| (m.nrows(), m.ncols()))
+                ),
+            ));
+        }
+        Ok((steps, batch))
+    }
+
     /// Backpropagation through time: from the gradient of the loss with respect to the last
     /// layer's output at every step (`d_outputs[t]`, `B x H`), the gradient of every trainable
     /// weight. With `window = Some(k)`, the sequence is cut into consecutive windows of `k`
@@ -439,18 +498,10 @@ impl GatedReservoir {
         d_outputs: &[Mat<f64>],
         window: Option<usize>,
     ) -> Result<Vec<LayerWeights>> {
-        let steps = run.states[0].len() - 1;
-        if d_outputs.len() != steps {
-            return Err(Error::shape(
-                "output gradients",
-                format!("{steps} steps"),
-                format!("{} steps", d_outputs.len()),
-            ));
-        }
+        let (steps, batch) = self.check_run(run, d_outputs)?;
         if window == Some(0) {
             return Err(Error::invalid("window", 0, "must be >= 1"));
         }
-        let batch = run.states[0][0].nrows();
         let h_dim = self.params.units;
         let mut grads: Vec<LayerWeights> =
             self.weights.iter().map(LayerWeights::zeros_like).collect();
@@ -841,5 +892,38 @@ mod tests {
             net.forward(&[Mat::zeros(3, 2)], Some(&[Mat::zeros(2, 4)])),
             Err(Error::ShapeMismatch { .. })
         ));
+        // backward: gradients of the wrong shape or count, and runs of other networks, are
+        // errors, never a panic
+        let xs = vec![Mat::from_fn(3, 2, |b, j| (b + j) as f64 * 0.1); 5];
+        let run = net.forward(&xs, None).unwrap();
+        let ok = vec![Mat::<f64>::zeros(3, 4); 5];
+        assert!(net.backward(&run, &ok, None).is_ok());
+        for d in [
+            vec![Mat::zeros(3, 4); 4],
+            vec![Mat::zeros(2, 4); 5],
+            vec![Mat::zeros(3, 5); 5],
+        ] {
+            assert!(matches!(
+                net.backward(&run, &d, None),
+                Err(Error::ShapeMismatch { .. })
+            ));
+        }
+        let other = |units, layers, inputs| {
+            GatedReservoir::new(
+                &GatedParams {
+                    units,
+                    layers,
+                    ..Default::default()
+                },
+                inputs,
+            )
+            .unwrap()
+        };
+        for net2 in [other(5, 1, 2), other(4, 2, 2), other(4, 1, 3)] {
+            assert!(matches!(
+                net2.backward(&run, &ok, None),
+                Err(Error::ShapeMismatch { .. })
+            ));
+        }
     }
 }

@@ -1,8 +1,11 @@
 //! Persistence formats. `io` knows formats, not models: each model describes itself as a
-//! [`ModelFile`] (kind, JSON configuration, named tensors) and rebuilds itself from one.
+//! [`ModelFile`] (kind, JSON configuration, named tensors) and rebuilds itself from one. Series
+//! are read and written as CSV or `.npy` ([`read_table`], [`write_table`]).
 
 mod model_file;
+mod table;
 
 pub use model_file::{
     read, write, write_atomic, ModelFile, Tensor, FORMAT, FORMAT_VERSION, MAX_FILE_SIZE,
 };
+pub use table::{parse_table, read_table, table_bytes, write_table, Table, TableFormat};

@@ -32,8 +32,21 @@ use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 use serde_json::Value;
 
-/// The configuration part of a saved [`Esn`] (its tensors hold the matrices and state).
+/// The configuration part of a saved [`Esn`]: the reservoir's part configuration as the
+/// reservoir gives it (its tensors under `reservoir.`), the readout's under `readout.`.
 #[derive(Debug, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+struct SavedEsn {
+    reservoir: Value,
+    outputs: usize,
+    input_to_readout: bool,
+    readout: RidgeParams,
+    fitted: bool,
+}
+
+/// The configuration of an [`Esn`] written before its reservoir part was embedded as it is
+/// (the reservoir's settings inlined); still read.
+#[derive(Debug, Deserialize)]
 #[serde(deny_unknown_fields)]
 struct SavedConfig {
     units: usize,
@@ -456,32 +469,51 @@ impl Persist for Esn {
     fn to_part(&self) -> Result<ModelFile> {
         let mut file = ModelFile::empty(Self::KIND);
         let (_, reservoir) = file.embed("reservoir.", self.reservoir.to_part()?);
-        let r: SavedReservoir =
-            serde_json::from_value(reservoir).map_err(|e| bad(e.to_string()))?;
-        let mut readout = ModelFile::empty("ridge");
+        let mut readout = ModelFile::empty(Ridge::KIND);
         self.readout.save_tensors(&mut readout);
         file.embed("readout.", readout);
-        let config = SavedConfig {
-            units: r.units,
-            inputs: r.inputs,
+        file.set_config(&SavedEsn {
+            reservoir,
             outputs: self.outputs,
-            activation: r.activation,
-            leak_rate: r.leak_rate,
-            noise_in: r.noise_in,
-            noise_rc: r.noise_rc,
-            noise_seed: r.noise_seed,
-            noise_position: r.noise_position,
             input_to_readout: self.input_to_readout,
             readout: *self.readout.params(),
             fitted: self.readout.is_fitted(),
-        };
-        file.set_config(&config)?;
+        })?;
         Ok(file)
     }
 
     /// Rebuilds a network from a part, checking kinds, shapes and values.
     fn from_part(file: &ModelFile) -> Result<Self> {
         crate::traits::check_kind(file, Self::KIND)?;
+        if file.config.get("reservoir").is_none() {
+            return Self::from_inlined(file);
+        }
+        let c: SavedEsn = file.config_as()?;
+        if c.outputs == 0 {
+            return Err(bad("absurd sizes: 0 outputs".into()));
+        }
+        let reservoir =
+            Reservoir::from_part(&file.part("reservoir.", Reservoir::KIND, c.reservoir))?;
+        let features = reservoir.units()
+            + if c.input_to_readout {
+                reservoir.input_dim()
+            } else {
+                0
+            };
+        let readout = Ridge::load_tensors(
+            &file.part("readout.", Ridge::KIND, Value::Null),
+            features,
+            c.outputs,
+            c.readout,
+            c.fitted,
+        )?;
+        Esn::new(reservoir, readout, c.input_to_readout, c.outputs)
+    }
+}
+
+impl Esn {
+    /// Reads the configuration layout written before the reservoir part was embedded.
+    fn from_inlined(file: &ModelFile) -> Result<Self> {
         let c: SavedConfig = file.config_as()?;
         if c.outputs == 0 {
             return Err(bad("absurd sizes: 0 outputs".into()));
