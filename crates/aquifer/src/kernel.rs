@@ -1,5 +1,6 @@
 //! The hot loops of the reservoir: a CSR matrix-vector product fused with the leaky update, for
-//! one series and for a block of series propagated together.
+//! one series and for a block of series propagated together; and the sparse products of the
+//! gated cell (CSR times a batch) and of the liquid (spikes through `W_rec`).
 //!
 //! These are written by hand because they are the reason Aquifer exists: the per-step cost of a
 //! reservoir is the gather over the nonzeros of `W`, and no sparse library fuses it with the
@@ -12,7 +13,7 @@ use crate::activation::Activation;
 use crate::csr::Csr;
 use crate::rng::ChaCha8Rng;
 use crate::team;
-use faer::{MatMut, MatRef};
+use faer::{Mat, MatMut, MatRef};
 use rand::RngExt;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
@@ -674,4 +675,67 @@ pub(crate) fn run_block(
         assert!(u.ncols() == d.win.ncols() && o.nrows() == u.nrows() && o.ncols() == n);
     }
     run_block_dispatch(d, us, start, outs)
+}
+
+// Products of a CSR matrix with a batch stored by columns (the gated cell's forward and
+// backward passes): each nonzero adds a contiguous column of `B` values.
+
+/// `a += h W^T` for a batch `h` (`B x H`) and a CSR `W` (`H x H`): column `i` of `a` gains
+/// `W[i, j]` times column `j` of `h` (contiguous columns of `B` values).
+pub(crate) fn add_batch_product(a: &mut Mat<f64>, h: &Mat<f64>, w: &Csr) {
+    let sym = w.symbolic();
+    let (row_ptr, col, val) = (sym.row_ptr(), sym.col_idx(), w.val());
+    for i in 0..w.nrows() {
+        let ai = a.col_as_slice_mut(i);
+        for k in row_ptr[i] as usize..row_ptr[i + 1] as usize {
+            let (hj, v) = (h.col_as_slice(col[k] as usize), val[k]);
+            ai.iter_mut().zip(hj).for_each(|(x, &y)| *x += v * y);
+        }
+    }
+}
+
+/// `d += da W` for a batch `da` (`B x H`) and a CSR `W` (`H x H`): column `j` of `d` gains
+/// `W[i, j]` times column `i` of `da`.
+pub(crate) fn add_batch_transpose_product(d: &mut Mat<f64>, da: &Mat<f64>, w: &Csr) {
+    let sym = w.symbolic();
+    let (row_ptr, col, val) = (sym.row_ptr(), sym.col_idx(), w.val());
+    for i in 0..w.nrows() {
+        let di = da.col_as_slice(i);
+        for k in row_ptr[i] as usize..row_ptr[i + 1] as usize {
+            let v = val[k];
+            d.col_as_slice_mut(col[k] as usize)
+                .iter_mut()
+                .zip(di)
+                .for_each(|(x, &y)| *x += v * y);
+        }
+    }
+}
+
+/// The input a set of spiking neurons sends: `rec[i] += W[i, j]` for every neuron `j` in
+/// `active`, read from `W` stored by source (`fan_out`, row `j`: the synapses out of `j`), so
+/// the cost is the synapses of the neurons that spiked.
+pub(crate) fn add_spikes_by_source(fan_out: &Csr, active: &[u32], rec: &mut [f64]) {
+    let sym = fan_out.symbolic();
+    let (col, val) = (sym.col_idx(), fan_out.val());
+    for &j in active {
+        let range = sym.row_range(j as usize);
+        for (&i, &w) in col[range.clone()].iter().zip(&val[range]) {
+            rec[i as usize] += w;
+        }
+    }
+}
+
+/// `rec = W s` for a dense 0/1 spike vector `s`, row by row (the reference the event-driven
+/// path is checked against).
+pub(crate) fn spikes_dense_product(w: &Csr, spikes: &[f64], rec: &mut [f64]) {
+    let sym = w.symbolic();
+    let (col, val) = (sym.col_idx(), w.val());
+    for (i, r) in rec.iter_mut().enumerate() {
+        let range = sym.row_range(i);
+        let mut acc = 0.0;
+        for (&j, &w) in col[range.clone()].iter().zip(&val[range]) {
+            acc += w * spikes[j as usize];
+        }
+        *r = acc;
+    }
 }

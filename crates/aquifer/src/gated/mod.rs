@@ -43,6 +43,7 @@ pub use train::{GatedModel, GatedTraining, Loss, Target};
 
 use crate::error::{Error, Result};
 use crate::init::{self, Csr, InputScaling, Values};
+use crate::kernel;
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, Par};
 use serde::{Deserialize, Serialize};
@@ -381,7 +382,7 @@ impl GatedReservoir {
                     1.0,
                     Par::Seq,
                 );
-                add_sparse_product(&mut a, prev, &self.w[l]);
+                kernel::add_batch_product(&mut a, prev, &self.w[l]);
                 // h~ = tanh(a), in place
                 for i in 0..h_dim {
                     crate::activation::tanh_in_place(a.col_as_slice_mut(i));
@@ -600,7 +601,7 @@ impl GatedReservoir {
                     );
                     d_inputs.push(dx);
                 }
-                add_sparse_transpose_product(&mut dh_prev, &da, &self.w[l]);
+                kernel::add_batch_transpose_product(&mut dh_prev, &da, &self.w[l]);
                 dh_next = dh_prev;
             }
             if l > 0 {
@@ -609,37 +610,6 @@ impl GatedReservoir {
             }
         }
         Ok(grads)
-    }
-}
-
-/// `a += h W^T` for a batch `h` (`B x H`) and a CSR `W` (`H x H`): column `i` of `a` gains
-/// `W[i, j]` times column `j` of `h` (contiguous columns of `B` values).
-fn add_sparse_product(a: &mut Mat<f64>, h: &Mat<f64>, w: &Csr) {
-    let sym = w.symbolic();
-    let (row_ptr, col, val) = (sym.row_ptr(), sym.col_idx(), w.val());
-    for i in 0..w.nrows() {
-        let ai = a.col_as_slice_mut(i);
-        for k in row_ptr[i] as usize..row_ptr[i + 1] as usize {
-            let (hj, v) = (h.col_as_slice(col[k] as usize), val[k]);
-            ai.iter_mut().zip(hj).for_each(|(x, &y)| *x += v * y);
-        }
-    }
-}
-
-/// `d += da W` for a batch `da` (`B x H`) and a CSR `W` (`H x H`): column `j` of `d` gains
-/// `W[i, j]` times column `i` of `da`.
-fn add_sparse_transpose_product(d: &mut Mat<f64>, da: &Mat<f64>, w: &Csr) {
-    let sym = w.symbolic();
-    let (row_ptr, col, val) = (sym.row_ptr(), sym.col_idx(), w.val());
-    for i in 0..w.nrows() {
-        let di = da.col_as_slice(i);
-        for k in row_ptr[i] as usize..row_ptr[i + 1] as usize {
-            let v = val[k];
-            d.col_as_slice_mut(col[k] as usize)
-                .iter_mut()
-                .zip(di)
-                .for_each(|(x, &y)| *x += v * y);
-        }
     }
 }
 

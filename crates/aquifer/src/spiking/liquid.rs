@@ -36,6 +36,7 @@
 use crate::error::{check_positive, Error, Result};
 use crate::init::networks::{self, Inhibition, Synapse};
 use crate::init::{self, Csr, InputScaling, Values};
+use crate::kernel;
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -524,14 +525,7 @@ impl Liquid {
         match self.params.propagation {
             Propagation::EventDriven => {
                 rec.iter_mut().for_each(|v| *v = 0.0);
-                let sym = self.fan_out.symbolic();
-                let (col, val) = (sym.col_idx(), self.fan_out.val());
-                for &j in s.active.iter() {
-                    let range = sym.row_range(j as usize);
-                    for (&i, &w) in col[range.clone()].iter().zip(&val[range]) {
-                        rec[i as usize] += w;
-                    }
-                }
+                kernel::add_spikes_by_source(&self.fan_out, s.active, rec);
             }
             Propagation::Dense => {
                 let dense = &mut scratch.dense_spikes;
@@ -539,16 +533,7 @@ impl Liquid {
                 for &j in s.active.iter() {
                     dense[j as usize] = 1.0;
                 }
-                let sym = self.w.symbolic();
-                let (col, val) = (sym.col_idx(), self.w.val());
-                for (i, r) in rec.iter_mut().enumerate() {
-                    let range = sym.row_range(i);
-                    let mut acc = 0.0;
-                    for (&j, &w) in col[range.clone()].iter().zip(&val[range]) {
-                        acc += w * dense[j as usize];
-                    }
-                    *r = acc;
-                }
+                kernel::spikes_dense_product(&self.w, dense, rec);
             }
         }
         let p = &self.params;
