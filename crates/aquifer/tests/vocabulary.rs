@@ -290,11 +290,12 @@ fn files_written_before_the_vocabulary_load_and_reproduce_their_outputs() {
 
 #[test]
 fn graph_errors_say_what_is_wrong() {
-    let id = || Reservoir::builder().units(3).seed(1).build(1).unwrap();
+    let tiny = || Reservoir::builder().units(3).rc_connectivity(1.0).seed(1);
+    let id = || tiny().build(1).unwrap();
     // a cycle without delay, named node by node
     let mut b = Model::builder();
     let u = b.input("u", 1);
-    let res = |inputs| Reservoir::builder().units(3).seed(1).build(inputs).unwrap();
+    let res = |inputs| tiny().build(inputs).unwrap();
     let a = b.node("a", res(4)); // u and c
     let c = b.node("c", res(3));
     b.connect(u, a);
