@@ -6,7 +6,7 @@
 //! `cargo run --release -p aquifer --example bench_gated -- HIDDEN LENGTH BATCH STEPS`
 
 use aquifer::gated::{tasks, GatedModel, GatedParams, GatedTraining, Target};
-use aquifer::optim::AdamParams;
+use aquifer::optim::Scheduled;
 use aquifer::traits::{Fit, Run};
 use std::time::Instant;
 
@@ -29,16 +29,11 @@ fn main() -> aquifer::Result<()> {
         seed: 1,
         ..Default::default()
     };
-    let training = GatedTraining {
-        epochs: 1,
-        batch_size: batch,
-        clip: Some(1.0),
-        adam: AdamParams {
-            learning_rate: 1e-2,
-            ..Default::default()
-        },
-        ..Default::default()
-    };
+    let training = GatedTraining::default()
+        .epochs(1)
+        .batch_size(batch)
+        .clip(Some(1.0))
+        .learning_rate(1e-2);
     let start = Instant::now();
     let mut model = GatedModel::new(&params, training, 2, 1)?;
     model.fit(&xs, &target, 0)?;

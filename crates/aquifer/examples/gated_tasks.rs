@@ -6,7 +6,6 @@
 //! (no argument: every task).
 
 use aquifer::gated::{tasks, GatedModel, GatedParams, GatedTraining, Target};
-use aquifer::optim::AdamParams;
 use aquifer::prelude::*;
 use faer::Mat;
 use indicatif::{ProgressBar, ProgressStyle};
@@ -112,16 +111,11 @@ fn run(task: &Task) -> aquifer::Result<()> {
         seed: 1,
         ..Default::default()
     };
-    let training = GatedTraining {
-        epochs: task.epochs,
-        batch_size: 32,
-        clip: Some(5.0),
-        adam: AdamParams {
-            learning_rate: task.learning_rate,
-            ..Default::default()
-        },
-        ..Default::default()
-    };
+    let training = GatedTraining::default()
+        .epochs(task.epochs)
+        .batch_size(32)
+        .clip(Some(5.0))
+        .learning_rate(task.learning_rate);
     let bar = ProgressBar::new(task.epochs as u64).with_style(
         ProgressStyle::with_template("  {prefix} [{bar:30}] epoch {pos}/{len} {msg}")
             .expect("a valid template")

@@ -9,7 +9,6 @@
 //! `cargo run --release -p aquifer --example lsm_classification`
 
 use aquifer::datasets;
-use aquifer::optim::AdamParams;
 use aquifer::prelude::*;
 use aquifer::readout::{GradientParams, GradientReadout, Head};
 use aquifer::spiking::{encode, Feature, Liquid, LiquidParams, LsmClassifier, SurrogateParams};
@@ -107,16 +106,13 @@ fn main() -> aquifer::Result<()> {
         let start = Instant::now();
         let params = GradientParams {
             head,
-            adam: AdamParams {
-                learning_rate: 1e-3,
-                ..Default::default()
-            },
-            epochs: 60,
-            batch_size: 32,
-            validation_fraction: 0.1,
-            patience: 8,
             ..Default::default()
-        };
+        }
+        .learning_rate(1e-3)
+        .epochs(60)
+        .batch_size(32)
+        .validation_fraction(0.1)
+        .patience(8);
         let mut readout = GradientReadout::new(params, f_train.ncols(), 10)?;
         let targets = Targets::Classes {
             labels: &train_split.labels,
@@ -159,10 +155,10 @@ fn main() -> aquifer::Result<()> {
             bins: 4,
             train_input: trained,
             train_recurrent: trained,
-            epochs: 15,
-            seed: 4,
             ..Default::default()
-        };
+        }
+        .epochs(15)
+        .seed(4);
         let mut classifier = LsmClassifier::new(small.clone(), sp, 10)?;
         let targets = Targets::Classes {
             labels: &train_split.labels,

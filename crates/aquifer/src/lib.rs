@@ -63,6 +63,7 @@ pub mod prelude {
     pub use crate::metrics::{self, Norm};
     pub use crate::model::{Esn, EsnBuilder};
     pub use crate::nodes::{BiasInit, LeakRate, Reservoir, ReservoirParams};
+    pub use crate::optim::Scheduled;
     pub use crate::readout::{Ridge, RidgeParams, RidgeStats};
     pub use crate::series::AsSeries;
     pub use crate::traits::{

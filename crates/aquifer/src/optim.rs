@@ -233,7 +233,13 @@ pub struct TrainingReport {
 /// The part of a gradient trainer's hyperparameters that every trainer shares, and the epoch
 /// loop they drive: seeded mini-batches of the training samples, the mean training loss per
 /// epoch, and with a validation split, early stopping that keeps the best epoch's model.
-#[derive(Debug, Clone, Copy, PartialEq)]
+///
+/// Each trainer's parameters embed one ([`GatedTraining`](crate::gated::GatedTraining),
+/// [`SurrogateParams`](crate::spiking::SurrogateParams),
+/// [`GradientParams`](crate::readout::GradientParams)) with the trainer's own defaults, and
+/// [`Scheduled`] sets its fields on any of them.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
 pub struct Schedule {
     /// The optimiser.
     pub adam: AdamParams,
@@ -249,6 +255,61 @@ pub struct Schedule {
     pub patience: usize,
     /// Seed of the validation split and the batch order.
     pub seed: u64,
+}
+
+/// Parameters that embed a [`Schedule`]: chainable setters of its fields, written once for
+/// every trainer, that keep the trainer's own defaults for the others.
+///
+/// ```
+/// use aquifer::gated::GatedTraining;
+/// use aquifer::optim::Scheduled;
+/// let t = GatedTraining::default().epochs(5).learning_rate(1e-3).seed(7);
+/// assert_eq!((t.schedule.epochs, t.schedule.seed), (5, 7));
+/// assert_eq!(t.schedule.clip, GatedTraining::default().schedule.clip);
+/// ```
+pub trait Scheduled: Sized {
+    /// The embedded schedule.
+    fn schedule_mut(&mut self) -> &mut Schedule;
+    /// Sets the optimiser.
+    fn adam(mut self, adam: AdamParams) -> Self {
+        self.schedule_mut().adam = adam;
+        self
+    }
+    /// Sets Adam's learning rate.
+    fn learning_rate(mut self, learning_rate: f64) -> Self {
+        self.schedule_mut().adam.learning_rate = learning_rate;
+        self
+    }
+    /// Sets the number of epochs (at most).
+    fn epochs(mut self, epochs: usize) -> Self {
+        self.schedule_mut().epochs = epochs;
+        self
+    }
+    /// Sets the mini-batch size.
+    fn batch_size(mut self, batch_size: usize) -> Self {
+        self.schedule_mut().batch_size = batch_size;
+        self
+    }
+    /// Sets the gradient-norm clipping.
+    fn clip(mut self, clip: Option<f64>) -> Self {
+        self.schedule_mut().clip = clip;
+        self
+    }
+    /// Sets the fraction of samples held out for early stopping.
+    fn validation_fraction(mut self, fraction: f64) -> Self {
+        self.schedule_mut().validation_fraction = fraction;
+        self
+    }
+    /// Sets the epochs without improvement before stopping.
+    fn patience(mut self, patience: usize) -> Self {
+        self.schedule_mut().patience = patience;
+        self
+    }
+    /// Sets the seed of the initial weights, the validation split and the batch order.
+    fn seed(mut self, seed: u64) -> Self {
+        self.schedule_mut().seed = seed;
+        self
+    }
 }
 
 impl Schedule {

@@ -2,22 +2,17 @@
 //! digits read pixel by pixel, loss reduction on every task, reproducibility, bad input.
 
 use aquifer::gated::{tasks, GatedModel, GatedParams, GatedTraining, Target};
-use aquifer::optim::{AdamParams, TrainingReport};
+use aquifer::optim::TrainingReport;
 use aquifer::prelude::*;
 use aquifer::Error;
 use faer::Mat;
 
 fn training(epochs: usize, learning_rate: f64) -> GatedTraining {
-    GatedTraining {
-        epochs,
-        batch_size: 32,
-        clip: Some(5.0),
-        adam: AdamParams {
-            learning_rate,
-            ..Default::default()
-        },
-        ..Default::default()
-    }
+    GatedTraining::default()
+        .epochs(epochs)
+        .batch_size(32)
+        .clip(Some(5.0))
+        .learning_rate(learning_rate)
 }
 
 fn params(units: usize) -> GatedParams {
@@ -187,11 +182,7 @@ fn training_reduces_the_loss_on_every_task() {
 #[test]
 fn the_same_seed_trains_the_same_model_and_early_stopping_keeps_the_best() {
     let (xs, target) = tasks::delayed_response(200, 30, 3, 5).unwrap();
-    let t = GatedTraining {
-        validation_fraction: 0.2,
-        patience: 2,
-        ..training(6, 1e-2)
-    };
+    let t = training(6, 1e-2).validation_fraction(0.2).patience(2);
     let fit = || fit_gated(&params(16), &xs, &target, &t, |_, _| {}).unwrap();
     let (a, report) = fit();
     let (b, _) = fit();

@@ -596,7 +596,6 @@ fn digits_reach_ninety_percent_with_a_ridge_readout_on_spike_counts() {
 
 #[test]
 fn linear_and_mlp_readouts_trained_with_adam_classify_digits() {
-    use aquifer::optim::AdamParams;
     use aquifer::readout::{GradientParams, GradientReadout, Head};
     let digits = aquifer::datasets::digits().unwrap();
     let (train, test) = digits.split(450, 0).unwrap();
@@ -622,17 +621,14 @@ fn linear_and_mlp_readouts_trained_with_adam_classify_digits() {
     for (head, lr) in [(Head::Linear, 1e-3), (Head::Mlp { hidden: 64 }, 1e-3)] {
         let params = GradientParams {
             head,
-            adam: AdamParams {
-                learning_rate: lr,
-                ..Default::default()
-            },
-            epochs: 60,
-            batch_size: 32,
-            validation_fraction: 0.1,
-            patience: 8,
-            seed: 3,
             ..Default::default()
-        };
+        }
+        .learning_rate(lr)
+        .epochs(60)
+        .batch_size(32)
+        .validation_fraction(0.1)
+        .patience(8)
+        .seed(3);
         let (x_train, x_test) = (rows(&train), rows(&test));
         let train_labels = labels(&train);
         let mut readout = GradientReadout::new(params, x_train.ncols(), 10).unwrap();
@@ -698,10 +694,10 @@ fn surrogate_gradient_training_improves_on_the_frozen_liquid() {
             bins: 4,
             train_input: train_liquid,
             train_recurrent: train_liquid,
-            epochs: 15,
-            seed: 4,
             ..Default::default()
-        };
+        }
+        .epochs(15)
+        .seed(4);
         let mut classifier = LsmClassifier::new(liquid.clone(), params, 10).unwrap();
         let train_labels = labels(&train);
         let targets = Targets::Classes {
@@ -740,10 +736,10 @@ fn surrogate_gradient_training_improves_on_the_frozen_liquid() {
     let params = SurrogateParams {
         head: aquifer::readout::Head::Mlp { hidden: 32 },
         bins: 4,
-        epochs: 15,
-        seed: 4,
         ..Default::default()
-    };
+    }
+    .epochs(15)
+    .seed(4);
     let mut classifier = LsmClassifier::new(liquid.clone(), params, 10).unwrap();
     let train_labels = labels(&train);
     let targets = Targets::Classes {

@@ -129,10 +129,7 @@ fn every_family_refuses_to_run_unfitted_and_reloads_bit_for_bit_once_fitted() {
         seed: 2,
         ..Default::default()
     };
-    let training = GatedTraining {
-        epochs: 1,
-        ..Default::default()
-    };
+    let training = GatedTraining::default().epochs(1);
     let mut gated = GatedModel::new(&params, training, 1, 10).unwrap();
     refuses_to_run_unfitted(&mut gated, &cx[0]);
     gated.fit(&cx[..64], &ct_prefix(&ct, 64), 0).unwrap();
@@ -163,9 +160,9 @@ fn every_family_refuses_to_run_unfitted_and_reloads_bit_for_bit_once_fitted() {
     .unwrap();
     let sp = SurrogateParams {
         bins: 2,
-        epochs: 2,
         ..Default::default()
-    };
+    }
+    .epochs(2);
     let mut lsm = LsmClassifier::new(liquid, sp, 2).unwrap();
     refuses_to_run_unfitted(&mut lsm, &series[0]);
     let classes = Targets::Classes {
@@ -176,15 +173,7 @@ fn every_family_refuses_to_run_unfitted_and_reloads_bit_for_bit_once_fitted() {
     reloads_identically(&mut lsm, &series[..4]);
 
     // gradient readout on rows
-    let mut readout = GradientReadout::new(
-        GradientParams {
-            epochs: 3,
-            ..Default::default()
-        },
-        12,
-        2,
-    )
-    .unwrap();
+    let mut readout = GradientReadout::new(GradientParams::default().epochs(3), 12, 2).unwrap();
     let rows: Vec<Mat<f64>> = series
         .iter()
         .map(|s| Mat::from_fn(1, 12, |_, j| s[(j, 0)]))

@@ -6,7 +6,7 @@
 
 use super::{GatedParams, GatedReservoir, LayerWeights};
 use crate::error::{Error, Result};
-use crate::optim::{self, Adam, AdamParams, Schedule};
+use crate::optim::{self, Adam, AdamParams, Schedule, Scheduled};
 use crate::readout::{Ridge, TrainingReport};
 use crate::series::AsSeries;
 use crate::traits::{Classify, Fit, Run, Stateful, Step, Targets};
@@ -59,62 +59,48 @@ pub enum Loss {
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]
 pub struct GatedTraining {
-    /// The optimiser.
-    pub adam: AdamParams,
-    /// Passes over the training set (at most).
-    pub epochs: usize,
-    /// Samples per mini-batch (samples of a batch must have equal lengths).
-    pub batch_size: usize,
-    /// Gradient-norm clipping, if any.
-    pub clip: Option<f64>,
+    /// Adam, epochs, batches (samples of a batch must have equal lengths), clipping,
+    /// validation split and early stopping, and the seed of the head's initial weights, the
+    /// split and the batch order. Defaults: learning rate 1e-2, 30 epochs, batches of 32,
+    /// clipping at 1, patience 5, seed 0.
+    pub schedule: Schedule,
     /// Truncated BPTT window in steps (`None`: full BPTT).
     pub window: Option<usize>,
-    /// Fraction of the samples held out for early stopping (0: none).
-    pub validation_fraction: f64,
-    /// Epochs without a better validation loss before stopping.
-    pub patience: usize,
     /// After training, refit the head in closed form with this ridge on the learned states.
     pub refit_ridge: Option<f64>,
-    /// Seed of the head's initial weights, the validation split and the batch order.
-    pub seed: u64,
 }
 
 impl Default for GatedTraining {
     fn default() -> Self {
         GatedTraining {
-            adam: AdamParams {
-                learning_rate: 1e-2,
-                ..Default::default()
+            schedule: Schedule {
+                adam: AdamParams {
+                    learning_rate: 1e-2,
+                    ..Default::default()
+                },
+                epochs: 30,
+                batch_size: 32,
+                clip: Some(1.0),
+                validation_fraction: 0.0,
+                patience: 5,
+                seed: 0,
             },
-            epochs: 30,
-            batch_size: 32,
-            clip: Some(1.0),
             window: None,
-            validation_fraction: 0.0,
-            patience: 5,
             refit_ridge: None,
-            seed: 0,
         }
     }
 }
 
-impl GatedTraining {
-    /// The hyperparameters every gradient trainer shares.
-    pub fn schedule(&self) -> Schedule {
-        Schedule {
-            adam: self.adam,
-            epochs: self.epochs,
-            batch_size: self.batch_size,
-            clip: self.clip,
-            validation_fraction: self.validation_fraction,
-            patience: self.patience,
-            seed: self.seed,
-        }
+impl Scheduled for GatedTraining {
+    fn schedule_mut(&mut self) -> &mut Schedule {
+        &mut self.schedule
     }
+}
 
+impl GatedTraining {
     /// Checks the hyperparameters.
     pub fn validate(&self) -> Result<()> {
-        self.schedule().validate()?;
+        self.schedule.validate()?;
         if self.window == Some(0) {
             return Err(Error::invalid("window", 0, "must be >= 1"));
         }
@@ -184,7 +170,7 @@ fn time_major<S: AsSeries>(series: &[S], idx: &[usize]) -> Result<Vec<Mat<f64>>>
 impl GatedModel {
     /// An untrained model: a reservoir for `inputs` features (its weights drawn from
     /// `params.seed`) and a head of `outputs` values (target columns, or classes; drawn from
-    /// `training.seed`), trained later with `training`.
+    /// `training.schedule.seed`), trained later with `training`.
     pub fn new(
         params: &GatedParams,
         training: GatedTraining,
@@ -196,7 +182,7 @@ impl GatedModel {
             return Err(Error::invalid("outputs", 0, "must be >= 1"));
         }
         let reservoir = GatedReservoir::new(params, inputs)?;
-        let (o, h, seed) = (outputs, params.units, training.seed);
+        let (o, h, seed) = (outputs, params.units, training.schedule.seed);
         let a = 1.0 / (h as f64).sqrt();
         let head = crate::init::input_matrix(
             o,
@@ -318,8 +304,8 @@ impl GatedModel {
         model.loss = loss_of(target);
         model.sequence = matches!(target, Targets::Series(_));
         let lengths: Vec<usize> = model.tensor_lengths();
-        let mut adam = Adam::new(training.adam, &lengths)?;
-        let schedule = training.schedule();
+        let schedule = training.schedule;
+        let mut adam = Adam::new(schedule.adam, &lengths)?;
         let step = |model: &mut GatedModel, idx: &[usize]| {
             let b = Batch {
                 xs: time_major(series, idx)?,
@@ -333,7 +319,7 @@ impl GatedModel {
             Ok(loss)
         };
         let validation_loss = |model: &GatedModel, idx: &[usize]| {
-            model.evaluate(series, target, warmup, idx, training.batch_size)
+            model.evaluate(series, target, warmup, idx, schedule.batch_size)
         };
         let (report, train_idx) =
             schedule.run(n, &mut model, step, validation_loss, &mut on_epoch)?;
@@ -344,7 +330,7 @@ impl GatedModel {
                 warmup,
                 &train_idx,
                 ridge,
-                training.batch_size,
+                schedule.batch_size,
             )?;
         }
         model.fitted = true;

@@ -16,7 +16,7 @@
 //! // two classes separated by the sign of x0 - x1
 //! let x = faer::Mat::from_fn(200, 2, |i, j| ((i * (j + 3)) as f64 * 0.37).sin());
 //! let labels: Vec<usize> = (0..200).map(|i| (x[(i, 0)] > x[(i, 1)]) as usize).collect();
-//! let params = GradientParams { head: Head::Linear, epochs: 200, ..Default::default() };
+//! let params = GradientParams { head: Head::Linear, ..Default::default() }.epochs(200);
 //! let mut readout = GradientReadout::new(params, 2, 2)?;
 //! let samples = aquifer::series::rows(x.as_ref());
 //! readout.fit(&samples, Targets::Classes { labels: &labels, classes: 2 }, 0)?;
@@ -31,7 +31,7 @@
 use crate::error::{Error, Result};
 use crate::io::{ModelFile, Tensor};
 pub use crate::optim::TrainingReport;
-use crate::optim::{self, Adam, AdamParams, Schedule};
+use crate::optim::{self, Adam, AdamParams, Schedule, Scheduled};
 use crate::series::{check_finite, check_finite_slice, check_pairs, check_series, views, AsSeries};
 use crate::traits::{Classify, Fit, Persist, Run, Targets};
 use faer::linalg::matmul::matmul;
@@ -58,57 +58,42 @@ pub enum Head {
 pub struct GradientParams {
     /// Linear or MLP.
     pub head: Head,
-    /// The optimiser.
-    pub adam: AdamParams,
-    /// Passes over the training set (at most).
-    pub epochs: usize,
-    /// Samples per mini-batch.
-    pub batch_size: usize,
-    /// Gradient-norm clipping, if any.
-    pub clip: Option<f64>,
-    /// Fraction of the samples held out for early stopping (0: none).
-    pub validation_fraction: f64,
-    /// Epochs without a better validation loss before stopping.
-    pub patience: usize,
-    /// Seed of the initial weights, the validation split and the batch order.
-    pub seed: u64,
+    /// Adam, epochs, batches, clipping, validation split and early stopping, and the seed of
+    /// the initial weights, the split and the batch order. Defaults: learning rate 1e-2, 100
+    /// epochs, batches of 64, no clipping, patience 10, seed 0.
+    pub schedule: Schedule,
 }
 
 impl Default for GradientParams {
     fn default() -> Self {
         GradientParams {
             head: Head::Linear,
-            adam: AdamParams {
-                learning_rate: 1e-2,
-                ..Default::default()
+            schedule: Schedule {
+                adam: AdamParams {
+                    learning_rate: 1e-2,
+                    ..Default::default()
+                },
+                epochs: 100,
+                batch_size: 64,
+                clip: None,
+                validation_fraction: 0.0,
+                patience: 10,
+                seed: 0,
             },
-            epochs: 100,
-            batch_size: 64,
-            clip: None,
-            validation_fraction: 0.0,
-            patience: 10,
-            seed: 0,
         }
     }
 }
 
-impl GradientParams {
-    /// The hyperparameters every gradient trainer shares.
-    pub fn schedule(&self) -> Schedule {
-        Schedule {
-            adam: self.adam,
-            epochs: self.epochs,
-            batch_size: self.batch_size,
-            clip: self.clip,
-            validation_fraction: self.validation_fraction,
-            patience: self.patience,
-            seed: self.seed,
-        }
+impl Scheduled for GradientParams {
+    fn schedule_mut(&mut self) -> &mut Schedule {
+        &mut self.schedule
     }
+}
 
+impl GradientParams {
     /// Checks the hyperparameters.
     pub fn validate(&self) -> Result<()> {
-        self.schedule().validate()?;
+        self.schedule.validate()?;
         if let Head::Mlp { hidden: 0 } = self.head {
             return Err(Error::invalid("hidden", 0, "must be >= 1"));
         }
@@ -190,7 +175,7 @@ impl GradientReadout {
             })
             .collect();
         let xs = Mat::from_fn(n, f, |i, j| (x[(i, j)] - mean[j]) * scale[j]);
-        let mut rng = crate::rng::from_seed(crate::rng::derive(params.seed, 7));
+        let mut rng = crate::rng::from_seed(crate::rng::derive(params.schedule.seed, 7));
         let mut layer = |fan_in: usize, fan_out: usize| {
             // PyTorch's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases
             let a = 1.0 / (fan_in as f64).sqrt();
@@ -217,8 +202,8 @@ impl GradientReadout {
             .iter()
             .flat_map(|(w, b)| [w.nrows() * w.ncols(), b.len()])
             .collect();
-        let mut adam = Adam::new(params.adam, &lengths)?;
-        let schedule = params.schedule();
+        let schedule = params.schedule;
+        let mut adam = Adam::new(schedule.adam, &lengths)?;
         let rows = |idx: &[usize]| Mat::from_fn(idx.len(), f, |r, j| xs[(idx[r], j)]);
         let subset = |idx: &[usize]| targets.select(idx);
         let step = |model: &mut GradientReadout, idx: &[usize]| {
@@ -648,10 +633,7 @@ mod tests {
             ..p
         };
         assert!(fit(bad, &rows, classes(&[0; 10], 2)).is_err());
-        let bad = GradientParams {
-            validation_fraction: 1.0,
-            ..p
-        };
+        let bad = p.validation_fraction(1.0);
         assert!(fit(bad, &rows, classes(&[0; 10], 2)).is_err());
         let mut nan = x.clone();
         nan[(3, 1)] = f64::NAN;

@@ -22,7 +22,7 @@
 use super::features::Feature;
 use super::liquid::{Liquid, Reset};
 use crate::error::{check_positive, Error, Result};
-use crate::optim::{Adam, AdamParams, Schedule};
+use crate::optim::{Adam, AdamParams, Schedule, Scheduled};
 use crate::readout::{Head, TrainingReport};
 use crate::series::{check_series, AsSeries};
 use crate::traits::{Classify, Fit, Run, Targets};
@@ -87,20 +87,10 @@ pub struct SurrogateParams {
     pub train_input: bool,
     /// Whether `W_rec` (its existing synapses) learns.
     pub train_recurrent: bool,
-    /// The optimiser.
-    pub adam: AdamParams,
-    /// Passes over the training set (at most).
-    pub epochs: usize,
-    /// Series per mini-batch.
-    pub batch_size: usize,
-    /// Gradient-norm clipping, if any.
-    pub clip: Option<f64>,
-    /// Fraction of the series held out for early stopping (0: none).
-    pub validation_fraction: f64,
-    /// Epochs without a better validation loss before stopping.
-    pub patience: usize,
-    /// Seed of the readout's initial weights, the validation split and the batch order.
-    pub seed: u64,
+    /// Adam, epochs, series per mini-batch, clipping, validation split and early stopping, and
+    /// the seed of the readout's initial weights, the split and the batch order. Defaults:
+    /// learning rate 2e-3, 20 epochs, batches of 32, clipping at 5, patience 5, seed 0.
+    pub schedule: Schedule,
 }
 
 impl Default for SurrogateParams {
@@ -111,41 +101,36 @@ impl Default for SurrogateParams {
             head: Head::Linear,
             train_input: true,
             train_recurrent: true,
-            adam: AdamParams {
-                learning_rate: 2e-3,
-                ..Default::default()
+            schedule: Schedule {
+                adam: AdamParams {
+                    learning_rate: 2e-3,
+                    ..Default::default()
+                },
+                epochs: 20,
+                batch_size: 32,
+                clip: Some(5.0),
+                validation_fraction: 0.0,
+                patience: 5,
+                seed: 0,
             },
-            epochs: 20,
-            batch_size: 32,
-            clip: Some(5.0),
-            validation_fraction: 0.0,
-            patience: 5,
-            seed: 0,
         }
     }
 }
 
-impl SurrogateParams {
-    /// The hyperparameters every gradient trainer shares.
-    pub fn schedule(&self) -> Schedule {
-        Schedule {
-            adam: self.adam,
-            epochs: self.epochs,
-            batch_size: self.batch_size,
-            clip: self.clip,
-            validation_fraction: self.validation_fraction,
-            patience: self.patience,
-            seed: self.seed,
-        }
+impl Scheduled for SurrogateParams {
+    fn schedule_mut(&mut self) -> &mut Schedule {
+        &mut self.schedule
     }
+}
 
+impl SurrogateParams {
     /// Checks the hyperparameters.
     pub fn validate(&self) -> Result<()> {
         check_positive("surrogate slope", self.surrogate.slope())?;
         if self.bins == 0 {
             return Err(Error::invalid("bins", 0, "must be >= 1"));
         }
-        self.schedule().validate()?;
+        self.schedule.validate()?;
         if let Head::Mlp { hidden: 0 } = self.head {
             return Err(Error::invalid("hidden", 0, "must be >= 1"));
         }
@@ -431,7 +416,7 @@ impl Liquid {
         }
         let n = self.units();
         let d = params.bins * n;
-        let mut rng = crate::rng::from_seed(crate::rng::derive(params.seed, 11));
+        let mut rng = crate::rng::from_seed(crate::rng::derive(params.schedule.seed, 11));
         // PyTorch's default initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in))
         let mut layer = |fan_in: usize, fan_out: usize| {
             let a = 1.0 / (fan_in as f64).sqrt();
@@ -455,8 +440,8 @@ impl Liquid {
             b_out,
         };
         let lengths = tensors.list().map(Vec::len);
-        let mut adam = Adam::new(params.adam, &lengths)?;
-        let schedule = params.schedule();
+        let schedule = params.schedule;
+        let mut adam = Adam::new(schedule.adam, &lengths)?;
         let step = |tensors: &mut Tensors, idx: &[usize]| {
             let (loss, mut grads) =
                 self.batch_gradients(tensors, series, labels, idx, params, Spikes::Hard)?;
