@@ -311,4 +311,27 @@ mod tests {
         .to_string();
         assert!(bad.contains("leak_rate"), "{bad}");
     }
+
+    #[test]
+    fn reservoirpy_names_are_aliases() {
+        let short =
+            "[reservoir]\nunits = 30\nsr = 0.8\nlr = 0.4\n[readout]\nfit_intercept = false\n";
+        let long = "[reservoir]\nunits = 30\nspectral_radius = 0.8\nleak_rate = 0.4\n\
+                    [readout]\nfit_bias = false\n";
+        let (a, b) = (
+            parse(short, "a.toml".as_ref()).unwrap(),
+            parse(long, "b.toml".as_ref()).unwrap(),
+        );
+        assert!(!a.readout.fit_bias);
+        let (ea, eb) = (
+            a.build(".".as_ref(), 1, 1).unwrap(),
+            b.build(".".as_ref(), 1, 1).unwrap(),
+        );
+        assert_eq!(ea.reservoir().w().val(), eb.reservoir().w().val());
+        assert_eq!(ea.reservoir().leak_rate(), &LeakRate::Scalar(0.4));
+        // a key and its alias together are refused
+        let both = "[reservoir]\nsr = 0.8\nspectral_radius = 0.9\n";
+        let e = parse(both, "c.toml".as_ref()).unwrap_err().to_string();
+        assert!(e.contains("spectral_radius"), "{e}");
+    }
 }
