@@ -207,6 +207,23 @@ fn run_many_equals_run_bit_for_bit() {
 }
 
 #[test]
+fn one_series_takes_the_single_series_kernel_with_the_same_bits_as_a_block() {
+    // large enough for a step split over two threads
+    let r = Reservoir::builder()
+        .units(600)
+        .leak_rate(0.3)
+        .seed(9)
+        .build(2)
+        .unwrap();
+    let x = input(400, 2, 5);
+    let alone = r.run_many(&[&x]).unwrap();
+    let in_block = r.run_many(&[&x, &x]).unwrap();
+    assert_eq!(alone[0], in_block[0]);
+    assert_eq!(alone[0], in_block[1]);
+    assert_eq!(alone[0], r.clone().run(&x).unwrap());
+}
+
+#[test]
 fn imported_matrices_are_used_as_given() {
     let w = init::ring(4, 0.5).unwrap();
     let win = Mat::from_fn(4, 1, |i, _| i as f64);
