@@ -687,6 +687,17 @@ fn surrogate_gradient_training_improves_on_the_frozen_liquid() {
         8,
     )
     .unwrap();
+    let train_labels = labels(&train);
+    let fit_classifier = |params| {
+        let mut classifier = LsmClassifier::new(liquid.clone(), params, 10).unwrap();
+        let targets = Targets::Classes {
+            labels: &train_labels,
+            classes: 10,
+        };
+        classifier.fit(&x_train, targets, 0).unwrap();
+        let report = classifier.report().unwrap().clone();
+        (classifier, report)
+    };
     let mut accuracy = Vec::new();
     for train_liquid in [false, true] {
         let params = SurrogateParams {
@@ -698,14 +709,7 @@ fn surrogate_gradient_training_improves_on_the_frozen_liquid() {
         }
         .epochs(15)
         .seed(4);
-        let mut classifier = LsmClassifier::new(liquid.clone(), params, 10).unwrap();
-        let train_labels = labels(&train);
-        let targets = Targets::Classes {
-            labels: &train_labels,
-            classes: 10,
-        };
-        classifier.fit(&x_train, targets, 0).unwrap();
-        let report = classifier.report().unwrap().clone();
+        let (classifier, report) = fit_classifier(params);
         assert!(report.train_loss.last() < report.train_loss.first());
         let predicted = classifier.classify(&x_test).unwrap();
         let correct = predicted
@@ -740,17 +744,10 @@ fn surrogate_gradient_training_improves_on_the_frozen_liquid() {
     }
     .epochs(15)
     .seed(4);
-    let mut classifier = LsmClassifier::new(liquid.clone(), params, 10).unwrap();
-    let train_labels = labels(&train);
-    let targets = Targets::Classes {
-        labels: &train_labels,
-        classes: 10,
-    };
-    classifier.fit(&x_train, targets, 0).unwrap();
-    let report = classifier.report().unwrap().clone();
+    let (mut classifier, report) = fit_classifier(params);
     let predicted = classifier.classify(&x_test).unwrap();
-    // saved and loaded, the classifier gives the same scores, bit for bit, and fitting the
-    // loaded one again starts from the same liquid
+    // saved and loaded, the classifier gives the same scores, bit for bit, with the same
+    // trained liquid
     let path = std::env::temp_dir().join(format!("aquifer-lsm-{}.aqm", std::process::id()));
     classifier.save(&path).unwrap();
     let mut loaded = LsmClassifier::load(&path).unwrap();

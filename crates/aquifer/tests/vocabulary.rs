@@ -232,6 +232,21 @@ fn stepping_equals_running_and_state_round_trips() {
     }
     esn.reset();
     assert!(esn.state().iter().all(|&v| v == 0.0));
+    // with the input fed to the readout too
+    let mut esn = Esn::builder()
+        .units(30)
+        .input_to_readout(true)
+        .seed(6)
+        .build(1, 1)
+        .unwrap();
+    esn.fit(&[&x], &[&y], 20).unwrap();
+    let start = esn.state();
+    let run = esn.run(&xt).unwrap();
+    esn.set_state(&start).unwrap();
+    for t in 0..20 {
+        esn.step(&[xt[(t, 0)]], &mut out).unwrap();
+        assert!((out[0] - run[(t, 0)]).abs() <= 1e-12 * run[(t, 0)].abs().max(1.0));
+    }
 
     let mut b = Model::builder();
     let u = b.input("u", 1);

@@ -125,6 +125,8 @@ pub struct Esn {
     readout: Ridge,
     input_to_readout: bool,
     outputs: usize,
+    /// Scratch for [`Step::step`] with input-to-readout: `[u, x]` (empty otherwise).
+    step_features: Vec<f64>,
 }
 
 impl Esn {
@@ -140,11 +142,20 @@ impl Esn {
         input_to_readout: bool,
         outputs: usize,
     ) -> Result<Self> {
+        let step_features = vec![
+            0.0;
+            if input_to_readout {
+                reservoir.input_dim() + reservoir.units()
+            } else {
+                0
+            }
+        ];
         let esn = Esn {
             reservoir,
             readout,
             input_to_readout,
             outputs,
+            step_features,
         };
         if let Some(w) = esn.readout.weights() {
             if w.nrows() != esn.feature_dim() || w.ncols() != outputs {
@@ -435,8 +446,11 @@ impl Step for Esn {
         }
         let state = self.reservoir.step(x)?;
         if self.input_to_readout {
-            let feat: Vec<f64> = x.iter().chain(state).copied().collect();
-            self.readout.predict_into(&feat, out)
+            // `x` has the input width: `reservoir.step` checked it
+            let (u, s) = self.step_features.split_at_mut(x.len());
+            u.copy_from_slice(x);
+            s.copy_from_slice(state);
+            self.readout.predict_into(&self.step_features, out)
         } else {
             self.readout.predict_into(state, out)
         }
