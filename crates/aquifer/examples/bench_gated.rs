@@ -6,7 +6,7 @@
 //! `cargo run --release -p aquifer --example bench_gated -- HIDDEN LENGTH BATCH STEPS`
 
 use aquifer::gated::{tasks, GatedModel, GatedParams, GatedTraining, Target};
-use aquifer::optim::Scheduled;
+use aquifer::grad::Scheduled;
 use aquifer::traits::{Fit, Run};
 use std::time::Instant;
 

@@ -37,13 +37,13 @@ mod csr;
 pub mod datasets;
 pub mod error;
 pub mod gated;
+pub mod grad;
 pub mod init;
 pub mod io;
 mod kernel;
 pub mod metrics;
 pub mod model;
 pub mod nodes;
-pub mod optim;
 pub mod readout;
 pub mod rng;
 pub mod series;
@@ -59,11 +59,11 @@ pub mod prelude {
     pub use crate::activation::Activation;
     pub use crate::datasets::{self, Lorenz, MackeyGlass, Narma};
     pub use crate::error::{Error, Result};
+    pub use crate::grad::Scheduled;
     pub use crate::init::{self, InputScaling, Values};
     pub use crate::metrics::{self, Norm};
     pub use crate::model::{Esn, EsnBuilder};
     pub use crate::nodes::{BiasInit, LeakRate, Reservoir, ReservoirParams};
-    pub use crate::optim::Scheduled;
     pub use crate::readout::{Ridge, RidgeParams, RidgeStats};
     pub use crate::series::AsSeries;
     pub use crate::traits::{

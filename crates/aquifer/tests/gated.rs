@@ -2,7 +2,7 @@
 //! digits read pixel by pixel, loss reduction on every task, reproducibility, bad input.
 
 use aquifer::gated::{tasks, GatedModel, GatedParams, GatedTraining, Target};
-use aquifer::optim::TrainingReport;
+use aquifer::grad::TrainingReport;
 use aquifer::prelude::*;
 use aquifer::Error;
 use faer::Mat;

@@ -5,6 +5,7 @@
 
 use super::{GatedModel, GatedParams, GatedReservoir, GatedTraining, LayerWeights, Loss};
 use crate::error::{Error, Result};
+use crate::grad::Affine;
 use crate::io::{ModelFile, Tensor};
 use crate::traits::Persist;
 use faer::Mat;
@@ -54,15 +55,15 @@ impl Persist for GatedModel {
             tensors.insert(format!("layers.{l}.b_g"), Tensor::vector(w.b_g.clone()));
         }
         let tensors = &mut file.tensors;
-        tensors.insert("head.w".into(), Tensor::matrix(self.head_w.as_ref()));
-        tensors.insert("head.b".into(), Tensor::vector(self.head_b.clone()));
+        tensors.insert("head.w".into(), Tensor::matrix(self.head.weights()));
+        tensors.insert("head.b".into(), Tensor::vector(self.head.bias().to_vec()));
         for (l, s) in self.state.iter().enumerate() {
             tensors.insert(format!("state.{l}"), Tensor::matrix(s.as_ref()));
         }
         let config = SavedGated {
             params: *r.params(),
             inputs: r.input_dim(),
-            outputs: self.head_b.len(),
+            outputs: self.head.outputs(),
             loss: self.loss,
             sequence: self.sequence,
             training: self.training,
@@ -109,10 +110,12 @@ impl Persist for GatedModel {
             crate::series::check_finite_slice("b_g", &lw.b_g)?;
             weights.push(lw);
         }
-        let head_w = file.f64_matrix("head.w", c.outputs, h)?;
+        // `outputs x units`, row-major, as the head holds it
+        let head_w = file.f64_tensor("head.w", &[c.outputs, h])?.to_vec();
         let head_b = file.f64_tensor("head.b", &[c.outputs])?.to_vec();
-        crate::series::check_finite("head weights", head_w.as_ref())?;
+        crate::series::check_finite_slice("head weights", &head_w)?;
         crate::series::check_finite_slice("head bias", &head_b)?;
+        let head = Affine::from_parts(head_w, head_b, h).expect("shapes read above");
         let state = (0..layers)
             .map(|l| {
                 let name = format!("state.{l}");
@@ -131,8 +134,7 @@ impl Persist for GatedModel {
                 w,
                 weights,
             },
-            head_w,
-            head_b,
+            head,
             loss: c.loss,
             sequence: c.sequence,
             training: c.training,

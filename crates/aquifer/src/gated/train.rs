@@ -6,12 +6,11 @@
 
 use super::{GatedParams, GatedReservoir, LayerWeights};
 use crate::error::{Error, Result};
-use crate::optim::{self, Adam, AdamParams, Schedule, Scheduled};
+use crate::grad::{self, Adam, AdamParams, Affine, Schedule, Scheduled};
 use crate::readout::{Ridge, TrainingReport};
 use crate::series::AsSeries;
 use crate::traits::{Classify, Fit, Run, Stateful, Step, Targets};
-use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatRef, Par};
+use faer::Mat;
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -120,9 +119,8 @@ impl GatedTraining {
 #[derive(Debug, Clone)]
 pub struct GatedModel {
     pub(super) reservoir: GatedReservoir,
-    /// `O x H`.
-    pub(super) head_w: Mat<f64>,
-    pub(super) head_b: Vec<f64>,
+    /// `H -> O`.
+    pub(super) head: Affine,
     pub(super) loss: Loss,
     pub(super) sequence: bool,
     pub(super) training: GatedTraining,
@@ -193,8 +191,15 @@ impl GatedModel {
             crate::rng::derive(seed, 13),
         )?;
         Ok(GatedModel {
-            head_w: Mat::from_fn(o, h, |i, j| head[(i, j)]),
-            head_b: (0..o).map(|i| head[(i, h)]).collect(),
+            head: Affine::from_parts(
+                (0..o)
+                    .flat_map(|i| (0..h).map(move |j| (i, j)))
+                    .map(|ij| head[ij])
+                    .collect(),
+                (0..o).map(|i| head[(i, h)]).collect(),
+                h,
+            )
+            .expect("o x h weights"),
             loss: Loss::Mse,
             sequence: true,
             training,
@@ -210,8 +215,8 @@ impl GatedModel {
         &self.reservoir
     }
     /// The head: weights (`O x H`) and bias.
-    pub fn head(&self) -> (&Mat<f64>, &[f64]) {
-        (&self.head_w, &self.head_b)
+    pub fn head(&self) -> &Affine {
+        &self.head
     }
 
     /// The training hyperparameters.
@@ -250,10 +255,10 @@ impl GatedModel {
         for (k, s) in series.iter().enumerate() {
             crate::series::check_series(&format!("sample {k}"), s.as_series(), Some(inputs))?;
         }
-        if target.outputs() != self.head_b.len() {
+        if target.outputs() != self.head.outputs() {
             return Err(Error::shape(
                 target.kind(),
-                format!("{} outputs (the model's)", self.head_b.len()),
+                format!("{} outputs (the model's)", self.head.outputs()),
                 format!("{} outputs", target.outputs()),
             ));
         }
@@ -300,7 +305,7 @@ impl GatedModel {
             }
         }
         let params = *self.reservoir.params();
-        let mut model = GatedModel::new(&params, training, inputs, self.head_b.len())?;
+        let mut model = GatedModel::new(&params, training, inputs, self.head.outputs())?;
         model.loss = loss_of(target);
         model.sequence = matches!(target, Targets::Series(_));
         let lengths: Vec<usize> = model.tensor_lengths();
@@ -313,7 +318,7 @@ impl GatedModel {
             };
             let (loss, grads) =
                 model.loss_and_gradients(&b, target, warmup, training.window, true)?;
-            let mut flat = flatten_all(&grads.0, &grads.1, &grads.2);
+            let mut flat = flatten_all(&grads.0, &grads.1);
             schedule.clip(&mut flat.iter_mut().map(Vec::as_mut_slice).collect::<Vec<_>>())?;
             model.apply(&mut adam, &flat)?;
             Ok(loss)
@@ -353,19 +358,13 @@ impl GatedModel {
                 ]
             })
             .collect();
-        v.push(self.head_w.nrows() * self.head_w.ncols());
-        v.push(self.head_b.len());
+        v.extend(self.head.tensors().map(<[f64]>::len));
         v
     }
 
     /// One Adam step with flat gradients in the order of `tensor_lengths`.
     fn apply(&mut self, adam: &mut Adam, grads: &[Vec<f64>]) -> Result<()> {
-        let (layers, head_w, head_b) = (
-            self.reservoir.weights().to_vec(),
-            self.head_w.clone(),
-            self.head_b.clone(),
-        );
-        let mut flat = flatten_all(&layers, &head_w, &head_b);
+        let mut flat = flatten_all(self.reservoir.weights(), &self.head);
         {
             let mut p: Vec<&mut [f64]> = flat.iter_mut().map(Vec::as_mut_slice).collect();
             let g: Vec<&[f64]> = grads.iter().map(Vec::as_slice).collect();
@@ -373,28 +372,15 @@ impl GatedModel {
         }
         let mut it = flat.into_iter();
         for w in self.reservoir.weights_mut() {
-            optim::unflatten(&it.next().expect("w_in"), &mut w.w_in);
+            grad::unflatten(&it.next().expect("w_in"), &mut w.w_in);
             w.b_in = it.next().expect("b_in");
-            optim::unflatten(&it.next().expect("w_g"), &mut w.w_g);
+            grad::unflatten(&it.next().expect("w_g"), &mut w.w_g);
             w.b_g = it.next().expect("b_g");
         }
-        optim::unflatten(&it.next().expect("head"), &mut self.head_w);
-        self.head_b = it.next().expect("head bias");
+        for t in self.head.tensors_mut() {
+            t.copy_from_slice(&it.next().expect("head"));
+        }
         Ok(())
-    }
-
-    /// `y = out W^T + b` for one step of a batch.
-    fn head_apply(&self, out: MatRef<'_, f64>) -> Mat<f64> {
-        let mut y = Mat::from_fn(out.nrows(), self.head_w.nrows(), |_, o| self.head_b[o]);
-        matmul(
-            y.as_mut(),
-            Accum::Add,
-            out,
-            self.head_w.transpose(),
-            1.0,
-            Par::Seq,
-        );
-        y
     }
 
     /// The batch loss (mean over samples; for sequences, over steps and outputs too) and the
@@ -409,7 +395,7 @@ impl GatedModel {
         warmup: usize,
         window: Option<usize>,
         gradients: bool,
-    ) -> Result<(f64, (Vec<LayerWeights>, Mat<f64>, Vec<f64>))> {
+    ) -> Result<(f64, (Vec<LayerWeights>, Affine))> {
         let n = batch.idx.len();
         if n <= CHUNK {
             return self.chunk_loss_and_gradients(batch, target, warmup, window, gradients);
@@ -433,8 +419,8 @@ impl GatedModel {
             .map(|c| self.chunk_loss_and_gradients(c, target, warmup, window, gradients))
             .collect::<Result<_>>()?;
         let mut loss = 0.0;
-        let mut total: Option<(Vec<LayerWeights>, Mat<f64>, Vec<f64>)> = None;
-        for (c, (l, (layers, gw, gb))) in chunks.iter().zip(parts) {
+        let mut total: Option<(Vec<LayerWeights>, Affine)> = None;
+        for (c, (l, (layers, g_head))) in chunks.iter().zip(parts) {
             let share = c.idx.len() as f64 / n as f64;
             loss += share * l;
             let scaled =
@@ -452,11 +438,10 @@ impl GatedModel {
                                 b_g: scaled_v(&w.b_g),
                             })
                             .collect(),
-                        scaled(&gw),
-                        scaled_v(&gb),
+                        g_head.scaled(share),
                     ))
                 }
-                Some((t_layers, t_gw, t_gb)) => {
+                Some((t_layers, t_head)) => {
                     for (t, w) in t_layers.iter_mut().zip(&layers) {
                         t.w_in += scaled(&w.w_in);
                         t.w_g += scaled(&w.w_g);
@@ -469,8 +454,7 @@ impl GatedModel {
                             .zip(&w.b_g)
                             .for_each(|(a, x)| *a += share * x);
                     }
-                    *t_gw += scaled(&gw);
-                    t_gb.iter_mut().zip(&gb).for_each(|(a, x)| *a += share * x);
+                    t_head.add_scaled(share, &g_head);
                 }
             }
         }
@@ -486,60 +470,43 @@ impl GatedModel {
         warmup: usize,
         window: Option<usize>,
         gradients: bool,
-    ) -> Result<(f64, (Vec<LayerWeights>, Mat<f64>, Vec<f64>))> {
+    ) -> Result<(f64, (Vec<LayerWeights>, Affine))> {
         let run = self.reservoir.forward(&batch.xs, None)?;
         let outs = run.outputs();
         let (steps, b, h) = (outs.len(), batch.idx.len(), self.reservoir.units());
-        let o = self.head_w.nrows();
+        let o = self.head.outputs();
         let mut d_outputs: Vec<Mat<f64>> = (0..steps).map(|_| Mat::zeros(b, h)).collect();
-        let mut g_w = Mat::<f64>::zeros(o, h);
-        let mut g_b = vec![0.0; o];
+        let mut g_head = Affine::zeros(h, o);
         let mut loss = 0.0;
         let mut head_back = |t: usize, dy: &Mat<f64>, d_outputs: &mut Vec<Mat<f64>>| {
-            matmul(
-                g_w.as_mut(),
-                Accum::Add,
-                dy.transpose(),
-                outs[t].as_ref(),
-                1.0,
-                Par::Seq,
-            );
-            for (k, gb) in g_b.iter_mut().enumerate() {
-                *gb += (0..b).map(|r| dy[(r, k)]).sum::<f64>();
-            }
-            matmul(
-                d_outputs[t].as_mut(),
-                Accum::Replace,
-                dy.as_ref(),
-                self.head_w.as_ref(),
-                1.0,
-                Par::Seq,
-            );
+            self.head
+                .accumulate(outs[t].as_ref(), dy.as_ref(), &mut g_head);
+            d_outputs[t] = self.head.input_gradient(dy.as_ref());
         };
         match target {
             Targets::Series(ys) => {
                 // the loss is the mean over the steps after the warmup
                 let scored = (steps - warmup) as f64;
                 for t in warmup..steps {
-                    let y = self.head_apply(outs[t].as_ref());
+                    let y = self.head.forward(outs[t].as_ref());
                     let truth = Mat::from_fn(b, o, |r, k| ys[batch.idx[r]][(t, k)]);
-                    let (l, dy) = optim::mse(y.as_ref(), truth.as_ref())?;
+                    let (l, dy) = grad::mse(y.as_ref(), truth.as_ref())?;
                     loss += l / scored;
                     let dy = Mat::from_fn(b, o, |r, k| dy[(r, k)] / scored);
                     head_back(t, &dy, &mut d_outputs);
                 }
             }
             Targets::Last(ys) => {
-                let y = self.head_apply(outs[steps - 1].as_ref());
+                let y = self.head.forward(outs[steps - 1].as_ref());
                 let truth = Mat::from_fn(b, o, |r, k| ys[(batch.idx[r], k)]);
-                let (l, dy) = optim::mse(y.as_ref(), truth.as_ref())?;
+                let (l, dy) = grad::mse(y.as_ref(), truth.as_ref())?;
                 loss = l;
                 head_back(steps - 1, &dy, &mut d_outputs);
             }
             Targets::Classes { labels, .. } => {
-                let y = self.head_apply(outs[steps - 1].as_ref());
+                let y = self.head.forward(outs[steps - 1].as_ref());
                 let l_batch: Vec<usize> = batch.idx.iter().map(|&k| labels[k]).collect();
-                let (l, dy) = optim::softmax_cross_entropy(y.as_ref(), &l_batch)?;
+                let (l, dy) = grad::softmax_cross_entropy(y.as_ref(), &l_batch)?;
                 loss = l;
                 head_back(steps - 1, &dy, &mut d_outputs);
             }
@@ -549,7 +516,7 @@ impl GatedModel {
         } else {
             Vec::new()
         };
-        Ok((loss, (layers, g_w, g_b)))
+        Ok((loss, (layers, g_head)))
     }
 
     /// Mean loss over the samples `idx`, in batches.
@@ -615,7 +582,7 @@ impl GatedModel {
         batch_size: usize,
     ) -> Result<()> {
         let mut states = self.states(series, idx, batch_size)?;
-        let o = self.head_w.nrows();
+        let o = self.head.outputs();
         let targets: Vec<Mat<f64>> = match target {
             Targets::Series(ys) => {
                 for s in &mut states {
@@ -651,8 +618,14 @@ impl GatedModel {
             readout.weights().expect("fitted"),
             readout.intercept().expect("fitted"),
         );
-        self.head_w = Mat::from_fn(o, h, |i, j| w[(j, i)]);
-        self.head_b = b.to_vec();
+        self.head = Affine::from_parts(
+            (0..o)
+                .flat_map(|i| (0..h).map(move |j| w[(j, i)]))
+                .collect(),
+            b.to_vec(),
+            h,
+        )
+        .expect("h -> o weights");
         Ok(())
     }
 
@@ -684,12 +657,15 @@ impl GatedModel {
         let idx: Vec<usize> = (0..series.len()).collect();
         // samples run one by one, so they may have different lengths
         let states = self.states(series, &idx, 1)?;
-        Ok(states.iter().map(|s| self.head_apply(s.as_ref())).collect())
+        Ok(states
+            .iter()
+            .map(|s| self.head.forward(s.as_ref()))
+            .collect())
     }
 
     /// The head's output for the last layer's state.
     fn output_of_state(&self) -> Mat<f64> {
-        self.head_apply(self.state[self.state.len() - 1].as_ref())
+        self.head.forward(self.state[self.state.len() - 1].as_ref())
     }
 }
 
@@ -729,7 +705,7 @@ impl Run for GatedModel {
             outs[outs.len() - 1].clone()
         };
         self.state = run.final_state();
-        Ok(self.head_apply(states.as_ref()))
+        Ok(self.head.forward(states.as_ref()))
     }
 
     fn run_many<S: AsSeries + Sync>(&mut self, series: &[S]) -> Result<Vec<Mat<f64>>> {
@@ -748,7 +724,7 @@ impl Classify for GatedModel {
         Ok(self
             .run_each(series)?
             .iter()
-            .map(|y| crate::optim::argmax(y.row(0).iter().copied()))
+            .map(|y| grad::argmax(y.row(0).iter().copied()))
             .collect())
     }
 }
@@ -758,10 +734,10 @@ impl Step for GatedModel {
     /// output for the new state.
     fn step(&mut self, x: &[f64], out: &mut [f64]) -> Result<()> {
         self.check_fitted()?;
-        if out.len() != self.head_b.len() {
+        if out.len() != self.head.outputs() {
             return Err(Error::shape(
                 "gated model step output",
-                format!("{} values", self.head_b.len()),
+                format!("{} values", self.head.outputs()),
                 format!("{} values", out.len()),
             ));
         }
@@ -805,19 +781,18 @@ impl Stateful for GatedModel {
     }
 }
 
-fn flatten_all(layers: &[LayerWeights], head_w: &Mat<f64>, head_b: &[f64]) -> Vec<Vec<f64>> {
+fn flatten_all(layers: &[LayerWeights], head: &Affine) -> Vec<Vec<f64>> {
     let mut v: Vec<Vec<f64>> = layers
         .iter()
         .flat_map(|w| {
             [
-                optim::flatten(&w.w_in),
+                grad::flatten(&w.w_in),
                 w.b_in.clone(),
-                optim::flatten(&w.w_g),
+                grad::flatten(&w.w_g),
                 w.b_g.clone(),
             ]
         })
         .collect();
-    v.push(optim::flatten(head_w));
-    v.push(head_b.to_vec());
+    v.extend(head.tensors().map(<[f64]>::to_vec));
     v
 }

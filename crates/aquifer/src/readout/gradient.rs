@@ -29,28 +29,13 @@
 //! ```
 
 use crate::error::{Error, Result};
+use crate::grad::{self, Adam, AdamParams, Affine, Layers, Schedule, Scheduled};
+pub use crate::grad::{Head, TrainingReport};
 use crate::io::{ModelFile, Tensor};
-pub use crate::optim::TrainingReport;
-use crate::optim::{self, Adam, AdamParams, Schedule, Scheduled};
 use crate::series::{check_finite, check_finite_slice, check_pairs, check_series, views, AsSeries};
 use crate::traits::{Classify, Fit, Persist, Run, Targets};
-use faer::linalg::matmul::matmul;
-use faer::{Accum, Mat, MatRef, Par};
-use rand_distr::{Distribution, Uniform};
+use faer::{Mat, MatRef};
 use serde::{Deserialize, Serialize};
-
-/// The map from features to outputs.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case", deny_unknown_fields)]
-pub enum Head {
-    /// `y = W x + b`.
-    Linear,
-    /// `y = W2 relu(W1 x + b1) + b2`.
-    Mlp {
-        /// Hidden units.
-        hidden: usize,
-    },
-}
 
 /// Hyperparameters of a [`GradientReadout`].
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
@@ -94,10 +79,7 @@ impl GradientParams {
     /// Checks the hyperparameters.
     pub fn validate(&self) -> Result<()> {
         self.schedule.validate()?;
-        if let Head::Mlp { hidden: 0 } = self.head {
-            return Err(Error::invalid("hidden", 0, "must be >= 1"));
-        }
-        Ok(())
+        self.head.validate()
     }
 }
 
@@ -115,9 +97,8 @@ pub struct GradientReadout {
     pub(crate) outputs: usize,
     pub(crate) mean: Vec<f64>,
     pub(crate) scale: Vec<f64>,
-    /// Layers: weights `in x out` and biases `out`; one layer (linear) or two (MLP); none
-    /// before the first fit.
-    pub(crate) layers: Vec<Layer>,
+    /// The trained layers; `None` before the first fit.
+    pub(crate) layers: Option<Layers>,
     pub(crate) report: Option<TrainingReport>,
 }
 
@@ -139,7 +120,7 @@ impl GradientReadout {
             outputs,
             mean: Vec::new(),
             scale: Vec::new(),
-            layers: Vec::new(),
+            layers: None,
             report: None,
         })
     }
@@ -176,144 +157,40 @@ impl GradientReadout {
             .collect();
         let xs = Mat::from_fn(n, f, |i, j| (x[(i, j)] - mean[j]) * scale[j]);
         let mut rng = crate::rng::from_seed(crate::rng::derive(params.schedule.seed, 7));
-        let mut layer = |fan_in: usize, fan_out: usize| {
-            // PyTorch's default: U(-1/sqrt(fan_in), 1/sqrt(fan_in)) for weights and biases
-            let a = 1.0 / (fan_in as f64).sqrt();
-            let u = Uniform::new_inclusive(-a, a).expect("a finite bound");
-            let w = Mat::from_fn(fan_in, fan_out, |_, _| u.sample(&mut rng));
-            let b = (0..fan_out).map(|_| u.sample(&mut rng)).collect();
-            (w, b)
+        let layers = Layers::draw(params.head, f, outputs, &mut rng);
+        let lengths: Vec<usize> = layers.tensors().iter().map(|t| t.len()).collect();
+        let mut layers = Some(layers);
+        let schedule = params.schedule;
+        let mut adam = Adam::new(schedule.adam, &lengths)?;
+        let rows = |idx: &[usize]| Mat::from_fn(idx.len(), f, |r, j| xs[(idx[r], j)]);
+        let subset = |idx: &[usize]| targets.select(idx);
+        let trained = |layers: &Option<Layers>| layers.as_ref().expect("drawn above").clone();
+        let step = |layers: &mut Option<Layers>, idx: &[usize]| {
+            let l = layers.as_mut().expect("drawn above");
+            let (loss, mut grads) = loss_and_gradients(l, rows(idx).as_ref(), &subset(idx))?;
+            schedule.clip(&mut grads.tensors_mut())?;
+            adam.step(&mut l.tensors_mut(), &grads.tensors())?;
+            Ok(loss)
         };
-        let layers = match params.head {
-            Head::Linear => vec![layer(f, outputs)],
-            Head::Mlp { hidden } => vec![layer(f, hidden), layer(hidden, outputs)],
+        // the held-out samples, gathered once
+        let mut held_out = None;
+        let validation_loss = |layers: &Option<Layers>, idx: &[usize]| {
+            let (vx, vt) = held_out.get_or_insert_with(|| (rows(idx), subset(idx)));
+            Ok(loss_and_gradients(&trained(layers), vx.as_ref(), vt)?.0)
         };
-        let mut model = GradientReadout {
+        let (report, _) = schedule.run(n, &mut layers, step, validation_loss, |_, _| {})?;
+        let layers = trained(&layers);
+        layers.check_finite()?;
+        *self = GradientReadout {
             params: *params,
             features: f,
             outputs,
             mean,
             scale,
-            layers,
-            report: None,
+            layers: Some(layers),
+            report: Some(report),
         };
-        let lengths: Vec<usize> = model
-            .layers
-            .iter()
-            .flat_map(|(w, b)| [w.nrows() * w.ncols(), b.len()])
-            .collect();
-        let schedule = params.schedule;
-        let mut adam = Adam::new(schedule.adam, &lengths)?;
-        let rows = |idx: &[usize]| Mat::from_fn(idx.len(), f, |r, j| xs[(idx[r], j)]);
-        let subset = |idx: &[usize]| targets.select(idx);
-        let step = |model: &mut GradientReadout, idx: &[usize]| {
-            let (loss, mut grads) = model.loss_and_gradients(rows(idx).as_ref(), &subset(idx))?;
-            let mut flat: Vec<Vec<f64>> = grads
-                .iter_mut()
-                .flat_map(|(gw, gb)| [optim::flatten(gw), std::mem::take(gb)])
-                .collect();
-            schedule.clip(&mut flat.iter_mut().map(Vec::as_mut_slice).collect::<Vec<_>>())?;
-            let mut weights: Vec<Vec<f64>> = model
-                .layers
-                .iter()
-                .flat_map(|(w, b)| [optim::flatten(w), b.clone()])
-                .collect();
-            {
-                let mut p: Vec<&mut [f64]> = weights.iter_mut().map(Vec::as_mut_slice).collect();
-                let g: Vec<&[f64]> = flat.iter().map(Vec::as_slice).collect();
-                adam.step(&mut p, &g)?;
-            }
-            for (k, (w, b)) in model.layers.iter_mut().enumerate() {
-                optim::unflatten(&weights[2 * k], w);
-                b.copy_from_slice(&weights[2 * k + 1]);
-            }
-            Ok(loss)
-        };
-        // the held-out samples, gathered once
-        let mut held_out = None;
-        let validation_loss = |model: &GradientReadout, idx: &[usize]| {
-            let (vx, vt) = held_out.get_or_insert_with(|| (rows(idx), subset(idx)));
-            Ok(model.loss_and_gradients(vx.as_ref(), vt)?.0)
-        };
-        let (report, _) = schedule.run(n, &mut model, step, validation_loss, |_, _| {})?;
-        for (w, b) in &model.layers {
-            check_finite("trained weights", w.as_ref())?;
-            check_finite_slice("trained biases", b)?;
-        }
-        model.report = Some(report);
-        *self = model;
         Ok(())
-    }
-
-    /// Forward pass on standardised features; returns the outputs and the hidden
-    /// pre-activations (MLP).
-    fn forward(&self, xs: MatRef<'_, f64>) -> (Mat<f64>, Option<Mat<f64>>) {
-        let affine = |x: MatRef<'_, f64>, (w, b): &(Mat<f64>, Vec<f64>)| {
-            let mut out = Mat::from_fn(x.nrows(), w.ncols(), |_, j| b[j]);
-            matmul(out.as_mut(), Accum::Add, x, w.as_ref(), 1.0, Par::Seq);
-            out
-        };
-        match self.layers.len() {
-            1 => (affine(xs, &self.layers[0]), None),
-            _ => {
-                let z = affine(xs, &self.layers[0]);
-                let h = Mat::from_fn(z.nrows(), z.ncols(), |i, j| z[(i, j)].max(0.0));
-                (affine(h.as_ref(), &self.layers[1]), Some(z))
-            }
-        }
-    }
-
-    /// The loss on a batch of standardised features and the gradient of every layer.
-    fn loss_and_gradients(
-        &self,
-        xs: MatRef<'_, f64>,
-        targets: &OwnedTargets,
-    ) -> Result<(f64, Vec<Layer>)> {
-        let (out, z) = self.forward(xs);
-        let (loss, d_out) = match targets {
-            OwnedTargets::Classes(l) => optim::softmax_cross_entropy(out.as_ref(), l)?,
-            OwnedTargets::Values(y) => optim::mse(out.as_ref(), y.as_ref())?,
-        };
-        let grad_of = |input: MatRef<'_, f64>, d: &Mat<f64>| {
-            let mut gw = Mat::zeros(input.ncols(), d.ncols());
-            matmul(
-                gw.as_mut(),
-                Accum::Replace,
-                input.transpose(),
-                d.as_ref(),
-                1.0,
-                Par::Seq,
-            );
-            let gb = (0..d.ncols())
-                .map(|j| (0..d.nrows()).map(|i| d[(i, j)]).sum())
-                .collect();
-            (gw, gb)
-        };
-        Ok(match z {
-            None => (loss, vec![grad_of(xs, &d_out)]),
-            Some(z) => {
-                let h = Mat::from_fn(z.nrows(), z.ncols(), |i, j| z[(i, j)].max(0.0));
-                let second = grad_of(h.as_ref(), &d_out);
-                let mut dh = Mat::zeros(z.nrows(), z.ncols());
-                let w2 = &self.layers[1].0;
-                matmul(
-                    dh.as_mut(),
-                    Accum::Replace,
-                    d_out.as_ref(),
-                    w2.transpose(),
-                    1.0,
-                    Par::Seq,
-                );
-                let dz = Mat::from_fn(z.nrows(), z.ncols(), |i, j| {
-                    if z[(i, j)] > 0.0 {
-                        dh[(i, j)]
-                    } else {
-                        0.0
-                    }
-                });
-                (loss, vec![grad_of(xs, &dz), second])
-            }
-        })
     }
 
     fn standardise(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
@@ -332,12 +209,15 @@ impl GradientReadout {
 
     /// The outputs (class scores, or regression values) for features `x` (`n x F`).
     fn predict(&self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        if self.layers.is_empty() {
+        let Some(layers) = &self.layers else {
             return Err(Error::NotFitted {
                 what: "gradient readout".into(),
             });
-        }
-        Ok(self.forward(self.standardise(x)?.as_ref()).0)
+        };
+        Ok(layers
+            .forward(self.standardise(x)?.as_ref())
+            .output()
+            .clone())
     }
 
     /// The hyperparameters.
@@ -453,7 +333,7 @@ impl Classify for GradientReadout {
                     });
                 }
                 let out = self.predict(x.subrows(x.nrows() - 1, 1))?;
-                Ok(crate::optim::argmax(out.row(0).iter().copied()))
+                Ok(grad::argmax(out.row(0).iter().copied()))
             })
             .collect()
     }
@@ -480,16 +360,20 @@ impl Persist for GradientReadout {
             params: self.params,
             features: self.features,
             outputs: self.outputs,
-            fitted: !self.layers.is_empty(),
+            fitted: self.layers.is_some(),
         })?;
         let t = &mut file.tensors;
-        if !self.layers.is_empty() {
+        if let Some(layers) = &self.layers {
             t.insert("mean".into(), Tensor::vector(self.mean.clone()));
             t.insert("scale".into(), Tensor::vector(self.scale.clone()));
-        }
-        for (k, (w, b)) in self.layers.iter().enumerate() {
-            t.insert(format!("layers.{k}.w"), Tensor::matrix(w.as_ref()));
-            t.insert(format!("layers.{k}.b"), Tensor::vector(b.clone()));
+            // each layer's weights are stored `in x out`
+            for (k, map) in layers.maps().iter().enumerate() {
+                t.insert(
+                    format!("layers.{k}.w"),
+                    Tensor::matrix(map.weights().transpose()),
+                );
+                t.insert(format!("layers.{k}.b"), Tensor::vector(map.bias().to_vec()));
+            }
         }
         Ok(file)
     }
@@ -520,19 +404,38 @@ impl Persist for GradientReadout {
         };
         readout.mean = vector("mean", f)?;
         readout.scale = vector("scale", f)?;
-        for (k, (rows, cols)) in shapes.into_iter().enumerate() {
-            let w = file.f64_matrix(&format!("layers.{k}.w"), rows, cols)?;
+        let mut maps = Vec::new();
+        for (k, (inputs, outputs)) in shapes.into_iter().enumerate() {
+            let w = file.f64_matrix(&format!("layers.{k}.w"), inputs, outputs)?;
             check_finite("readout weights", w.as_ref())?;
-            readout
-                .layers
-                .push((w, vector(&format!("layers.{k}.b"), cols)?));
+            // `in x out` in the file, `out x in` (row-major) in memory
+            let w = (0..outputs)
+                .flat_map(|o| (0..inputs).map(move |i| (i, o)))
+                .map(|(i, o)| w[(i, o)])
+                .collect();
+            let b = vector(&format!("layers.{k}.b"), outputs)?;
+            maps.push(Affine::from_parts(w, b, inputs).expect("lengths read above"));
         }
+        readout.layers = Some(Layers::from_maps(maps).expect("the shapes of a head"));
         Ok(readout)
     }
 }
 
-/// A layer: weights (`in x out`) and biases (`out`).
-type Layer = (Mat<f64>, Vec<f64>);
+/// The loss of `layers` on a batch of standardised features and the gradient of every layer.
+fn loss_and_gradients(
+    layers: &Layers,
+    xs: MatRef<'_, f64>,
+    targets: &OwnedTargets,
+) -> Result<(f64, Layers)> {
+    let pass = layers.forward(xs);
+    let (loss, d_out) = match targets {
+        OwnedTargets::Classes(l) => grad::softmax_cross_entropy(pass.output().as_ref(), l)?,
+        OwnedTargets::Values(y) => grad::mse(pass.output().as_ref(), y.as_ref())?,
+    };
+    let mut grads = layers.zeros_like();
+    layers.backward(xs, &pass, d_out.as_ref(), &mut grads);
+    Ok((loss, grads))
+}
 
 /// Targets of a batch.
 enum OwnedTargets {
@@ -556,61 +459,26 @@ mod tests {
     use super::*;
 
     #[test]
-    fn mlp_gradients_match_finite_differences() {
+    fn mlp_gradients_of_both_losses_match_finite_differences() {
         let x = Mat::from_fn(7, 3, |i, j| ((i * 3 + j) as f64 * 0.61).sin());
-        let mut rng = crate::rng::from_seed(4);
-        let u = Uniform::new(-0.8, 0.8).unwrap();
-        let mut model = GradientReadout {
-            params: GradientParams {
-                head: Head::Mlp { hidden: 5 },
-                ..Default::default()
-            },
-            features: 3,
-            outputs: 4,
-            report: None,
-            mean: vec![0.0; 3],
-            scale: vec![1.0; 3],
-            layers: vec![
-                (
-                    Mat::from_fn(3, 5, |_, _| u.sample(&mut rng)),
-                    (0..5).map(|_| u.sample(&mut rng)).collect(),
-                ),
-                (
-                    Mat::from_fn(5, 4, |_, _| u.sample(&mut rng)),
-                    (0..4).map(|_| u.sample(&mut rng)).collect(),
-                ),
-            ],
-        };
+        let layers = Layers::draw(Head::Mlp { hidden: 5 }, 3, 4, &mut crate::rng::from_seed(4));
         for targets in [
             OwnedTargets::Classes(vec![0, 3, 1, 2, 2, 0, 1]),
             OwnedTargets::Values(Mat::from_fn(7, 4, |i, j| (i + j) as f64 * 0.1)),
         ] {
-            let (_, grads) = model.loss_and_gradients(x.as_ref(), &targets).unwrap();
+            let loss = |l: &Layers| loss_and_gradients(l, x.as_ref(), &targets).unwrap().0;
+            let (_, grads) = loss_and_gradients(&layers, x.as_ref(), &targets).unwrap();
             let h = 1e-6;
-            for l in 0..2 {
-                for i in 0..model.layers[l].0.nrows() {
-                    for j in 0..model.layers[l].0.ncols() {
-                        let w0 = model.layers[l].0[(i, j)];
-                        model.layers[l].0[(i, j)] = w0 + h;
-                        let plus = model.loss_and_gradients(x.as_ref(), &targets).unwrap().0;
-                        model.layers[l].0[(i, j)] = w0 - h;
-                        let minus = model.loss_and_gradients(x.as_ref(), &targets).unwrap().0;
-                        model.layers[l].0[(i, j)] = w0;
-                        let fd = (plus - minus) / (2.0 * h);
-                        assert!(
-                            (fd - grads[l].0[(i, j)]).abs() < 1e-7,
-                            "layer {l} w[{i},{j}]"
-                        );
-                    }
-                }
-                for j in 0..model.layers[l].1.len() {
-                    let b0 = model.layers[l].1[j];
-                    model.layers[l].1[j] = b0 + h;
-                    let plus = model.loss_and_gradients(x.as_ref(), &targets).unwrap().0;
-                    model.layers[l].1[j] = b0 - h;
-                    let minus = model.loss_and_gradients(x.as_ref(), &targets).unwrap().0;
-                    model.layers[l].1[j] = b0;
-                    assert!(((plus - minus) / (2.0 * h) - grads[l].1[j]).abs() < 1e-7);
+            for t in 0..4 {
+                for k in 0..layers.tensors()[t].len() {
+                    let (mut plus, mut minus) = (layers.clone(), layers.clone());
+                    plus.tensors_mut()[t][k] += h;
+                    minus.tensors_mut()[t][k] -= h;
+                    let fd = (loss(&plus) - loss(&minus)) / (2.0 * h);
+                    assert!(
+                        (fd - grads.tensors()[t][k]).abs() < 1e-7,
+                        "tensor {t} [{k}]"
+                    );
                 }
             }
         }

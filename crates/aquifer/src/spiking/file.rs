@@ -6,8 +6,8 @@
 use super::surrogate::{LsmClassifier, SurrogateParams, Tensors};
 use super::{Liquid, LiquidParams};
 use crate::error::{Error, Result};
+use crate::grad::{Affine, Head, Layers};
 use crate::io::{ModelFile, Tensor};
-use crate::readout::Head;
 use crate::traits::{check_kind, Persist};
 use serde::{Deserialize, Serialize};
 
@@ -70,14 +70,21 @@ impl Persist for LsmClassifier {
         let (_, initial) = file.embed("initial.", self.initial.to_part()?);
         let (_, liquid) = file.embed("liquid.", self.liquid.to_part()?);
         if let Some(t) = &self.tensors {
+            // flat and row-major; a linear head stores an empty hidden layer
+            let maps = t.head.maps();
+            let (hidden, out) = match maps {
+                [hidden, out] => (hidden.tensors(), out),
+                _ => ([&[][..], &[][..]], &maps[0]),
+            };
+            let [w_out, b_out] = out.tensors();
             for (name, v) in [
-                ("w_hid", &t.w_hid),
-                ("b_hid", &t.b_hid),
-                ("w_out", &t.w_out),
-                ("b_out", &t.b_out),
+                ("w_hid", hidden[0]),
+                ("b_hid", hidden[1]),
+                ("w_out", w_out),
+                ("b_out", b_out),
             ] {
                 file.tensors
-                    .insert(format!("head.{name}"), Tensor::vector(v.clone()));
+                    .insert(format!("head.{name}"), Tensor::vector(v.to_vec()));
             }
         }
         file.set_config(&SavedLsm {
@@ -113,13 +120,27 @@ impl Persist for LsmClassifier {
                 crate::series::check_finite_slice(name, v)?;
                 Ok(v.to_vec())
             };
+            let mut maps = Vec::new();
+            if hid > 0 {
+                maps.push(Affine::from_parts(
+                    read("w_hid", hid * hid_in)?,
+                    read("b_hid", hid)?,
+                    hid_in,
+                ));
+            }
+            let (w_out, b_out) = (
+                read("w_out", c.classes * out_in)?,
+                read("b_out", c.classes)?,
+            );
+            maps.push(Affine::from_parts(w_out, b_out, out_in));
+            let maps = maps
+                .into_iter()
+                .collect::<Option<Vec<_>>>()
+                .expect("lengths read above");
             lsm.tensors = Some(Tensors {
                 win: liquid.win_flat().to_vec(),
                 wrec: liquid.w().val().to_vec(),
-                w_hid: read("w_hid", hid * hid_in)?,
-                b_hid: read("b_hid", hid)?,
-                w_out: read("w_out", c.classes * out_in)?,
-                b_out: read("b_out", c.classes)?,
+                head: Layers::from_maps(maps).expect("the shapes of a head"),
             });
         }
         lsm.liquid = liquid;

@@ -22,11 +22,10 @@
 use super::features::Feature;
 use super::liquid::{Liquid, Reset};
 use crate::error::{check_positive, Error, Result};
-use crate::optim::{Adam, AdamParams, Schedule, Scheduled};
-use crate::readout::{Head, TrainingReport};
+use crate::grad::{self, Adam, AdamParams, Head, Layers, Schedule, Scheduled, TrainingReport};
 use crate::series::{check_series, AsSeries};
 use crate::traits::{Classify, Fit, Run, Targets};
-use faer::Mat;
+use faer::{Mat, MatRef};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -131,10 +130,7 @@ impl SurrogateParams {
             return Err(Error::invalid("bins", 0, "must be >= 1"));
         }
         self.schedule.validate()?;
-        if let Head::Mlp { hidden: 0 } = self.head {
-            return Err(Error::invalid("hidden", 0, "must be >= 1"));
-        }
-        Ok(())
+        self.head.validate()
     }
 }
 
@@ -157,102 +153,44 @@ pub struct LsmClassifier {
     pub(super) report: Option<TrainingReport>,
 }
 
-/// Trainable tensors, flat and row-major: `W_in` (`N x F`), `W_rec` values (CSR order), the
-/// hidden layer of an MLP head (`H x d` and `H`, empty for a linear head), and the output
-/// layer (`C x d` or `C x H`, and `C`).
+/// Trainable tensors, flat and row-major: `W_in` (`N x F`), `W_rec` values (CSR order), and
+/// the layers reading the binned rates (linear, or an MLP).
 #[derive(Debug, Clone)]
 pub(super) struct Tensors {
     pub(super) win: Vec<f64>,
     pub(super) wrec: Vec<f64>,
-    pub(super) w_hid: Vec<f64>,
-    pub(super) b_hid: Vec<f64>,
-    pub(super) w_out: Vec<f64>,
-    pub(super) b_out: Vec<f64>,
+    pub(super) head: Layers,
 }
 
 impl Tensors {
-    fn list(&self) -> [&Vec<f64>; 6] {
-        [
-            &self.win,
-            &self.wrec,
-            &self.w_hid,
-            &self.b_hid,
-            &self.w_out,
-            &self.b_out,
-        ]
+    fn list(&self) -> Vec<&[f64]> {
+        let mut v = vec![&self.win[..], &self.wrec[..]];
+        v.extend(self.head.tensors());
+        v
     }
-    fn list_mut(&mut self) -> [&mut Vec<f64>; 6] {
-        [
-            &mut self.win,
-            &mut self.wrec,
-            &mut self.w_hid,
-            &mut self.b_hid,
-            &mut self.w_out,
-            &mut self.b_out,
-        ]
+    fn list_mut(&mut self) -> Vec<&mut [f64]> {
+        let mut v = vec![&mut self.win[..], &mut self.wrec[..]];
+        v.extend(self.head.tensors_mut());
+        v
     }
     fn zeros_like(&self) -> Tensors {
-        let z = |v: &Vec<f64>| vec![0.0; v.len()];
         Tensors {
-            win: z(&self.win),
-            wrec: z(&self.wrec),
-            w_hid: z(&self.w_hid),
-            b_hid: z(&self.b_hid),
-            w_out: z(&self.w_out),
-            b_out: z(&self.b_out),
+            win: vec![0.0; self.win.len()],
+            wrec: vec![0.0; self.wrec.len()],
+            head: self.head.zeros_like(),
         }
     }
 
-    /// The head on features `f`: class scores, and the hidden pre-activations (MLP).
-    fn head(&self, f: &[f64]) -> (Vec<f64>, Vec<f64>) {
-        let affine = |w: &[f64], b: &[f64], x: &[f64]| -> Vec<f64> {
-            let d = x.len();
-            (0..b.len())
-                .map(|o| {
-                    b[o] + w[o * d..(o + 1) * d]
-                        .iter()
-                        .zip(x)
-                        .map(|(w, v)| w * v)
-                        .sum::<f64>()
-                })
-                .collect()
-        };
-        if self.b_hid.is_empty() {
-            (affine(&self.w_out, &self.b_out, f), Vec::new())
-        } else {
-            let z = affine(&self.w_hid, &self.b_hid, f);
-            let h: Vec<f64> = z.iter().map(|v| v.max(0.0)).collect();
-            (affine(&self.w_out, &self.b_out, &h), z)
-        }
-    }
-
-    /// Back through the head: fills the head's gradients in `g` from the score gradient and
-    /// returns the gradient of the features.
-    fn head_backward(&self, f: &[f64], z: &[f64], d_scores: &[f64], g: &mut Tensors) -> Vec<f64> {
-        let outer = |w: &[f64], d_out: &[f64], x: &[f64], gw: &mut [f64], gb: &mut [f64]| {
-            let d = x.len();
-            let mut dx = vec![0.0; d];
-            for (o, &dy) in d_out.iter().enumerate() {
-                gb[o] += dy;
-                for j in 0..d {
-                    gw[o * d + j] += dy * x[j];
-                    dx[j] += dy * w[o * d + j];
-                }
-            }
-            dx
-        };
-        if self.b_hid.is_empty() {
-            outer(&self.w_out, d_scores, f, &mut g.w_out, &mut g.b_out)
-        } else {
-            let h: Vec<f64> = z.iter().map(|v| v.max(0.0)).collect();
-            let dh = outer(&self.w_out, d_scores, &h, &mut g.w_out, &mut g.b_out);
-            let dz: Vec<f64> = dh
-                .iter()
-                .zip(z)
-                .map(|(d, z)| if *z > 0.0 { *d } else { 0.0 })
-                .collect();
-            outer(&self.w_hid, &dz, f, &mut g.w_hid, &mut g.b_hid)
-        }
+    /// The class scores of one series' features `f`.
+    fn scores(&self, f: &[f64]) -> Vec<f64> {
+        let x = MatRef::from_row_major_slice(f, 1, f.len());
+        self.head
+            .forward(x)
+            .output()
+            .row(0)
+            .iter()
+            .copied()
+            .collect()
     }
 }
 
@@ -309,7 +247,7 @@ impl LsmClassifier {
         let mut scores = Mat::zeros(f.nrows(), self.classes);
         for r in 0..f.nrows() {
             let row: Vec<f64> = f.row(r).iter().copied().collect();
-            let (s, _) = tensors.head(&row);
+            let s = tensors.scores(&row);
             s.iter().enumerate().for_each(|(c, v)| scores[(r, c)] = *v);
         }
         Ok(scores)
@@ -365,7 +303,7 @@ impl Classify for LsmClassifier {
     fn classify<S: AsSeries + Sync>(&self, series: &[S]) -> Result<Vec<usize>> {
         let s = self.scores(series)?;
         Ok((0..s.nrows())
-            .map(|r| crate::optim::argmax(s.row(r).iter().copied()))
+            .map(|r| grad::argmax(s.row(r).iter().copied()))
             .collect())
     }
 }
@@ -417,29 +355,12 @@ impl Liquid {
         let n = self.units();
         let d = params.bins * n;
         let mut rng = crate::rng::from_seed(crate::rng::derive(params.schedule.seed, 11));
-        // PyTorch's default initialisation: U(-1/sqrt(fan_in), 1/sqrt(fan_in))
-        let mut layer = |fan_in: usize, fan_out: usize| {
-            let a = 1.0 / (fan_in as f64).sqrt();
-            let mut draw = |k: usize| -> Vec<f64> {
-                (0..k)
-                    .map(|_| rand::RngExt::random_range(&mut rng, -a..a))
-                    .collect()
-            };
-            (draw(fan_in * fan_out), draw(fan_out))
-        };
-        let ((w_hid, b_hid), (w_out, b_out)) = match params.head {
-            Head::Linear => ((Vec::new(), Vec::new()), layer(d, classes)),
-            Head::Mlp { hidden } => (layer(d, hidden), layer(hidden, classes)),
-        };
         let mut tensors = Tensors {
             win: self.win_flat().to_vec(),
             wrec: self.w().val().to_vec(),
-            w_hid,
-            b_hid,
-            w_out,
-            b_out,
+            head: Layers::draw(params.head, d, classes, &mut rng),
         };
-        let lengths = tensors.list().map(Vec::len);
+        let lengths: Vec<usize> = tensors.list().iter().map(|t| t.len()).collect();
         let schedule = params.schedule;
         let mut adam = Adam::new(schedule.adam, &lengths)?;
         let step = |tensors: &mut Tensors, idx: &[usize]| {
@@ -451,21 +372,8 @@ impl Liquid {
             if !params.train_recurrent {
                 grads.wrec.iter_mut().for_each(|g| *g = 0.0);
             }
-            let mut refs: Vec<&mut [f64]> = grads
-                .list_mut()
-                .into_iter()
-                .map(Vec::as_mut_slice)
-                .collect();
-            schedule.clip(&mut refs)?;
-            {
-                let mut p: Vec<&mut [f64]> = tensors
-                    .list_mut()
-                    .into_iter()
-                    .map(Vec::as_mut_slice)
-                    .collect();
-                let g: Vec<&[f64]> = grads.list().into_iter().map(Vec::as_slice).collect();
-                adam.step(&mut p, &g)?;
-            }
+            schedule.clip(&mut grads.list_mut())?;
+            adam.step(&mut tensors.list_mut(), &grads.list())?;
             // the passes read the weights from `tensors`; the liquid is rebuilt once, below
             self.keep_dale(&mut tensors.wrec);
             Ok(loss)
@@ -597,7 +505,9 @@ impl Liquid {
         }
         let features: Vec<f64> = (0..d).map(|j| counts[j] / bin_len(j / n)).collect();
         // readout and loss
-        let (logits, z) = t.head(&features);
+        let rates = MatRef::from_row_major_slice(&features, 1, d);
+        let pass = t.head.forward(rates);
+        let logits: Vec<f64> = pass.output().row(0).iter().copied().collect();
         let max = logits.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         let log_sum = max + logits.iter().map(|l| (l - max).exp()).sum::<f64>().ln();
         let loss = log_sum - logits[label];
@@ -605,7 +515,13 @@ impl Liquid {
             .map(|c| (logits[c] - log_sum).exp() - (c == label) as u8 as f64)
             .collect();
         let mut g = t.zeros_like();
-        let d_features = t.head_backward(&features, &z, &d_logits, &mut g);
+        let d_rates = t.head.backward(
+            rates,
+            &pass,
+            MatRef::from_row_major_slice(&d_logits, 1, d_logits.len()),
+            &mut g.head,
+        );
+        let d_features: Vec<f64> = d_rates.row(0).iter().copied().collect();
         // backward through time
         let mut d_spk_next = vec![0.0; n]; // W_rec^T dm[s + 1]
         let mut d_mem_post = vec![0.0; n]; // d(post-reset membrane of step s) from step s + 1
@@ -679,10 +595,13 @@ fn bin_index(s: usize, steps: usize, bins: usize) -> usize {
 #[cfg(test)]
 mod tests {
     use super::*;
+    use crate::grad::Affine;
     use crate::spiking::LiquidParams;
 
     fn slot(t: &mut Tensors, which: usize, k: usize) -> &mut f64 {
-        &mut t.list_mut()[which][k]
+        let mut list = t.list_mut();
+        let tensor = std::mem::take(&mut list[which]);
+        &mut tensor[k]
     }
 
     #[test]
@@ -702,20 +621,19 @@ mod tests {
         };
         let x = Mat::from_fn(20, 2, |s, j| 1.5 * ((s + 3 * j) as f64 * 0.4).sin().abs());
         let d = 3 * 30;
+        let out = (0..2 * d).map(|k| ((k as f64) * 0.21).cos()).collect();
         let t = Tensors {
             win: liquid.win_flat().to_vec(),
             wrec: liquid.w().val().to_vec(),
-            w_hid: Vec::new(),
-            b_hid: Vec::new(),
-            w_out: (0..2 * d).map(|k| ((k as f64) * 0.21).cos()).collect(),
-            b_out: vec![0.3, -0.1],
+            head: Layers::from_maps(vec![Affine::from_parts(out, vec![0.3, -0.1], d).unwrap()])
+                .unwrap(),
         };
         let (loss, _) = liquid.sample_gradients(&t, x.as_ref(), 0, &params, Spikes::Hard);
         let mut classifier = LsmClassifier::new(liquid.clone(), params, 2).unwrap();
         classifier.liquid = liquid.with_weights(&t).unwrap();
         classifier.tensors = Some(t.clone());
         let scores = classifier.scores(&[&x]).unwrap();
-        let (ce, _) = crate::optim::softmax_cross_entropy(scores.as_ref(), &[0]).unwrap();
+        let (ce, _) = grad::softmax_cross_entropy(scores.as_ref(), &[0]).unwrap();
         assert!((ce - loss).abs() < 1e-12, "{ce} vs {loss}");
     }
 
@@ -758,13 +676,17 @@ mod tests {
             let d = params.bins * 12;
             let wave = |k: usize, f: f64| (k as f64 * f).sin() * 0.5;
             let into = if hidden > 0 { hidden } else { d };
+            let out = (0..3 * into).map(|k| wave(k, 0.37)).collect();
+            let mut maps = vec![Affine::from_parts(out, vec![0.1, -0.2, 0.05], into).unwrap()];
+            if hidden > 0 {
+                let w = (0..hidden * d).map(|k| wave(k, 0.53)).collect();
+                let b = (0..hidden).map(|k| 0.1 + wave(k, 1.1)).collect();
+                maps.insert(0, Affine::from_parts(w, b, d).unwrap());
+            }
             let t = Tensors {
                 win: liquid.win_flat().to_vec(),
                 wrec: liquid.w().val().to_vec(),
-                w_hid: (0..hidden * d).map(|k| wave(k, 0.53)).collect(),
-                b_hid: (0..hidden).map(|k| 0.1 + wave(k, 1.1)).collect(),
-                w_out: (0..3 * into).map(|k| wave(k, 0.37)).collect(),
-                b_out: vec![0.1, -0.2, 0.05],
+                head: Layers::from_maps(maps).unwrap(),
             };
             let loss = |t: &Tensors| {
                 liquid
@@ -774,11 +696,19 @@ mod tests {
             let (_, g) = liquid.sample_gradients(&t, x.as_ref(), 1, &params, Spikes::Smooth);
             let h = 1e-4;
             let mut worst: f64 = 0.0;
-            let names = ["W_in", "W_rec", "W_hid", "b_hid", "W_out", "b_out"];
+            let names: &[&str] = if hidden > 0 {
+                &["W_in", "W_rec", "W_hid", "b_hid", "W_out", "b_out"]
+            } else {
+                &["W_in", "W_rec", "W_out", "b_out"]
+            };
             let analytic = g.list();
             for (which, name) in names.iter().enumerate() {
                 let len = analytic[which].len();
-                let stride = if which == 2 || which == 4 { 5 } else { 1 };
+                let stride = if name.starts_with('W') && which >= 2 {
+                    5
+                } else {
+                    1
+                };
                 for k in (0..len).step_by(stride) {
                     // fourth-order central difference
                     let at = |step: f64| {
