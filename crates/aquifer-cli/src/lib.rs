@@ -28,6 +28,10 @@ pub struct Cli {
     /// No progress bars.
     #[arg(long, short, global = true)]
     pub quiet: bool,
+    /// Threads to use: `auto` (the cores, or RAYON_NUM_THREADS) or a number. Results are the
+    /// same, bit for bit, whatever it is.
+    #[arg(long, global = true, default_value = "auto", value_name = "N|auto")]
+    pub threads: aquifer::parallel::Parallelism,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -58,6 +62,11 @@ pub enum Command {
 
 /// Runs a parsed command line.
 pub fn execute(cli: &Cli) -> Result<()> {
+    cli.threads.install(|| execute_here(cli))?
+}
+
+/// Runs the command on this thread's pool.
+fn execute_here(cli: &Cli) -> Result<()> {
     match &cli.command {
         Command::Demo(a) => demo::run(a).map(|_| ()),
         Command::Fit(a) => fit::run(a, cli.quiet).map(|_| ()),

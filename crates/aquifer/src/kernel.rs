@@ -34,6 +34,11 @@ const TILE: usize = 8;
 const TEAM_NNZ: usize = 4096;
 /// Below this many steps, starting the helper thread costs more than it saves.
 const TEAM_MIN_STEPS: usize = 64;
+/// Nonzeros per piece of a split step (between 2 and [`MAX_TEAM_PIECES`] pieces): more
+/// pieces balance the two threads better when one is interrupted, and cost an atomic
+/// operation each.
+const PIECE_NNZ: usize = 12_000;
+const MAX_TEAM_PIECES: usize = 8;
 use faer::reborrow::ReborrowMut;
 
 /// Leak rate: one for all units, or one per unit.
@@ -184,46 +189,53 @@ impl<'a> CsrView<'a> {
 }
 
 /// Runs `body` with a product `y = W x` that, for matrices of at least [`TEAM_NNZ`] nonzeros
-/// on a machine with two or more threads, is split by rows between the calling thread and one
-/// helper thread spinning between products (as [`run_series_team`] does for steps): an
-/// iterative solver asks for hundreds of products of a few hundred microseconds, with short
-/// serial work between them, and a rayon wake-up per product costs as much as it saves. Each
-/// row is summed as in the reservoir step, so the product does not depend on the split.
+/// and a [budget](crate::parallel) of two threads or more, is split by rows between the calling
+/// thread and one helper thread (as [`run_series_team`] does for steps): an iterative solver
+/// asks for hundreds of products of a few hundred microseconds, with short serial work between
+/// them, and a rayon wake-up per product costs as much as it saves. Each row is summed as in
+/// the reservoir step, so the product does not depend on the split.
 pub(crate) fn with_product<R>(
     w: CsrView<'_>,
     body: impl FnOnce(&mut dyn FnMut(&[f64], &mut [f64])) -> R,
 ) -> R {
-    let threads = std::thread::available_parallelism().map_or(1, |t| t.get());
-    if w.nnz() < TEAM_NNZ || threads < 2 || rayon::current_num_threads() < 2 {
+    if w.nnz() < TEAM_NNZ || crate::parallel::budget() < 2 {
         return body(&mut |x, y| {
             assert!(x.len() == w.ncols && y.len() == w.nrows());
             dot_rows_dispatch(w, x, y, 0)
         });
     }
-    let split = balanced_split(w);
+    let bounds = pieces_of(w);
     let x_ptr = AtomicPtr::new(std::ptr::null_mut::<f64>());
     let y_ptr = AtomicPtr::new(std::ptr::null_mut::<f64>());
-    let helper = |_| {
-        // SAFETY: for each product the caller published `x` (read only) and `y` (this thread
-        // writes rows split..) before starting the round, and touches neither again until the
-        // round ends.
+    let work = |_, p: usize| {
+        let (first, end) = (bounds[p], bounds[p + 1]);
+        // SAFETY: for each product the caller published `x` (read only) and `y` before
+        // starting the round and touches neither until it ends; each piece writes its own
+        // rows of `y`.
         unsafe {
             let x = std::slice::from_raw_parts(x_ptr.load(Ordering::Relaxed), w.ncols);
             let y = std::slice::from_raw_parts_mut(
-                y_ptr.load(Ordering::Relaxed).add(split),
-                w.nrows() - split,
+                y_ptr.load(Ordering::Relaxed).add(first),
+                end - first,
             );
-            dot_rows_dispatch(w, x, y, split);
+            dot_rows_dispatch(w, x, y, first);
         }
     };
-    team::with_helper(helper, |rounds| {
+    team::with_team(bounds.len() - 1, work, |rounds| {
         body(&mut |x: &[f64], y: &mut [f64]| {
             assert!(x.len() == w.ncols && y.len() == w.nrows());
             x_ptr.store(x.as_ptr() as *mut f64, Ordering::Relaxed);
             y_ptr.store(y.as_mut_ptr(), Ordering::Relaxed);
-            rounds.round(|| dot_rows_dispatch(w, x, &mut y[..split], 0));
+            rounds.round();
         })
     })
+}
+
+/// The rows of `w` cut into pieces of about [`PIECE_NNZ`] nonzeros for a team: the first row
+/// of each piece, then the number of rows.
+fn pieces_of(w: CsrView<'_>) -> Vec<usize> {
+    let pieces = (w.nnz() / PIECE_NNZ).clamp(2, MAX_TEAM_PIECES);
+    team::cut(w.nrows(), pieces, |r| w.row_ptr[r] as u64)
 }
 
 #[inline(always)]
@@ -344,7 +356,7 @@ impl Dynamics<'_> {
     /// split by rows across the rayon pool; the result does not depend on it.
     #[inline(always)]
     fn step(&self, prev: &[f64], drive: &[f64], out: &mut [f64], noise: Option<&[f64]>) {
-        if self.w.nnz() >= PARALLEL_NNZ && rayon::current_num_threads() > 1 {
+        if self.w.nnz() >= PARALLEL_NNZ && crate::parallel::budget() > 1 {
             let d = *self;
             out.par_chunks_mut(PARALLEL_ROWS)
                 .enumerate()
@@ -462,21 +474,14 @@ struct Shared {
 }
 
 // SAFETY: the threads touch disjoint rows of the buffer being written and only read the others;
-// the round protocol of `team::with_helper` (release/acquire on `go` and `done`) orders every
-// write before every read of the same element.
+// the round protocol of `team::with_team` (release/acquire on its state) orders every write
+// before every read of the same element.
 unsafe impl Sync for Shared {}
 
-/// The first row of the second half of the rows, balancing nonzeros between two threads.
-fn balanced_split(w: CsrView<'_>) -> usize {
-    let half = (w.nnz() / 2) as u32;
-    w.row_ptr
-        .partition_point(|&p| p < half)
-        .clamp(1, w.nrows() - 1)
-}
-
-/// Like [`run_series_impl`], with each step split by rows between this thread and one helper
-/// that spins between steps: a step of a mid-size reservoir lasts a few microseconds, far less
-/// than a rayon wake-up. The states are the same, bit for bit (each row is computed the same way).
+/// Like [`run_series_impl`], with each step cut into pieces of rows that this thread and one
+/// helper take as they come (see [`team`]): a step of a mid-size reservoir lasts a few
+/// microseconds, far less than a rayon wake-up. The states are the same, bit for bit (each row
+/// is computed the same way, whoever computes it).
 fn run_series_team(
     d: &Dynamics<'_>,
     u: MatRef<'_, f64>,
@@ -486,7 +491,7 @@ fn run_series_team(
 ) {
     let n = d.units();
     let t_len = u.nrows();
-    let split = balanced_split(d.w);
+    let bounds = pieces_of(d.w);
     let mut buf0 = state.to_vec();
     let mut buf1 = vec![0.0; n];
     let mut drive = vec![0.0; n];
@@ -500,24 +505,23 @@ fn run_series_team(
     };
     let mut tile = vec![0.0; TILE * n];
     let (dd, sh) = (*d, &shared);
-    let helper = |t: usize| {
-        // SAFETY: during step t this thread only writes rows split.. of the next buffer and
-        // reads the previous buffer, the drive and the noise, which the main thread finished
-        // writing before starting round t and leaves alone until it ends.
+    let work = |t: usize, p: usize| {
+        let (first, len) = (bounds[p], bounds[p + 1] - bounds[p]);
+        // SAFETY: during step t a piece only writes its rows of the next buffer and reads the
+        // previous buffer, the drive and the noise, which the calling thread finished writing
+        // before starting round t and leaves alone until it ends.
         unsafe {
             let prev = std::slice::from_raw_parts(sh.bufs[t % 2], sh.n);
-            let next =
-                std::slice::from_raw_parts_mut(sh.bufs[(t + 1) % 2].add(split), sh.n - split);
+            let next = std::slice::from_raw_parts_mut(sh.bufs[(t + 1) % 2].add(first), len);
             let drive = std::slice::from_raw_parts(sh.drive, sh.n);
-            let noise =
-                with_noise.then(|| std::slice::from_raw_parts(sh.noise.add(split), sh.n - split));
-            step_rows_dispatch(dd.w, prev, drive, next, split, dd.leak, dd.act, noise);
+            let noise = with_noise.then(|| std::slice::from_raw_parts(sh.noise.add(first), len));
+            step_rows_dispatch(dd.w, prev, drive, next, first, dd.leak, dd.act, noise);
         }
     };
-    team::with_helper(helper, |rounds| {
+    team::with_team(bounds.len() - 1, work, |rounds| {
         for t in 0..t_len {
-            // SAFETY: round t - 1 has ended, so the helper reads neither the drive nor the
-            // noise buffer while they are rewritten.
+            // SAFETY: round t - 1 has ended, so no piece reads the drive or the noise buffer
+            // while they are rewritten.
             unsafe {
                 let drive = std::slice::from_raw_parts_mut(sh.drive as *mut f64, sh.n);
                 d.drive_into(|j| u[(t, j)], drive);
@@ -529,15 +533,8 @@ fn run_series_team(
                     );
                 }
             }
-            // SAFETY: this thread writes rows ..split of the next buffer; see the helper.
-            rounds.round(|| unsafe {
-                let prev = std::slice::from_raw_parts(sh.bufs[t % 2], sh.n);
-                let next = std::slice::from_raw_parts_mut(sh.bufs[(t + 1) % 2], split);
-                let drive = std::slice::from_raw_parts(sh.drive, sh.n);
-                let noise = with_noise.then(|| std::slice::from_raw_parts(sh.noise, split));
-                step_rows_dispatch(d.w, prev, drive, next, 0, d.leak, d.act, noise);
-            });
-            // SAFETY: both halves of step t are written; the helper waits for round t + 1.
+            rounds.round();
+            // SAFETY: every piece of step t is written; the next round has not started.
             let next = unsafe { std::slice::from_raw_parts(sh.bufs[(t + 1) % 2], sh.n) };
             buffer_step(&mut tile, next, n, 1, 0, t % TILE);
             if t % TILE == TILE - 1 || t + 1 == t_len {
@@ -571,13 +568,9 @@ pub(crate) fn run_series(
     let n = d.units();
     assert!(u.ncols() == d.win.ncols() && state.len() == n);
     assert!(out.nrows() == u.nrows() && out.ncols() == n);
-    // Two threads per step pay off from a few thousand nonzeros, unless this already runs inside
-    // the rayon pool (series in parallel) or the machine has a single core.
-    if d.w.nnz() >= TEAM_NNZ
-        && u.nrows() >= TEAM_MIN_STEPS
-        && rayon::current_thread_index().is_none()
-        && std::thread::available_parallelism().is_ok_and(|p| p.get() >= 2)
-    {
+    // Two threads per step pay off from a few thousand nonzeros, if the budget allows two (not
+    // inside work already parallel, such as series run side by side).
+    if d.w.nnz() >= TEAM_NNZ && u.nrows() >= TEAM_MIN_STEPS && crate::parallel::budget() >= 2 {
         run_series_team(d, u, state, out, noise_rc);
         return;
     }

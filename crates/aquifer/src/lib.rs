@@ -44,6 +44,7 @@ mod kernel;
 pub mod metrics;
 pub mod model;
 pub mod nodes;
+pub mod parallel;
 pub mod readout;
 pub mod rng;
 pub mod series;

@@ -1,34 +1,106 @@
-//! A two-thread team for work split in rounds: the calling thread and one helper that waits
-//! between rounds by spinning. A reservoir step or a Krylov product lasts a few to a few hundred
+//! A two-thread team for work done in rounds, each round cut into a few pieces: the calling
+//! thread and one helper take pieces as they come, so the round ends as soon as both have
+//! nothing left. A reservoir step or a Krylov product lasts a few to a few hundred
 //! microseconds, with short serial work between them; waking a rayon worker for each costs as
-//! much as it saves, so the helper stays awake for the whole run instead.
+//! much as it saves, so the helper lives for the whole run instead.
 //!
-//! The protocol, written once here: for round `k` the caller publishes what the helper reads,
-//! stores `go = k + 1` (release), does its own part, and waits for `done = k + 1` (acquire),
-//! which the helper stores after its part. Between rounds neither thread touches what the other
-//! writes. If the caller unwinds, the helper is told to stop.
+//! The team never makes a run slower than one thread by much, whatever else the machine runs:
+//!
+//! - the caller never waits for the helper to *start*: every piece the helper has not taken,
+//!   the caller takes itself; it waits only for a piece the helper is already computing;
+//! - the helper waits for the next round by spinning briefly, then yielding, then sleeping for
+//!   growing intervals (up to [`MAX_NAP`]): a helper that gets no core costs the caller nothing
+//!   but one atomic operation per piece, and one that gets a core again joins the next round.
+//!
+//! The protocol, written once here. `state` holds the round's tag (`round + 1`) and the next
+//! free piece; `finished` holds the tag and the number of pieces done. For round `k` the caller
+//! writes what the pieces read, resets `finished`, publishes the tag with piece 0 (release),
+//! then takes pieces by compare-and-swap on `state` until none is left, and waits until
+//! `finished` counts every piece (acquire). The helper takes pieces the same way and counts
+//! each one done (release). A piece is taken by exactly one thread; the round cannot end before
+//! every piece is done, so what a piece reads stays valid while it runs. If the caller unwinds,
+//! the helper is told to stop.
 
-use std::sync::atomic::{AtomicBool, AtomicUsize, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::time::{Duration, Instant};
 
-/// The caller's side of a running team (see [`with_helper`]).
-pub(crate) struct Rounds<'a> {
-    go: &'a AtomicUsize,
-    done: &'a AtomicUsize,
-    k: usize,
+/// The most pieces a round may have.
+pub(crate) const MAX_PIECES: usize = 255;
+/// How long the helper spins for the next round before yielding.
+const SPIN: Duration = Duration::from_micros(50);
+/// How long it then yields before sleeping.
+const YIELD: Duration = Duration::from_micros(200);
+/// Its first and longest sleep.
+const FIRST_NAP: Duration = Duration::from_micros(100);
+const MAX_NAP: Duration = Duration::from_millis(2);
+/// How long the caller spins for a piece the helper computes before yielding its core.
+const WAIT_SPIN: Duration = Duration::from_micros(20);
+
+struct Shared {
+    /// `tag << 8 | next free piece`.
+    state: AtomicU64,
+    /// `tag << 8 | pieces done by the helper`.
+    finished: AtomicU64,
+    stop: AtomicBool,
+    pieces: u64,
 }
 
-impl Rounds<'_> {
-    /// Runs round `k`: starts the helper's part, runs `mine` on this thread, and returns once
-    /// the helper has finished its part. Everything written before the call is visible to the
-    /// helper; everything the helper wrote is visible after it.
-    pub(crate) fn round<R>(&mut self, mine: impl FnOnce() -> R) -> R {
-        self.go.store(self.k + 1, Ordering::Release);
-        let r = mine();
-        while self.done.load(Ordering::Acquire) <= self.k {
-            std::hint::spin_loop();
+impl Shared {
+    /// Takes the next free piece of the round tagged `tag` (any round if `None`): its round
+    /// tag and index.
+    fn take(&self, tag: Option<u64>) -> Option<(u64, u64)> {
+        let mut s = self.state.load(Ordering::Acquire);
+        loop {
+            let (t, p) = (s >> 8, s & 0xff);
+            if p >= self.pieces || tag.is_some_and(|k| k != t) {
+                return None;
+            }
+            match self
+                .state
+                .compare_exchange_weak(s, s + 1, Ordering::AcqRel, Ordering::Acquire)
+            {
+                Ok(_) => return Some((t, p)),
+                Err(now) => s = now,
+            }
         }
-        self.k += 1;
-        r
+    }
+}
+
+/// The caller's side of a running team (see [`with_team`]).
+pub(crate) struct Rounds<'a, W> {
+    shared: &'a Shared,
+    work: &'a W,
+    tag: u64,
+}
+
+impl<W: Fn(usize, usize) + Sync> Rounds<'_, W> {
+    /// Runs round `k` (the rounds are numbered from 0 in call order): every piece `p` of it,
+    /// `work(k, p)`, on this thread or the helper. Everything written before the call is
+    /// visible to the pieces; everything they wrote is visible after it.
+    pub(crate) fn round(&mut self) {
+        let sh = self.shared;
+        self.tag += 1;
+        let tag = self.tag;
+        sh.finished.store(tag << 8, Ordering::Relaxed);
+        sh.state.store(tag << 8, Ordering::Release);
+        let mut mine = 0;
+        while let Some((_, p)) = sh.take(Some(tag)) {
+            (self.work)((tag - 1) as usize, p as usize);
+            mine += 1;
+        }
+        let all = (tag << 8) | (sh.pieces - mine);
+        if sh.finished.load(Ordering::Acquire) != all {
+            let start = Instant::now();
+            let mut spins = 0u32;
+            while sh.finished.load(Ordering::Acquire) != all {
+                spins = spins.wrapping_add(1);
+                if spins.is_multiple_of(64) && start.elapsed() > WAIT_SPIN {
+                    std::thread::yield_now();
+                } else {
+                    std::hint::spin_loop();
+                }
+            }
+        }
     }
 }
 
@@ -41,65 +113,147 @@ impl Drop for StopOnDrop<'_> {
     }
 }
 
-/// Runs `body` beside a helper thread that runs `helper(k)` for every round `k` that `body`
-/// starts with [`Rounds::round`]; the helper ends with `body`.
-pub(crate) fn with_helper<R>(
-    helper: impl Fn(usize) + Sync,
-    body: impl FnOnce(&mut Rounds<'_>) -> R,
+/// The helper's loop: takes pieces while there are any, and waits for more with a growing
+/// back-off.
+fn help(sh: &Shared, work: &(impl Fn(usize, usize) + Sync)) {
+    let mut idle = Instant::now();
+    let mut nap = FIRST_NAP;
+    let mut polls = 0u32;
+    loop {
+        if let Some((tag, p)) = sh.take(None) {
+            work((tag - 1) as usize, p as usize);
+            sh.finished.fetch_add(1, Ordering::Release);
+            idle = Instant::now();
+            nap = FIRST_NAP;
+            continue;
+        }
+        if sh.stop.load(Ordering::Acquire) {
+            return;
+        }
+        polls = polls.wrapping_add(1);
+        if !polls.is_multiple_of(64) {
+            std::hint::spin_loop();
+            continue;
+        }
+        let waited = idle.elapsed();
+        if waited < SPIN {
+            std::hint::spin_loop();
+        } else if waited < SPIN + YIELD {
+            std::thread::yield_now();
+        } else {
+            std::thread::park_timeout(nap);
+            nap = (nap * 2).min(MAX_NAP);
+        }
+    }
+}
+
+/// Runs `body` beside a helper thread; every [`Rounds::round`] that `body` starts runs
+/// `work(round, piece)` for `pieces` pieces (at most [`MAX_PIECES`]), shared between the two
+/// threads. The helper ends with `body`.
+pub(crate) fn with_team<R, W: Fn(usize, usize) + Sync>(
+    pieces: usize,
+    work: W,
+    body: impl FnOnce(&mut Rounds<'_, W>) -> R,
 ) -> R {
-    let go = AtomicUsize::new(0);
-    let done = AtomicUsize::new(0);
-    let stop = AtomicBool::new(false);
+    assert!((1..=MAX_PIECES).contains(&pieces));
+    let shared = Shared {
+        // tag 0, every piece taken: nothing to do until the first round
+        state: AtomicU64::new(pieces as u64),
+        finished: AtomicU64::new(0),
+        stop: AtomicBool::new(false),
+        pieces: pieces as u64,
+    };
     std::thread::scope(|scope| {
-        let _stop = StopOnDrop(&stop);
-        scope.spawn(|| {
-            let mut k = 0;
-            loop {
-                while go.load(Ordering::Acquire) <= k {
-                    if stop.load(Ordering::Acquire) {
-                        return;
-                    }
-                    std::hint::spin_loop();
-                }
-                helper(k);
-                k += 1;
-                done.store(k, Ordering::Release);
-            }
-        });
+        let _stop = StopOnDrop(&shared.stop);
+        let (sh, w) = (&shared, &work);
+        scope.spawn(move || help(sh, w));
         body(&mut Rounds {
-            go: &go,
-            done: &done,
-            k: 0,
+            shared: &shared,
+            work: &work,
+            tag: 0,
         })
     })
+}
+
+/// Cuts `0..rows` into `pieces` ranges of about equal cost, `cost_before(r)` being the cost of
+/// rows `..r` (nondecreasing): the first row of each piece, and `rows` at the end.
+pub(crate) fn cut(rows: usize, pieces: usize, cost_before: impl Fn(usize) -> u64) -> Vec<usize> {
+    let total = cost_before(rows);
+    let mut bounds = vec![0];
+    for k in 1..pieces {
+        let goal = total * k as u64 / pieces as u64;
+        // the first row whose prefix cost reaches the goal, after the previous bound
+        let (mut lo, mut hi) = (*bounds.last().expect("starts at 0"), rows);
+        while lo < hi {
+            let mid = (lo + hi) / 2;
+            if cost_before(mid) < goal {
+                lo = mid + 1;
+            } else {
+                hi = mid;
+            }
+        }
+        bounds.push(lo);
+    }
+    bounds.push(rows);
+    bounds
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use std::sync::atomic::AtomicU64;
+    use std::sync::atomic::AtomicUsize;
 
     #[test]
-    fn every_round_runs_both_parts_in_order() {
+    fn every_piece_of_every_round_runs_once_after_what_the_caller_wrote() {
         let published = AtomicU64::new(0);
-        let seen: Vec<AtomicU64> = (0..100).map(|_| AtomicU64::new(0)).collect();
-        let total = with_helper(
-            |k| {
-                let v = published.load(Ordering::Relaxed);
-                seen[k].store(v, Ordering::Relaxed);
+        let seen: Vec<AtomicU64> = (0..100 * 5).map(|_| AtomicU64::new(u64::MAX)).collect();
+        let runs = AtomicUsize::new(0);
+        with_team(
+            5,
+            |k, p| {
+                seen[k * 5 + p].store(published.load(Ordering::Relaxed), Ordering::Relaxed);
+                runs.fetch_add(1, Ordering::Relaxed);
             },
             |rounds| {
-                let mut sum = 0;
                 for k in 0..100u64 {
                     published.store(k * 3, Ordering::Relaxed);
-                    sum += rounds.round(|| k);
+                    rounds.round();
                 }
-                sum
             },
         );
-        assert_eq!(total, (0..100).sum::<u64>());
-        for (k, s) in seen.iter().enumerate() {
-            assert_eq!(s.load(Ordering::Relaxed), 3 * k as u64);
+        assert_eq!(runs.load(Ordering::Relaxed), 500);
+        for (i, s) in seen.iter().enumerate() {
+            assert_eq!(s.load(Ordering::Relaxed), 3 * (i / 5) as u64);
         }
+    }
+
+    #[test]
+    fn a_sleeping_helper_leaves_the_work_to_the_caller() {
+        // rounds far apart: the helper falls asleep between them, and every round still runs
+        // every piece
+        let count = AtomicUsize::new(0);
+        with_team(
+            3,
+            |_, _| {
+                count.fetch_add(1, Ordering::Relaxed);
+            },
+            |rounds| {
+                for _ in 0..5 {
+                    rounds.round();
+                    std::thread::sleep(Duration::from_millis(3));
+                }
+            },
+        );
+        assert_eq!(count.load(Ordering::Relaxed), 15);
+    }
+
+    #[test]
+    fn cuts_balance_the_cost() {
+        // cost of row r is r: prefix r (r - 1) / 2
+        let b = cut(100, 4, |r| (r * r.saturating_sub(1) / 2) as u64);
+        assert_eq!((b[0], b[4], b.len()), (0, 100, 5));
+        assert!(b.windows(2).all(|w| w[0] <= w[1]));
+        assert!((49..=51).contains(&b[1]) && (70..=72).contains(&b[2]));
+        assert_eq!(cut(10, 1, |r| r as u64), vec![0, 10]);
     }
 }

@@ -2,80 +2,214 @@
 
 use crate::error::{Error, Result};
 
+use aquifer::datasets::{self, Narma};
+use aquifer::faer::Mat;
 use aquifer::init::{self, Values};
 use aquifer::nodes::Reservoir;
+use aquifer::prelude::{Esn, Fit};
 use std::time::Instant;
+
+/// The reservoir every benchmark builds.
+#[derive(Debug, clap::Args)]
+pub struct Shape {
+    /// Number of reservoir units.
+    #[arg(long, default_value_t = 500)]
+    units: usize,
+    /// Connectivity of the recurrent matrix.
+    #[arg(long, default_value_t = 0.1)]
+    connectivity: f64,
+    /// Seed of the reservoir and the input.
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Repetitions; the best is reported.
+    #[arg(long, default_value_t = 3)]
+    repeat: usize,
+    /// Print one JSON object instead.
+    #[arg(long)]
+    json: bool,
+}
 
 /// Benchmarks.
 #[derive(Debug, clap::Subcommand)]
 pub enum Bench {
     /// Run a reservoir over a random input; the last line is `steps_per_second: <number>`.
     Harvest {
-        /// Number of reservoir units.
-        #[arg(long, default_value_t = 500)]
-        units: usize,
+        #[command(flatten)]
+        shape: Shape,
         /// Number of time steps.
         #[arg(long, default_value_t = 10_000)]
         steps: usize,
-        /// Connectivity of the recurrent matrix.
-        #[arg(long, default_value_t = 0.1)]
-        connectivity: f64,
-        /// Seed of the reservoir and the input.
-        #[arg(long, default_value_t = 0)]
-        seed: u64,
-        /// Repetitions; the best is reported.
-        #[arg(long, default_value_t = 3)]
-        repeat: usize,
-        /// Print one JSON object instead.
-        #[arg(long)]
-        json: bool,
+    },
+    /// Run a reservoir over many random series at once; the last line is
+    /// `steps_per_second: <number>` (steps of all series).
+    RunMany {
+        #[command(flatten)]
+        shape: Shape,
+        /// Number of series.
+        #[arg(long, default_value_t = 64)]
+        series: usize,
+        /// Steps of each series.
+        #[arg(long, default_value_t = 1000)]
+        steps: usize,
+    },
+    /// Fit echo state networks of several configurations (spectral radius, leak rate) one
+    /// after the other on NARMA-10, as a hyperparameter sweep does; the last line is
+    /// `fits_per_second: <number>`.
+    Sweep {
+        #[command(flatten)]
+        shape: Shape,
+        /// Number of configurations.
+        #[arg(long, default_value_t = 20)]
+        configs: usize,
+        /// Training steps.
+        #[arg(long, default_value_t = 2000)]
+        steps: usize,
     },
 }
 
-/// Runs a benchmark and prints its result.
-pub fn run(b: &Bench) -> Result<()> {
-    let Bench::Harvest {
-        units,
-        steps,
-        connectivity,
-        seed,
-        repeat,
-        json,
-    } = *b;
-    if steps == 0 || repeat == 0 {
-        return Err(Error::usage("--steps and --repeat must be at least 1"));
+/// The best of `repeat` timings of `f`, in seconds.
+fn best_of(repeat: usize, mut f: impl FnMut() -> Result<()>) -> Result<f64> {
+    let mut best = f64::INFINITY;
+    for _ in 0..repeat {
+        let t = Instant::now();
+        f()?;
+        best = best.min(t.elapsed().as_secs_f64());
     }
-    let mut r = Reservoir::builder()
-        .units(units)
-        .rc_connectivity(connectivity)
-        .spectral_radius(0.9)
-        .leak_rate(0.3)
-        .seed(seed)
-        .build(1)?;
-    let u = init::random_dense(
+    Ok(best)
+}
+
+fn reservoir(shape: &Shape, spectral_radius: f64, leak_rate: f64) -> Result<Reservoir> {
+    Ok(Reservoir::builder()
+        .units(shape.units)
+        .rc_connectivity(shape.connectivity)
+        .spectral_radius(spectral_radius)
+        .leak_rate(leak_rate)
+        .seed(shape.seed)
+        .build(1)?)
+}
+
+fn random_input(steps: usize, seed: u64) -> Result<Mat<f64>> {
+    Ok(init::random_dense(
         steps,
         1,
         Values::uniform(-1.0, 1.0),
         1.0,
-        seed.wrapping_add(1),
-    )?;
-    let mut best = f64::INFINITY;
-    for _ in 0..repeat {
-        r.reset();
-        let t = Instant::now();
-        std::hint::black_box(r.run(&u)?);
-        best = best.min(t.elapsed().as_secs_f64());
-    }
-    let sps = steps as f64 / best;
-    if json {
-        let v = serde_json::json!({
-            "bench": "harvest", "units": units, "steps": steps, "connectivity": connectivity,
-            "seed": seed, "seconds": best, "steps_per_second": sps,
+        seed,
+    )?)
+}
+
+/// Prints a result: a summary line and `<unit>: <value>`, or one JSON object.
+fn report(
+    shape: &Shape,
+    name: &str,
+    detail: serde_json::Value,
+    seconds: f64,
+    unit: &str,
+    value: f64,
+) {
+    if shape.json {
+        let mut v = serde_json::json!({
+            "bench": name, "units": shape.units, "connectivity": shape.connectivity,
+            "seed": shape.seed, "seconds": seconds, unit: value,
         });
+        if let (Some(v), serde_json::Value::Object(d)) = (v.as_object_mut(), detail) {
+            v.extend(d);
+        }
         println!("{v}");
     } else {
-        println!("harvest: {units} units, connectivity {connectivity}, {steps} steps, best of {repeat}: {best:.4} s");
-        println!("steps_per_second: {sps:.1}");
+        println!(
+            "{name}: {} units, connectivity {}, {detail}, best of {}: {seconds:.4} s",
+            shape.units, shape.connectivity, shape.repeat
+        );
+        println!("{unit}: {value:.1}");
+    }
+}
+
+/// Runs a benchmark and prints its result.
+pub fn run(b: &Bench) -> Result<()> {
+    let (shape, steps) = match b {
+        Bench::Harvest { shape, steps }
+        | Bench::RunMany { shape, steps, .. }
+        | Bench::Sweep { shape, steps, .. } => (shape, *steps),
+    };
+    if steps == 0 || shape.repeat == 0 {
+        return Err(Error::usage("--steps and --repeat must be at least 1"));
+    }
+    match b {
+        Bench::Harvest { .. } => {
+            let mut r = reservoir(shape, 0.9, 0.3)?;
+            let u = random_input(steps, shape.seed.wrapping_add(1))?;
+            let best = best_of(shape.repeat, || {
+                r.reset();
+                std::hint::black_box(r.run(&u)?);
+                Ok(())
+            })?;
+            let detail = serde_json::json!({ "steps": steps });
+            report(
+                shape,
+                "harvest",
+                detail,
+                best,
+                "steps_per_second",
+                steps as f64 / best,
+            );
+        }
+        Bench::RunMany { series, .. } => {
+            if *series == 0 {
+                return Err(Error::usage("--series must be at least 1"));
+            }
+            let r = reservoir(shape, 0.9, 0.3)?;
+            let us = (0..*series)
+                .map(|k| random_input(steps, shape.seed.wrapping_add(1 + k as u64)))
+                .collect::<Result<Vec<_>>>()?;
+            let best = best_of(shape.repeat, || {
+                std::hint::black_box(r.run_many(&us)?);
+                Ok(())
+            })?;
+            let total = (series * steps) as f64;
+            let detail = serde_json::json!({ "series": series, "steps": steps });
+            report(
+                shape,
+                "run_many",
+                detail,
+                best,
+                "steps_per_second",
+                total / best,
+            );
+        }
+        Bench::Sweep { configs, .. } => {
+            if *configs == 0 {
+                return Err(Error::usage("--configs must be at least 1"));
+            }
+            let (u, y) = datasets::narma(&Narma::default(), steps)?;
+            let best = best_of(shape.repeat, || {
+                for k in 0..*configs {
+                    // a grid over spectral radius and leak rate
+                    let sr = 0.5 + 0.5 * (k % 5) as f64 / 4.0;
+                    let lr = 0.1 + 0.9 * (k / 5) as f64 / (configs.div_ceil(5).max(2) - 1) as f64;
+                    let mut esn = Esn::builder()
+                        .units(shape.units)
+                        .rc_connectivity(shape.connectivity)
+                        .spectral_radius(sr)
+                        .leak_rate(lr.min(1.0))
+                        .seed(shape.seed)
+                        .ridge(1e-6)
+                        .build(1, 1)?;
+                    esn.fit(&[&u], &[&y], 100)?;
+                    std::hint::black_box(&esn);
+                }
+                Ok(())
+            })?;
+            let detail = serde_json::json!({ "configs": configs, "steps": steps });
+            report(
+                shape,
+                "sweep",
+                detail,
+                best,
+                "fits_per_second",
+                *configs as f64 / best,
+            );
+        }
     }
     Ok(())
 }

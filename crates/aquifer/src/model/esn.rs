@@ -21,12 +21,14 @@
 use crate::activation::Activation;
 use crate::error::{Error, Result};
 use crate::io::ModelFile;
+use crate::kernel::BLOCK;
 use crate::nodes::reservoir::{reservoir_setters, Reservoir, ReservoirParams};
 use crate::nodes::reservoir_part::SavedReservoir;
-use crate::readout::ridge::reduce_stats;
+use crate::readout::stream::{StatsStream, BLOCK_ROWS};
 use crate::readout::{Ridge, RidgeParams, RidgeStats};
 use crate::series::{check_pairs, check_series, views, AsSeries};
 use crate::traits::{Fit, Persist, Run, Stateful, Step, Targets};
+use faer::reborrow::{Reborrow, ReborrowMut};
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -260,6 +262,12 @@ impl Esn {
 
     /// Statistics of every pair harvested from the current state, and the last state of the
     /// last series.
+    ///
+    /// The states are never all held at once: a series longer than a chunk of steps (a few
+    /// thousand) runs chunk by chunk on the single-series kernel, each chunk's features folded
+    /// into the statistics and dropped; shorter series run side by side in groups
+    /// ([`Reservoir::run_many`]). The statistics are formed in fixed blocks of rows, so the
+    /// result is the same, bit for bit, whatever the chunks, groups and threads.
     fn harvest<S: AsSeries + Sync>(
         &self,
         inputs: &[S],
@@ -275,16 +283,69 @@ impl Esn {
                 series: i,
             });
         }
-        let states = self.reservoir.run_many(&xs)?;
-        let last = states.last().expect("at least one series");
-        let final_state: Vec<f64> = last.row(last.nrows() - 1).iter().copied().collect();
-        let feats: Vec<Mat<f64>> = xs
-            .par_iter()
-            .zip(states)
-            .map(|(x, s)| self.features(*x, s))
-            .collect();
-        let fviews: Vec<MatRef<'_, f64>> = feats.iter().map(|m| m.as_ref()).collect();
-        Ok((reduce_stats(&fviews, ys, warmup)?, final_state))
+        for (i, y) in ys.iter().enumerate() {
+            crate::series::check_finite(&format!("target series {i}"), *y)?;
+        }
+        let rows = xs.iter().map(|x| x.nrows() - warmup).sum();
+        let mut stream = StatsStream::new(self.feature_dim(), self.outputs, Some(rows));
+        let chunk = stream.capacity().max(BLOCK_ROWS);
+        let reservoir = &self.reservoir;
+        let mut last = reservoir.state().to_vec();
+        // folds the states of rows `start..` of series `i` into the statistics
+        let mut fold = |i: usize, start: usize, states: MatRef<'_, f64>| -> Result<()> {
+            let len = states.nrows();
+            last = states.row(len - 1).iter().copied().collect();
+            let skip = warmup.saturating_sub(start).min(len);
+            let u = xs[i].subrows(start, len);
+            let joined;
+            let features = if self.input_to_readout {
+                joined = self.features(u, states.to_owned());
+                joined.as_ref()
+            } else {
+                states
+            };
+            crate::series::check_finite(
+                &format!("reservoir states of series {i} (from step {start})"),
+                features,
+            )?;
+            stream.push(
+                features.subrows(skip, len - skip),
+                ys[i].subrows(start + skip, len - skip),
+            )
+        };
+        let mut chunk_states = Mat::zeros(0, 0);
+        let mut i = 0;
+        while i < xs.len() {
+            let long = |x: &MatRef<'_, f64>| x.nrows() > chunk || reservoir.is_noisy();
+            if long(&xs[i]) {
+                let mut state = reservoir.state().to_vec();
+                let mut rng = reservoir.series_rng(i);
+                if chunk_states.nrows() == 0 {
+                    chunk_states = Mat::zeros(chunk, reservoir.units());
+                }
+                for start in (0..xs[i].nrows()).step_by(chunk) {
+                    let len = chunk.min(xs[i].nrows() - start);
+                    let u = xs[i].subrows(start, len);
+                    let mut states = chunk_states.as_mut().subrows_mut(0, len);
+                    reservoir.run_into(u, &mut state, &mut rng, states.rb_mut())?;
+                    fold(i, start, states.rb())?;
+                }
+                i += 1;
+                continue;
+            }
+            // a group of short series, at least a block of them or a few chunks of rows
+            let mut end = i;
+            let mut group_rows = 0;
+            while end < xs.len() && !long(&xs[end]) && (end - i < BLOCK || group_rows < 4 * chunk) {
+                group_rows += xs[end].nrows();
+                end += 1;
+            }
+            for (k, states) in reservoir.run_many(&xs[i..end])?.iter().enumerate() {
+                fold(i + k, 0, states.as_ref())?;
+            }
+            i = end;
+        }
+        Ok((stream.finish()?, last))
     }
 
     /// Like [`Esn::run`], and also returns the reservoir states: `(predictions, states)`,
@@ -418,9 +479,18 @@ impl Run for Esn {
         if !self.readout.is_fitted() {
             return Err(not_fitted());
         }
+        // chunk by chunk, so that the states of a long series are never all held at once
         let x = x.as_series();
-        let states = self.reservoir.run(x)?;
-        self.readout.predict(self.features(x, states))
+        check_series("input series", x, Some(self.input_dim()))?;
+        let mut out = Mat::zeros(x.nrows(), self.outputs);
+        let chunk = RUN_CHUNK;
+        for start in (0..x.nrows()).step_by(chunk) {
+            let u = x.subrows(start, chunk.min(x.nrows() - start));
+            let states = self.reservoir.run(u)?;
+            let pred = self.readout.predict(self.features(u, states))?;
+            out.as_mut().subrows_mut(start, u.nrows()).copy_from(&pred);
+        }
+        Ok(out)
     }
 
     /// Runs many series in parallel, each from the current state; the state is left unchanged.
@@ -555,6 +625,9 @@ impl Esn {
         Esn::new(reservoir, readout, c.input_to_readout, c.outputs)
     }
 }
+
+/// Steps per chunk when a long series runs: the states held at once.
+const RUN_CHUNK: usize = 4096;
 
 fn not_fitted() -> Error {
     Error::NotFitted {

@@ -49,7 +49,7 @@ use crate::init::{self, Csr, InputScaling, Values};
 use crate::kernel::{self, CsrView, Dynamics, Leak, BLOCK};
 use crate::rng::{self, ChaCha8Rng};
 use crate::series::{check_finite_slice, check_series, views, AsSeries};
-use faer::{Mat, MatRef};
+use faer::{Mat, MatMut, MatRef};
 use rand::RngExt;
 use rand_distr::StandardNormal;
 use rayon::prelude::*;
@@ -653,26 +653,71 @@ impl Reservoir {
     /// Inside the rayon pool (e.g. when series are already run in parallel) it stays on one
     /// thread.
     pub fn run(&mut self, x: impl AsSeries) -> Result<Mat<f64>> {
-        let x = x.as_series();
-        check_series("input series", x, Some(self.input_dim()))?;
-        let mut out = Mat::zeros(x.nrows(), self.units());
         let mut state = std::mem::take(&mut self.state);
         let mut rng = self.noise_rng.clone();
+        let out = self.run_from(x.as_series(), &mut state, &mut rng);
+        self.state = state;
+        if out.is_ok() {
+            self.noise_rng = rng;
+        }
+        out
+    }
+
+    /// Runs over a series from `state` (left in the last state) with the noise generator
+    /// `rng`, without changing the reservoir. Input noise is drawn step by step (all features
+    /// of a step, then the next step) as [`Reservoir::step`] does, so that a series run in
+    /// pieces gets the same noise as run whole.
+    pub(crate) fn run_from(
+        &self,
+        x: MatRef<'_, f64>,
+        state: &mut [f64],
+        rng: &mut ChaCha8Rng,
+    ) -> Result<Mat<f64>> {
+        let mut out = Mat::zeros(x.nrows(), self.units());
+        self.run_into(x, state, rng, out.as_mut())?;
+        Ok(out)
+    }
+
+    /// [`Reservoir::run_from`] writing the states into `out` (`T x N`).
+    pub(crate) fn run_into(
+        &self,
+        x: MatRef<'_, f64>,
+        state: &mut [f64],
+        rng: &mut ChaCha8Rng,
+        out: MatMut<'_, f64>,
+    ) -> Result<()> {
+        check_series("input series", x, Some(self.input_dim()))?;
+        if out.nrows() != x.nrows() || out.ncols() != self.units() {
+            return Err(Error::shape(
+                "states",
+                format!("{} x {}", x.nrows(), self.units()),
+                format!("{} x {}", out.nrows(), out.ncols()),
+            ));
+        }
         let noisy = (self.noise_in > 0.0).then(|| {
             let mut m = x.to_owned();
-            for j in 0..m.ncols() {
-                for v in m.col_mut(j).iter_mut() {
-                    *v += self.noise_in * rng.sample::<f64, _>(StandardNormal);
+            for t in 0..m.nrows() {
+                for j in 0..m.ncols() {
+                    m[(t, j)] += self.noise_in * rng.sample::<f64, _>(StandardNormal);
                 }
             }
             m
         });
         let u = noisy.as_ref().map_or(x, |m| m.as_ref());
-        let noise_rc = (self.noise_rc > 0.0).then_some((&mut rng, self.noise_rc));
-        kernel::run_series(&self.dynamics(), u, &mut state, out.as_mut(), noise_rc);
-        self.noise_rng = rng;
-        self.state = state;
-        Ok(out)
+        let noise_rc = (self.noise_rc > 0.0).then_some((rng, self.noise_rc));
+        kernel::run_series(&self.dynamics(), u, state, out, noise_rc);
+        Ok(())
+    }
+
+    /// The noise generator a series of [`Reservoir::run_many`] gets: series `i` draws from
+    /// its own stream.
+    pub(crate) fn series_rng(&self, i: usize) -> ChaCha8Rng {
+        rng::stream(self.noise_seed, i as u64 + 1)
+    }
+
+    /// Whether the reservoir adds noise (to its input or its state).
+    pub(crate) fn is_noisy(&self) -> bool {
+        self.noise_in > 0.0 || self.noise_rc > 0.0
     }
 
     /// Runs many series in parallel, each from the current state; returns their states and
@@ -692,14 +737,15 @@ impl Reservoir {
         for (i, x) in xs.iter().enumerate() {
             check_series(&format!("input series {i}"), *x, Some(self.input_dim()))?;
         }
-        if self.noise_in > 0.0 || self.noise_rc > 0.0 {
+        if self.is_noisy() {
             return xs
                 .par_iter()
                 .enumerate()
                 .map(|(i, x)| {
-                    let mut r = self.clone();
-                    r.noise_rng = rng::stream(self.noise_seed, i as u64 + 1);
-                    r.run(x)
+                    let mut state = self.state.clone();
+                    crate::parallel::serial(|| {
+                        self.run_from(*x, &mut state, &mut self.series_rng(i))
+                    })
                 })
                 .collect();
         }

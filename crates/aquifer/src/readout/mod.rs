@@ -8,6 +8,7 @@ pub mod lms;
 pub mod ridge;
 pub mod rls;
 mod stats;
+pub(crate) mod stream;
 
 pub use gradient::{GradientParams, GradientReadout, Head, TrainingReport};
 pub use lms::{Lms, LmsParams};

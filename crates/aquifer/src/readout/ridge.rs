@@ -26,8 +26,7 @@ use crate::io::{ModelFile, Tensor};
 use crate::series::{check_pair_counts, check_pairs, check_series, views, AsSeries};
 use crate::traits::{Fit, Persist, Run, Targets};
 use faer::linalg::matmul::matmul;
-use faer::linalg::solvers::Solve;
-use faer::{Accum, Mat, MatRef, Par, Side};
+use faer::{Accum, Mat, MatRef, Par};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
@@ -327,102 +326,35 @@ fn not_fitted() -> Error {
     }
 }
 
-/// Series with fewer rows than this after the warmup are packed with their neighbours into one
-/// chunk before their statistics are formed: a chunk costs `F^2` however few rows it has.
-const PACK_ROWS: usize = 256;
-
-/// Accumulates statistics of every series in parallel and merges them in series order.
+/// Statistics of paired series, checked, formed in blocks in parallel and merged in order (see
+/// [`RidgeStats::of_pairs`]).
 pub(crate) fn reduce_stats(
     xs: &[MatRef<'_, f64>],
     ys: &[MatRef<'_, f64>],
     warmup: usize,
 ) -> Result<RidgeStats> {
-    let (f, m) = (xs[0].ncols(), ys[0].ncols());
-    // Consecutive short series are packed (rows after their warmup, in order) into chunks of at
-    // least PACK_ROWS rows; a long series is a chunk of its own. The pooled statistics are the
-    // same either way, up to rounding. A chunk is a run of series indices, copied together
-    // only when its statistics are formed.
-    let mut chunks: Vec<std::ops::Range<usize>> = Vec::new();
-    let mut pending = 0..0;
-    let mut pending_rows = 0;
-    for (i, (x, y)) in xs.iter().zip(ys).enumerate() {
-        RidgeStats::check_shapes((f, m), *x, *y, warmup, i)?;
-        let rows = x.nrows() - warmup;
-        if rows >= PACK_ROWS {
-            if !pending.is_empty() {
-                chunks.push(pending);
-            }
-            chunks.push(i..i + 1);
-            (pending, pending_rows) = (i + 1..i + 1, 0);
-            continue;
-        }
-        // checked here: a packed chunk no longer knows which series a row came from
-        crate::series::check_finite(&format!("input series {i}"), *x)?;
-        crate::series::check_finite(&format!("target series {i}"), *y)?;
-        if pending.is_empty() {
-            pending = i..i;
-        }
-        pending.end = i + 1;
-        pending_rows += rows;
-        if pending_rows >= PACK_ROWS {
-            chunks.push(pending);
-            (pending, pending_rows) = (i + 1..i + 1, 0);
-        }
-    }
-    if !pending.is_empty() {
-        chunks.push(pending);
-    }
-    let chunk_stats = |range: &std::ops::Range<usize>| {
-        if range.len() == 1 {
-            let i = range.start;
-            return RidgeStats::of_series((f, m), xs[i], ys[i], warmup, i);
-        }
-        let rows: usize = range.clone().map(|i| xs[i].nrows() - warmup).sum();
-        let (mut px, mut py) = (Mat::zeros(rows, f), Mat::zeros(rows, m));
-        let mut at = 0;
-        for i in range.clone() {
-            let r = xs[i].nrows() - warmup;
-            px.as_mut()
-                .subrows_mut(at, r)
-                .copy_from(xs[i].subrows(warmup, r));
-            py.as_mut()
-                .subrows_mut(at, r)
-                .copy_from(ys[i].subrows(warmup, r));
-            at += r;
-        }
-        RidgeStats::of_series((f, m), px.as_ref(), py.as_ref(), 0, range.start)
-    };
-    // Chunks are reduced in parallel a group at a time and merged in order: the result does
-    // not depend on the number of threads, and at most one group of `F x F` statistics is
-    // alive at once.
-    const GROUP: usize = 8;
-    let mut total: Option<RidgeStats> = None;
-    for group in chunks.chunks(GROUP) {
-        let parts: Vec<RidgeStats> = group.par_iter().map(chunk_stats).collect::<Result<_>>()?;
-        for p in parts {
-            match &mut total {
-                None => total = Some(p),
-                Some(t) => t.merge(&p)?,
-            }
-        }
-    }
-    Ok(total.unwrap_or_else(|| RidgeStats::new(f, m)))
+    RidgeStats::of_pairs((xs[0].ncols(), ys[0].ncols()), xs, ys, warmup)
 }
 
 /// Solves the regularised normal equations from statistics.
 fn solve_ridge(stats: &RidgeStats, params: RidgeParams) -> Result<(Mat<f64>, Vec<f64>)> {
     let f = stats.features();
-    let (mut a, rhs) = if params.fit_bias {
-        (stats.cxx().to_owned(), stats.cxy().to_owned())
-    } else {
-        (stats.xtx(), stats.xty())
+    let normal = || {
+        let (mut a, rhs) = if params.fit_bias {
+            (stats.cxx().to_owned(), stats.cxy().to_owned())
+        } else {
+            (stats.xtx(), stats.xty())
+        };
+        for i in 0..f {
+            a[(i, i)] += params.ridge;
+        }
+        (a, rhs)
     };
-    for i in 0..f {
-        a[(i, i)] += params.ridge;
-    }
-    let w = match a.llt(Side::Lower) {
-        Ok(llt) => llt.solve(&rhs),
-        Err(_) => min_norm_solve(a.as_ref(), rhs.as_ref())?,
+    let (a, rhs) = normal();
+    let w = match cholesky_solve(a, rhs.as_ref()) {
+        Some(w) => w,
+        // not positive definite: the normal matrix again (the factorisation overwrote it)
+        None => min_norm_solve(normal().0.as_ref(), rhs.as_ref())?,
     };
     if let Err(e) = crate::series::check_finite("ridge solution", w.as_ref()) {
         return Err(Error::Solve(format!("the solution is not finite ({e})")));
@@ -440,16 +372,77 @@ fn solve_ridge(stats: &RidgeStats, params: RidgeParams) -> Result<(Mat<f64>, Vec
     Ok((w, b))
 }
 
+/// The solution of `a w = rhs` for a symmetric positive definite `a` (its lower half is read,
+/// and factorised in place) by Cholesky, on one thread: a parallel factorisation sums in an
+/// order that depends on the number of threads, and the solution must not. `None` if `a` is not
+/// positive definite, or singular to working precision (a pivot below `n eps` times the
+/// largest).
+fn cholesky_solve(mut l: Mat<f64>, rhs: MatRef<'_, f64>) -> Option<Mat<f64>> {
+    use faer::dyn_stack::{MemBuffer, MemStack};
+    use faer::linalg::cholesky::llt;
+    let n = l.nrows();
+    let mut mem = MemBuffer::new(llt::factor::cholesky_in_place_scratch::<f64>(
+        n,
+        Par::Seq,
+        Default::default(),
+    ));
+    llt::factor::cholesky_in_place(
+        l.as_mut(),
+        Default::default(),
+        Par::Seq,
+        MemStack::new(&mut mem),
+        Default::default(),
+    )
+    .ok()?;
+    // a pivot lost in rounding against the largest: numerically singular, so the solution
+    // would be noise; the caller takes the minimum-norm one instead
+    let pivots: Vec<f64> = (0..n).map(|i| l[(i, i)] * l[(i, i)]).collect();
+    let largest = pivots.iter().fold(0.0f64, |m, &p| m.max(p));
+    if pivots
+        .iter()
+        .any(|&p| p <= n as f64 * f64::EPSILON * largest)
+    {
+        return None;
+    }
+    let mut w = rhs.to_owned();
+    let mut mem = MemBuffer::new(llt::solve::solve_in_place_scratch::<f64>(
+        n,
+        w.ncols(),
+        Par::Seq,
+    ));
+    llt::solve::solve_in_place(l.as_ref(), w.as_mut(), Par::Seq, MemStack::new(&mut mem));
+    Some(w)
+}
+
 /// Minimum-norm solution of a symmetric positive semi-definite system by eigendecomposition,
-/// treating eigenvalues below `n eps max|lambda|` as zero.
+/// treating eigenvalues below `n eps max|lambda|` as zero (on one thread, as
+/// [`cholesky_solve`]).
 fn min_norm_solve(a: MatRef<'_, f64>, rhs: MatRef<'_, f64>) -> Result<Mat<f64>> {
-    let evd = a.self_adjoint_eigen(Side::Lower).map_err(|e| {
+    use faer::dyn_stack::{MemBuffer, MemStack};
+    use faer::linalg::evd;
+    let n = a.nrows();
+    let mut s = faer::diag::Diag::<f64>::zeros(n);
+    let mut u = Mat::<f64>::zeros(n, n);
+    let mut mem = MemBuffer::new(evd::self_adjoint_evd_scratch::<f64>(
+        n,
+        evd::ComputeEigenvectors::Yes,
+        Par::Seq,
+        Default::default(),
+    ));
+    evd::self_adjoint_evd(
+        a,
+        s.as_mut(),
+        Some(u.as_mut()),
+        Par::Seq,
+        MemStack::new(&mut mem),
+        Default::default(),
+    )
+    .map_err(|e| {
         Error::Solve(format!(
             "Cholesky failed and so did the eigendecomposition: {e:?}"
         ))
     })?;
-    let u = evd.U();
-    let s = evd.S().column_vector();
+    let s = s.column_vector();
     let max = s.iter().fold(0.0f64, |m, v| m.max(v.abs()));
     if !max.is_finite() || max == 0.0 {
         return Err(Error::Solve(
@@ -457,10 +450,27 @@ fn min_norm_solve(a: MatRef<'_, f64>, rhs: MatRef<'_, f64>) -> Result<Mat<f64>> 
         ));
     }
     let tol = a.nrows() as f64 * f64::EPSILON * max;
-    let mut proj = u.transpose() * rhs;
+    let mut proj = Mat::zeros(n, rhs.ncols());
+    matmul(
+        proj.as_mut(),
+        Accum::Replace,
+        u.transpose(),
+        rhs,
+        1.0,
+        Par::Seq,
+    );
     for i in 0..proj.nrows() {
         let inv = if s[i] > tol { 1.0 / s[i] } else { 0.0 };
         proj.row_mut(i).iter_mut().for_each(|v| *v *= inv);
     }
-    Ok(u * proj)
+    let mut w = Mat::zeros(n, rhs.ncols());
+    matmul(
+        w.as_mut(),
+        Accum::Replace,
+        u.as_ref(),
+        proj.as_ref(),
+        1.0,
+        Par::Seq,
+    );
+    Ok(w)
 }

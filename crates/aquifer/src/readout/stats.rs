@@ -12,15 +12,9 @@
 use crate::error::{Error, Result};
 use faer::linalg::matmul::matmul;
 use faer::linalg::matmul::triangular::{self, BlockStructure};
+use faer::reborrow::{Reborrow, ReborrowMut};
 use faer::{Accum, Mat, MatMut, MatRef};
-use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
-
-/// Rows per block when centring a chunk before the cross-product.
-const ROW_BLOCK: usize = 2048;
-/// Largest tolerated ratio of a raw to a centred sum of squares in the fast path (at most about
-/// three decimal digits lost to cancellation).
-const MAX_CANCELLATION: f64 = 1e3;
 
 /// Sufficient statistics of a linear least-squares problem `y ~ W^T x + b`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
@@ -183,14 +177,16 @@ impl RidgeStats {
         })
     }
 
-    /// Adds the rows of `x` and `y` after the first `warmup` to the statistics.
+    /// Adds the rows of `x` and `y` after the first `warmup` to the statistics (formed in
+    /// blocks, see [`RidgeStats::of_pairs`]).
     pub fn accumulate(
         &mut self,
         x: MatRef<'_, f64>,
         y: MatRef<'_, f64>,
         warmup: usize,
     ) -> Result<()> {
-        self.accumulate_series(x, y, warmup, 0)
+        let chunk = Self::of_pairs((self.features, self.targets), &[x], &[y], warmup)?;
+        self.merge(&chunk)
     }
 
     /// Checks the widths of series `series` against `features` and `targets`, and that `warmup`
@@ -226,54 +222,54 @@ impl RidgeStats {
         Ok(())
     }
 
-    pub(crate) fn accumulate_series(
-        &mut self,
-        x: MatRef<'_, f64>,
-        y: MatRef<'_, f64>,
-        warmup: usize,
-        series: usize,
-    ) -> Result<()> {
-        let chunk = Self::of_series((self.features, self.targets), x, y, warmup, series)?;
-        if self.count == 0 {
-            *self = chunk;
-            return Ok(());
-        }
-        self.merge(&chunk)
-    }
-
-    /// The statistics of one series, checked against the widths `(features, targets)`.
-    pub(crate) fn of_series(
+    /// Statistics of paired series (`x_i`: `T_i x F`, `y_i`: `T_i x M`) after the first `warmup`
+    /// rows of each, checked (widths, lengths, finite values, each named by its series). The rows
+    /// are cut into blocks of [`BLOCK_ROWS`](super::stream::BLOCK_ROWS) in order, formed in
+    /// parallel and merged in order: the result does not depend on the number of threads, and is
+    /// the same as that of the same rows streamed in any pieces.
+    pub(crate) fn of_pairs(
         dims: (usize, usize),
-        x: MatRef<'_, f64>,
-        y: MatRef<'_, f64>,
+        xs: &[MatRef<'_, f64>],
+        ys: &[MatRef<'_, f64>],
         warmup: usize,
-        series: usize,
     ) -> Result<Self> {
-        Self::check_shapes(dims, x, y, warmup, series)?;
-        let what = format!("input series {series}");
-        crate::series::check_finite(&what, x.subrows(0, warmup))?;
-        crate::series::check_finite(&format!("target series {series}"), y)?;
-        let x = x.subrows(warmup, x.nrows() - warmup);
-        let y = y.subrows(warmup, y.nrows() - warmup);
-        let (mean_x, xty) = column_pass(x, y, &what, warmup)?;
-        Ok(Self::of_chunk(x, y, mean_x, xty))
+        let mut rows = 0;
+        for (i, (x, y)) in xs.iter().zip(ys).enumerate() {
+            Self::check_shapes(dims, *x, *y, warmup, i)?;
+            crate::series::check_finite(&format!("input series {i}"), *x)?;
+            crate::series::check_finite(&format!("target series {i}"), *y)?;
+            rows += x.nrows() - warmup;
+        }
+        let mut stream = super::stream::StatsStream::new(dims.0, dims.1, Some(rows));
+        for (x, y) in xs.iter().zip(ys) {
+            let r = x.nrows() - warmup;
+            stream.push(x.subrows(warmup, r), y.subrows(warmup, r))?;
+        }
+        stream.finish()
     }
 
-    /// Statistics of one chunk.
-    ///
-    /// Fast path: the raw `X^T X` (lower half only, one symmetric product) and `X^T Y` on the data
-    /// as given, then centred by subtracting `n mean mean^T`. That subtraction cancels digits
-    /// when a feature's squared mean dwarfs its variance, so the cancellation is measured on the
-    /// diagonals and, past [`MAX_CANCELLATION`], the chunk is recomputed on centred copies.
-    fn of_chunk(x: MatRef<'_, f64>, y: MatRef<'_, f64>, mean_x: Vec<f64>, xty: Mat<f64>) -> Self {
-        let (t, f, m) = (x.nrows(), x.ncols(), y.ncols());
-        let mean_y = col_means(y);
-        let par = faer::get_global_parallelism();
-        let n = t as f64;
-        let mut cxx = Mat::zeros(f, f);
-        let mut cxy = xty;
+    /// Statistics of one block of rows (checked), on this thread. The block is centred in
+    /// place (it is a copy the caller owns) and `Cxx` formed from the centred rows in one
+    /// symmetric product: no cancellation however large the means, and one product per block.
+    #[cfg(test)]
+    pub(crate) fn of_block(x: MatMut<'_, f64>, y: MatMut<'_, f64>) -> Self {
+        let mut s = RidgeStats::new(x.ncols(), y.ncols());
+        s.set_to_block(x, y);
+        s
+    }
+
+    /// [`RidgeStats::of_block`] written over these statistics (of the same widths), so that a
+    /// stream of blocks allocates nothing.
+    pub(crate) fn set_to_block(&mut self, mut x: MatMut<'_, f64>, mut y: MatMut<'_, f64>) {
+        debug_assert!(x.ncols() == self.features && y.ncols() == self.targets);
+        self.count = x.nrows() as u64;
+        self.mean_x = centre_columns(x.rb_mut());
+        self.mean_y = centre_columns(y.rb_mut());
+        // one thread: blocks are formed in parallel, and each the same way whatever the threads
+        let par = faer::Par::Seq;
+        let (x, y) = (x.rb(), y.rb());
         triangular::matmul(
-            cxx.as_mut(),
+            self.cxx.as_mut(),
             BlockStructure::TriangularLower,
             Accum::Replace,
             x.transpose(),
@@ -283,39 +279,15 @@ impl RidgeStats {
             1.0,
             par,
         );
-        let raw_diag: Vec<f64> = (0..f).map(|j| cxx[(j, j)]).collect();
-        for j in 0..f {
-            for i in j..f {
-                cxx[(i, j)] -= n * mean_x[i] * mean_x[j];
-            }
-            for k in 0..m {
-                cxy[(j, k)] -= n * mean_x[j] * mean_y[k];
-            }
-        }
-        let y_raw: Vec<f64> = (0..m)
-            .map(|k| y.col(k).iter().map(|v| v * v).sum())
-            .collect();
-        let y_centred: Vec<f64> = (0..m)
-            .map(|k| y.col(k).iter().map(|v| (v - mean_y[k]).powi(2)).sum())
-            .collect();
-        let cancels = |raw: f64, centred: f64| raw > 0.0 && raw > MAX_CANCELLATION * centred;
-        let unstable = (0..f).any(|j| cancels(raw_diag[j], cxx[(j, j)]))
-            || (0..m).any(|k| cancels(y_raw[k], y_centred[k]));
-        if unstable {
-            cxx.fill(0.0);
-            cxy.fill(0.0);
-            centred_products(x, y, &mean_x, &mean_y, cxx.as_mut(), cxy.as_mut(), par);
-        }
-        symmetrise_lower(cxx.as_mut());
-        RidgeStats {
-            features: f,
-            targets: m,
-            count: t as u64,
-            mean_x,
-            mean_y,
-            cxx,
-            cxy,
-        }
+        symmetrise_lower(self.cxx.as_mut());
+        matmul(
+            self.cxy.as_mut(),
+            Accum::Replace,
+            x.transpose(),
+            y,
+            1.0,
+            par,
+        );
     }
 
     /// Merges `other` into `self` (pairwise update of Chan, Golub & LeVeque). Associative and
@@ -371,58 +343,6 @@ impl RidgeStats {
     }
 }
 
-/// One pass over the columns of `x`, in parallel: checks that every value is finite (naming the
-/// first that is not, at its row in the whole series), and returns the column means and the raw
-/// `X^T Y`. Fusing these reads `x` once instead of three times.
-fn column_pass(
-    x: MatRef<'_, f64>,
-    y: MatRef<'_, f64>,
-    what: &str,
-    row_offset: usize,
-) -> Result<(Vec<f64>, Mat<f64>)> {
-    let (t, m) = (x.nrows(), y.ncols());
-    let y_cols: Vec<Vec<f64>> = (0..m).map(|k| y.col(k).iter().copied().collect()).collect();
-    let per_column: Vec<Result<(f64, Vec<f64>)>> = (0..x.ncols())
-        .into_par_iter()
-        .map(|j| {
-            let col: Vec<f64>;
-            let xs = match x.col(j).try_as_col_major() {
-                Some(c) => c.as_slice(),
-                None => {
-                    col = x.col(j).iter().copied().collect();
-                    &col
-                }
-            };
-            let sum = sum_in_lanes(t, |i| xs[i]);
-            if !sum.is_finite() {
-                if let Some(i) = xs.iter().position(|v| !v.is_finite()) {
-                    return Err(Error::NonFinite {
-                        what: what.to_string(),
-                        row: i + row_offset,
-                        col: j,
-                        value: xs[i],
-                    });
-                }
-            }
-            let dots = y_cols
-                .iter()
-                .map(|yk| sum_in_lanes(t, |i| xs[i] * yk[i]))
-                .collect();
-            Ok((sum / t as f64, dots))
-        })
-        .collect();
-    let mut means = Vec::with_capacity(x.ncols());
-    let mut xty = Mat::zeros(x.ncols(), m);
-    for (j, r) in per_column.into_iter().enumerate() {
-        let (mean, dots) = r?;
-        means.push(mean);
-        for (k, d) in dots.into_iter().enumerate() {
-            xty[(j, k)] = d;
-        }
-    }
-    Ok((means, xty))
-}
-
 /// `sum_{i < n} f(i)` in four interleaved partial sums, so that the loop vectorises.
 #[inline(always)]
 fn sum_in_lanes(n: usize, f: impl Fn(usize) -> f64) -> f64 {
@@ -435,57 +355,6 @@ fn sum_in_lanes(n: usize, f: impl Fn(usize) -> f64) -> f64 {
     }
     (body..n).for_each(|i| a[i % 4] += f(i));
     (a[0] + a[1]) + (a[2] + a[3])
-}
-
-fn col_means(a: MatRef<'_, f64>) -> Vec<f64> {
-    let t = a.nrows() as f64;
-    (0..a.ncols())
-        .map(|j| a.col(j).iter().sum::<f64>() / t)
-        .collect()
-}
-
-/// Lower halves of the centred products, by blocks of rows copied and centred.
-fn centred_products(
-    x: MatRef<'_, f64>,
-    y: MatRef<'_, f64>,
-    mean_x: &[f64],
-    mean_y: &[f64],
-    mut cxx: MatMut<'_, f64>,
-    mut cxy: MatMut<'_, f64>,
-    par: faer::Par,
-) {
-    let t = x.nrows();
-    let mut xc = Mat::<f64>::zeros(ROW_BLOCK.min(t), x.ncols());
-    let mut yc = Mat::<f64>::zeros(ROW_BLOCK.min(t), y.ncols());
-    let mut start = 0;
-    while start < t {
-        let rows = ROW_BLOCK.min(t - start);
-        center_into(
-            xc.as_mut().subrows_mut(0, rows),
-            x.subrows(start, rows),
-            mean_x,
-        );
-        center_into(
-            yc.as_mut().subrows_mut(0, rows),
-            y.subrows(start, rows),
-            mean_y,
-        );
-        let xb = xc.as_ref().subrows(0, rows);
-        let yb = yc.as_ref().subrows(0, rows);
-        triangular::matmul(
-            cxx.as_mut(),
-            BlockStructure::TriangularLower,
-            Accum::Add,
-            xb.transpose(),
-            BlockStructure::Rectangular,
-            xb,
-            BlockStructure::Rectangular,
-            1.0,
-            par,
-        );
-        matmul(cxy.as_mut(), Accum::Add, xb.transpose(), yb, 1.0, par);
-        start += rows;
-    }
 }
 
 /// Copies the lower half of a square matrix onto its upper half, by tiles so that both the
@@ -504,11 +373,15 @@ fn symmetrise_lower(mut a: MatMut<'_, f64>) {
     }
 }
 
-fn center_into(mut dst: MatMut<'_, f64>, src: MatRef<'_, f64>, mean: &[f64]) {
-    for j in 0..src.ncols() {
-        let mu = mean[j];
-        for (d, s) in dst.as_mut().col_mut(j).iter_mut().zip(src.col(j).iter()) {
-            *d = s - mu;
-        }
-    }
+/// Subtracts from each column its mean (summed in four interleaved lanes); returns the means.
+fn centre_columns(mut a: MatMut<'_, f64>) -> Vec<f64> {
+    let t = a.nrows();
+    (0..a.ncols())
+        .map(|j| {
+            let col = a.rb_mut().col_mut(j);
+            let mean = sum_in_lanes(t, |i| col[i]) / t as f64;
+            col.iter_mut().for_each(|v| *v -= mean);
+            mean
+        })
+        .collect()
 }
