@@ -30,10 +30,13 @@ pub(crate) const BLOCK: usize = 8;
 /// Steps of states gathered contiguously before they are written to the `T x N` (column-major)
 /// output: writing one step straight into it would touch `N` cache lines `T` doubles apart.
 const TILE: usize = 8;
-/// From this many nonzeros, [`run_series`] splits each step between two threads.
-const TEAM_NNZ: usize = 4096;
-/// Below this many steps, starting the helper thread costs more than it saves.
-const TEAM_MIN_STEPS: usize = 64;
+/// From this many nonzeros, [`run_series`] may share each step with a helper thread (measured
+/// on 2 cores: at N = 500, c = 0.1, 25,000 nonzeros, a shared step is no faster than a lone one;
+/// at N = 1000, 100,000 nonzeros, 1.5x faster).
+const TEAM_NNZ: usize = 32_000;
+/// Below this many steps, starting the helper thread and measuring whether it helps costs more
+/// than it saves.
+const TEAM_MIN_STEPS: usize = 256;
 /// Nonzeros per piece of a split step (between 2 and [`MAX_TEAM_PIECES`] pieces): more
 /// pieces balance the two threads better when one is interrupted, and cost an atomic
 /// operation each.

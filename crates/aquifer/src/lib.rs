@@ -89,6 +89,11 @@ struct ModelGuideDoctests;
 #[doc = include_str!("../../../docs/spiking.md")]
 struct SpikingGuideDoctests;
 
+/// The core guide's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/core.md")]
+struct CoreGuideDoctests;
+
 /// The gated reservoir guide's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/gated.md")]

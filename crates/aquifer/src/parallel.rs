@@ -80,12 +80,18 @@ impl Parallelism {
         budget()
     }
 
-    /// Runs `f` with this many threads: every parallel path inside it, and rayon's parallel
-    /// iterators, use at most that many. `Auto` runs `f` as it is. A pool of `n` threads is
-    /// built on first use and kept; an error if the system refuses the threads.
+    /// Runs `f` with this many threads (`Auto`: rayon's global pool size): every parallel
+    /// path inside it, and rayon's parallel iterators, use at most that many, and `f` itself
+    /// runs on one of them, so that the thread calling a parallel region takes part in it
+    /// instead of waiting beside the pool (on a machine with as many threads as cores, a waiting
+    /// caller and a pool's idle workers would contend for the cores). A pool of `n` threads is
+    /// built on first use and kept; an error if the system refuses the threads. Inside a pool
+    /// already (a worker, or a nested `install`), `Auto` runs `f` as it is.
     pub fn install<R: Send>(self, f: impl FnOnce() -> R + Send) -> Result<R> {
         let n = match self {
-            Parallelism::Auto => return Ok(f()),
+            Parallelism::Auto if BUDGET.with(Cell::get).is_some() => return Ok(f()),
+            Parallelism::Auto if rayon::current_thread_index().is_some() => return Ok(f()),
+            Parallelism::Auto => rayon::current_num_threads(),
             Parallelism::Threads(n) => n.get(),
         };
         let pool = {
@@ -175,6 +181,12 @@ mod tests {
         let one = Parallelism::sequential().install(budget).unwrap();
         assert_eq!(one, 1);
         assert_eq!(Parallelism::Auto.install(budget).unwrap(), outer);
+        // auto inside an install keeps the installed budget
+        let nested = Parallelism::threads(3)
+            .unwrap()
+            .install(|| Parallelism::Auto.install(budget).unwrap())
+            .unwrap();
+        assert_eq!(nested, 3);
     }
 
     #[test]

@@ -10,7 +10,12 @@
 //!   the caller takes itself; it waits only for a piece the helper is already computing;
 //! - the helper waits for the next round by spinning briefly, then yielding, then sleeping for
 //!   growing intervals (up to [`MAX_NAP`]): a helper that gets no core costs the caller nothing
-//!   but one atomic operation per piece, and one that gets a core again joins the next round.
+//!   but one atomic operation per piece, and one that gets a core again joins the next round;
+//! - the caller measures: every [`EPOCH`] (or less often while running alone wins) it times
+//!   rounds shared with the helper against rounds it runs alone, for [`PROBE`] each, and runs
+//!   the next epoch the faster way, timing a shared epoch as it goes and turning lone as soon
+//!   as sharing gets slower. On a busy machine, or for work too small to share, it runs alone
+//!   (touching no atomic) and the helper sleeps.
 //!
 //! The protocol, written once here. `state` holds the round's tag (`round + 1`) and the next
 //! free piece; `finished` holds the tag and the number of pieces done. For round `k` the caller
@@ -21,7 +26,7 @@
 //! every piece is done, so what a piece reads stays valid while it runs. If the caller unwinds,
 //! the helper is told to stop.
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
 /// The most pieces a round may have.
@@ -35,6 +40,23 @@ const FIRST_NAP: Duration = Duration::from_micros(100);
 const MAX_NAP: Duration = Duration::from_millis(2);
 /// How long the caller spins for a piece the helper computes before yielding its core.
 const WAIT_SPIN: Duration = Duration::from_micros(20);
+/// Time between two measurements of shared against lone rounds.
+const EPOCH: Duration = Duration::from_millis(50);
+/// The shortest timing of shared or lone rounds...
+const PROBE: Duration = Duration::from_millis(2);
+/// ... and the fewest rounds in it.
+const MIN_ROUNDS: u32 = 16;
+/// Shared rounds run before a measurement, to wake the helper.
+const WARM: usize = 8;
+/// Lone rounds run untimed before the lone rounds of a measurement.
+const ALONE_WARM: usize = 4;
+/// Shared rounds must be this much faster than lone ones to be chosen.
+const MARGIN: f64 = 0.97;
+/// The longest epoch, reached after lone decisions in a row.
+const MAX_EPOCH: Duration = Duration::from_millis(400);
+/// A timed window of a shared epoch this much slower than lone rounds ends the sharing for the
+/// epoch.
+const BAIL: f64 = 1.1;
 
 struct Shared {
     /// `tag << 8 | next free piece`.
@@ -43,6 +65,8 @@ struct Shared {
     finished: AtomicU64,
     stop: AtomicBool,
     pieces: u64,
+    /// The round being shared (written before its tag is published).
+    round: AtomicUsize,
 }
 
 impl Shared {
@@ -70,22 +94,172 @@ impl Shared {
 pub(crate) struct Rounds<'a, W> {
     shared: &'a Shared,
     work: &'a W,
+    helper: std::thread::Thread,
     tag: u64,
+    /// Rounds run so far.
+    k: usize,
+    /// The length of the next lone epoch.
+    epoch: Duration,
+    /// Where the round falls in the measurement cycle.
+    phase: Phase,
+}
+
+/// The measurement cycle of [`Rounds`]: wake the helper, time shared rounds, time lone rounds
+/// (after a few untimed ones, so that both start with warm caches), then run an epoch the faster
+/// way. Each timing lasts at least [`PROBE`] (longer than a scheduler's time slice, so that a
+/// busy machine shows in it). A shared epoch is timed as it goes and turns lone at once if it
+/// becomes slower than the lone rounds were; each lone decision in a row doubles the next
+/// epoch, up to [`MAX_EPOCH`], so that a busy machine is probed less and less often.
+#[derive(Debug, Clone, Copy)]
+enum Phase {
+    Warm { left: usize },
+    Shared(Timing),
+    AloneWarm { left: usize, shared: Duration },
+    Alone { timing: Timing, shared: Duration },
+    Run { until: Instant, mode: Mode },
+}
+
+/// Rounds counted since an instant.
+#[derive(Debug, Clone, Copy)]
+struct Timing {
+    since: Instant,
+    rounds: u32,
+}
+
+impl Timing {
+    fn start() -> Self {
+        Timing {
+            since: Instant::now(),
+            rounds: 0,
+        }
+    }
+    /// Counts a round; the time of one round once the timing has lasted long enough.
+    fn count(&mut self, at_least: Duration) -> Option<Duration> {
+        self.rounds += 1;
+        let elapsed = self.since.elapsed();
+        (self.rounds >= MIN_ROUNDS && elapsed >= at_least).then(|| elapsed / self.rounds)
+    }
+}
+
+/// How the rounds of an epoch run.
+#[derive(Debug, Clone, Copy)]
+enum Mode {
+    /// Shared, timed by windows against the lone time of one round.
+    Shared {
+        window: Timing,
+        alone: Duration,
+    },
+    Alone,
 }
 
 impl<W: Fn(usize, usize) + Sync> Rounds<'_, W> {
     /// Runs round `k` (the rounds are numbered from 0 in call order): every piece `p` of it,
-    /// `work(k, p)`, on this thread or the helper. Everything written before the call is
-    /// visible to the pieces; everything they wrote is visible after it.
+    /// `work(k, p)`, on this thread or shared with the helper. Everything written before the
+    /// call is visible to the pieces; everything they wrote is visible after it.
     pub(crate) fn round(&mut self) {
+        let k = self.k;
+        self.k += 1;
+        self.phase = match self.phase {
+            Phase::Warm { left } => {
+                if left == WARM {
+                    self.helper.unpark();
+                }
+                self.shared_round(k);
+                match left - 1 {
+                    0 => Phase::Shared(Timing::start()),
+                    left => Phase::Warm { left },
+                }
+            }
+            Phase::Shared(mut timing) => {
+                self.shared_round(k);
+                match timing.count(PROBE) {
+                    Some(shared) => Phase::AloneWarm {
+                        left: ALONE_WARM,
+                        shared,
+                    },
+                    None => Phase::Shared(timing),
+                }
+            }
+            Phase::AloneWarm { left, shared } => {
+                self.lone_round(k);
+                match left - 1 {
+                    0 => Phase::Alone {
+                        timing: Timing::start(),
+                        shared,
+                    },
+                    left => Phase::AloneWarm { left, shared },
+                }
+            }
+            Phase::Alone { mut timing, shared } => {
+                self.lone_round(k);
+                match timing.count(PROBE) {
+                    None => Phase::Alone { timing, shared },
+                    Some(alone) if shared.as_secs_f64() < MARGIN * alone.as_secs_f64() => {
+                        self.epoch = EPOCH;
+                        Phase::Run {
+                            until: Instant::now() + EPOCH,
+                            mode: Mode::Shared {
+                                window: Timing::start(),
+                                alone,
+                            },
+                        }
+                    }
+                    Some(_) => {
+                        let until = Instant::now() + self.epoch;
+                        self.epoch = (self.epoch * 2).min(MAX_EPOCH);
+                        Phase::Run {
+                            until,
+                            mode: Mode::Alone,
+                        }
+                    }
+                }
+            }
+            Phase::Run { until, mode } => {
+                let mode = match mode {
+                    Mode::Alone => {
+                        self.lone_round(k);
+                        Mode::Alone
+                    }
+                    Mode::Shared { mut window, alone } => {
+                        self.shared_round(k);
+                        match window.count(PROBE) {
+                            None => Mode::Shared { window, alone },
+                            Some(shared) if shared > alone.mul_f64(BAIL) => Mode::Alone,
+                            Some(_) => Mode::Shared {
+                                window: Timing::start(),
+                                alone,
+                            },
+                        }
+                    }
+                };
+                match mode {
+                    _ if Instant::now() < until => Phase::Run { until, mode },
+                    // a helper that was sharing is awake: measure at once
+                    Mode::Shared { .. } => Phase::Shared(Timing::start()),
+                    Mode::Alone => Phase::Warm { left: WARM },
+                }
+            }
+        };
+    }
+
+    /// Every piece of round `k` on this thread, without a word to the helper.
+    fn lone_round(&mut self, k: usize) {
+        for p in 0..self.shared.pieces as usize {
+            (self.work)(k, p);
+        }
+    }
+
+    /// Round `k` shared with the helper (see the [module documentation](self)).
+    fn shared_round(&mut self, k: usize) {
         let sh = self.shared;
         self.tag += 1;
         let tag = self.tag;
         sh.finished.store(tag << 8, Ordering::Relaxed);
+        sh.round.store(k, Ordering::Relaxed);
         sh.state.store(tag << 8, Ordering::Release);
         let mut mine = 0;
         while let Some((_, p)) = sh.take(Some(tag)) {
-            (self.work)((tag - 1) as usize, p as usize);
+            (self.work)(k, p as usize);
             mine += 1;
         }
         let all = (tag << 8) | (sh.pieces - mine);
@@ -120,8 +294,8 @@ fn help(sh: &Shared, work: &(impl Fn(usize, usize) + Sync)) {
     let mut nap = FIRST_NAP;
     let mut polls = 0u32;
     loop {
-        if let Some((tag, p)) = sh.take(None) {
-            work((tag - 1) as usize, p as usize);
+        if let Some((_, p)) = sh.take(None) {
+            work(sh.round.load(Ordering::Relaxed), p as usize);
             sh.finished.fetch_add(1, Ordering::Release);
             idle = Instant::now();
             nap = FIRST_NAP;
@@ -162,15 +336,20 @@ pub(crate) fn with_team<R, W: Fn(usize, usize) + Sync>(
         finished: AtomicU64::new(0),
         stop: AtomicBool::new(false),
         pieces: pieces as u64,
+        round: AtomicUsize::new(0),
     };
     std::thread::scope(|scope| {
         let _stop = StopOnDrop(&shared.stop);
         let (sh, w) = (&shared, &work);
-        scope.spawn(move || help(sh, w));
+        let helper = scope.spawn(move || help(sh, w)).thread().clone();
         body(&mut Rounds {
             shared: &shared,
             work: &work,
+            helper,
             tag: 0,
+            k: 0,
+            epoch: EPOCH,
+            phase: Phase::Warm { left: WARM },
         })
     })
 }

@@ -117,9 +117,18 @@ fn report(
         }
         println!("{v}");
     } else {
+        let detail: Vec<String> = detail
+            .as_object()
+            .into_iter()
+            .flatten()
+            .map(|(k, v)| format!("{v} {k}"))
+            .collect();
         println!(
-            "{name}: {} units, connectivity {}, {detail}, best of {}: {seconds:.4} s",
-            shape.units, shape.connectivity, shape.repeat
+            "{name}: {} units, connectivity {}, {}, best of {}: {seconds:.4} s",
+            shape.units,
+            shape.connectivity,
+            detail.join(", "),
+            shape.repeat
         );
         println!("{unit}: {value:.1}");
     }

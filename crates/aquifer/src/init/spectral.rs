@@ -27,16 +27,41 @@ const KRYLOV: KrylovSchur = KrylovSchur {
 const DENSE_FALLBACK_LIMIT: usize = 3000;
 
 /// The spectral radius (largest eigenvalue modulus) of a dense square matrix, exactly (up to
-/// rounding) from all its eigenvalues.
+/// rounding) from all its eigenvalues. Computed on one thread: a parallel Hessenberg reduction
+/// sums in an order that depends on the number of threads, and a reservoir's weights must not.
 pub fn spectral_radius_dense(w: MatRef<'_, f64>) -> Result<f64> {
+    use faer::dyn_stack::{MemBuffer, MemStack};
+    use faer::linalg::evd;
     check_square(w.nrows(), w.ncols())?;
-    if w.nrows() == 0 {
+    let n = w.nrows();
+    if n == 0 {
         return Ok(0.0);
     }
-    let eig = w
-        .eigenvalues()
-        .map_err(|e| Error::Eigen(format!("dense eigenvalue solver: {e:?}")))?;
-    Ok(eig.iter().map(|z| z.norm()).fold(0.0, f64::max))
+    let (mut re, mut im) = (
+        faer::diag::Diag::<f64>::zeros(n),
+        faer::diag::Diag::<f64>::zeros(n),
+    );
+    let no = evd::ComputeEigenvectors::No;
+    let mut mem = MemBuffer::new(evd::evd_scratch::<f64>(
+        n,
+        no,
+        no,
+        faer::Par::Seq,
+        Default::default(),
+    ));
+    evd::evd_real(
+        w,
+        re.as_mut(),
+        im.as_mut(),
+        None,
+        None,
+        faer::Par::Seq,
+        MemStack::new(&mut mem),
+        Default::default(),
+    )
+    .map_err(|e| Error::Eigen(format!("dense eigenvalue solver: {e:?}")))?;
+    let (re, im) = (re.column_vector(), im.column_vector());
+    Ok((0..n).map(|i| re[i].hypot(im[i])).fold(0.0, f64::max))
 }
 
 /// The spectral radius of a sparse square matrix from a Krylov-Schur (restarted Arnoldi)

@@ -24,7 +24,7 @@ use crate::io::ModelFile;
 use crate::kernel::BLOCK;
 use crate::nodes::reservoir::{reservoir_setters, Reservoir, ReservoirParams};
 use crate::nodes::reservoir_part::SavedReservoir;
-use crate::readout::stream::{StatsStream, BLOCK_ROWS};
+use crate::readout::stream::StatsStream;
 use crate::readout::{Ridge, RidgeParams, RidgeStats};
 use crate::series::{check_pairs, check_series, views, AsSeries};
 use crate::traits::{Fit, Persist, Run, Stateful, Step, Targets};
@@ -288,7 +288,7 @@ impl Esn {
         }
         let rows = xs.iter().map(|x| x.nrows() - warmup).sum();
         let mut stream = StatsStream::new(self.feature_dim(), self.outputs, Some(rows));
-        let chunk = stream.capacity().max(BLOCK_ROWS);
+        let chunk = stream.capacity().max(RUN_CHUNK);
         let reservoir = &self.reservoir;
         let mut last = reservoir.state().to_vec();
         // folds the states of rows `start..` of series `i` into the statistics

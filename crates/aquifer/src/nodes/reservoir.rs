@@ -648,10 +648,9 @@ impl Reservoir {
     /// Runs over a series (`T x F`) from the current state; returns all states (`T x N`) and
     /// leaves the reservoir in the last one.
     ///
-    /// From about 4,000 nonzeros in `W` (and 64 steps), each step is split between the calling
-    /// thread and a helper thread that spins between steps; the states are the same bit for bit.
-    /// Inside the rayon pool (e.g. when series are already run in parallel) it stays on one
-    /// thread.
+    /// From 32,000 nonzeros in `W` (and 256 steps), each step may be shared with a helper
+    /// thread, when that is measured to be faster and the [thread budget](crate::parallel)
+    /// allows two; the states are the same bit for bit.
     pub fn run(&mut self, x: impl AsSeries) -> Result<Mat<f64>> {
         let mut state = std::mem::take(&mut self.state);
         let mut rng = self.noise_rng.clone();
