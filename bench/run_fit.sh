@@ -5,10 +5,6 @@
 #   bash bench/run_fit.sh --quick    one small size, for a smoke test
 set -euo pipefail
 cd "$(dirname "$0")/.."
-VENV=bench/.venv
-if [ ! -x "$VENV/bin/python" ]; then
-    python3 -m venv "$VENV"
-fi
-"$VENV/bin/pip" install --quiet "reservoirpy==0.4.2"
+source bench/venv.sh
 cargo build --release --quiet -p aquifer-cli
 "$VENV/bin/python" bench/compare_fit.py --aquifer target/release/aquifer "$@"
