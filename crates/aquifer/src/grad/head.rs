@@ -18,7 +18,7 @@
 //! assert_eq!((d_x.nrows(), d_x.ncols()), (5, 3));
 //! ```
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatMut, MatRef, Par};
 use rand::Rng;
@@ -42,7 +42,7 @@ impl Head {
     /// Checks that an MLP has hidden units.
     pub fn validate(&self) -> Result<()> {
         match self {
-            Head::Mlp { hidden: 0 } => Err(crate::Error::invalid("hidden", 0, "must be >= 1")),
+            Head::Mlp { hidden: 0 } => Err(Error::invalid("hidden", 0, "must be >= 1")),
             _ => Ok(()),
         }
     }

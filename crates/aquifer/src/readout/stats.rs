@@ -177,18 +177,6 @@ impl RidgeStats {
         })
     }
 
-    /// Adds the rows of `x` and `y` after the first `warmup` to the statistics (formed in
-    /// blocks, see [`RidgeStats::of_pairs`]).
-    pub fn accumulate(
-        &mut self,
-        x: MatRef<'_, f64>,
-        y: MatRef<'_, f64>,
-        warmup: usize,
-    ) -> Result<()> {
-        let chunk = Self::of_pairs((self.features, self.targets), &[x], &[y], warmup)?;
-        self.merge(&chunk)
-    }
-
     /// Checks the widths of series `series` against `features` and `targets`, and that `warmup`
     /// leaves rows.
     pub(crate) fn check_shapes(
@@ -220,32 +208,6 @@ impl RidgeStats {
             });
         }
         Ok(())
-    }
-
-    /// Statistics of paired series (`x_i`: `T_i x F`, `y_i`: `T_i x M`) after the first `warmup`
-    /// rows of each, checked (widths, lengths, finite values, each named by its series). The rows
-    /// are cut into blocks of [`BLOCK_ROWS`](super::stream::BLOCK_ROWS) in order, formed in
-    /// parallel and merged in order: the result does not depend on the number of threads, and is
-    /// the same as that of the same rows streamed in any pieces.
-    pub(crate) fn of_pairs(
-        dims: (usize, usize),
-        xs: &[MatRef<'_, f64>],
-        ys: &[MatRef<'_, f64>],
-        warmup: usize,
-    ) -> Result<Self> {
-        let mut rows = 0;
-        for (i, (x, y)) in xs.iter().zip(ys).enumerate() {
-            Self::check_shapes(dims, *x, *y, warmup, i)?;
-            crate::series::check_finite(&format!("input series {i}"), *x)?;
-            crate::series::check_finite(&format!("target series {i}"), *y)?;
-            rows += x.nrows() - warmup;
-        }
-        let mut stream = super::stream::StatsStream::new(dims.0, dims.1, Some(rows));
-        for (x, y) in xs.iter().zip(ys) {
-            let r = x.nrows() - warmup;
-            stream.push(x.subrows(warmup, r), y.subrows(warmup, r))?;
-        }
-        stream.finish()
     }
 
     /// Statistics of one block of rows (checked), on this thread. The block is centred in
