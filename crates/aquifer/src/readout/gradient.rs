@@ -157,16 +157,13 @@ impl GradientReadout {
             .collect();
         let xs = Mat::from_fn(n, f, |i, j| (x[(i, j)] - mean[j]) * scale[j]);
         let mut rng = crate::rng::from_seed(crate::rng::derive(params.schedule.seed, 7));
-        let layers = Layers::draw(params.head, f, outputs, &mut rng);
+        let mut layers = Layers::draw(params.head, f, outputs, &mut rng);
         let lengths: Vec<usize> = layers.tensors().iter().map(|t| t.len()).collect();
-        let mut layers = Some(layers);
         let schedule = params.schedule;
         let mut adam = Adam::new(schedule.adam, &lengths)?;
         let rows = |idx: &[usize]| Mat::from_fn(idx.len(), f, |r, j| xs[(idx[r], j)]);
         let subset = |idx: &[usize]| targets.select(idx);
-        let trained = |layers: &Option<Layers>| layers.as_ref().expect("drawn above").clone();
-        let step = |layers: &mut Option<Layers>, idx: &[usize]| {
-            let l = layers.as_mut().expect("drawn above");
+        let step = |l: &mut Layers, idx: &[usize]| {
             let (loss, mut grads) = loss_and_gradients(l, rows(idx).as_ref(), &subset(idx))?;
             schedule.clip(&mut grads.tensors_mut())?;
             adam.step(&mut l.tensors_mut(), &grads.tensors())?;
@@ -174,12 +171,11 @@ impl GradientReadout {
         };
         // the held-out samples, gathered once
         let mut held_out = None;
-        let validation_loss = |layers: &Option<Layers>, idx: &[usize]| {
+        let validation_loss = |l: &Layers, idx: &[usize]| {
             let (vx, vt) = held_out.get_or_insert_with(|| (rows(idx), subset(idx)));
-            Ok(loss_and_gradients(&trained(layers), vx.as_ref(), vt)?.0)
+            Ok(loss_and_gradients(l, vx.as_ref(), vt)?.0)
         };
         let (report, _) = schedule.run(n, &mut layers, step, validation_loss, |_, _| {})?;
-        let layers = trained(&layers);
         layers.check_finite()?;
         *self = GradientReadout {
             params: *params,
