@@ -101,8 +101,10 @@ pub trait Node: std::any::Any + Send + std::fmt::Debug {
 /// A readout that learns in closed form: statistics of (features, targets) are accumulated
 /// over series, then solved once.
 pub trait OfflineReadout: Node {
-    /// Adds a series of features (`T x input_dim`) and targets (`T x output_dim`), after
-    /// `warmup` rows, to the statistics. The first call after a solve starts new statistics.
+    /// Adds rows of features (`T x input_dim`) and targets (`T x output_dim`), after the first
+    /// `warmup`, to the statistics. The first call after a solve starts new statistics. A
+    /// model hands a long series over in consecutive pieces of rows (in time order), each with
+    /// the warm-up rows it still holds, so that memory does not grow with the series.
     fn accumulate(&mut self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, warmup: usize) -> Result<()>;
     /// Solves from what was accumulated.
     fn solve(&mut self) -> Result<()>;

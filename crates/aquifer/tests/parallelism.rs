@@ -218,3 +218,58 @@ fn a_fit_streamed_in_chunks_equals_one_from_every_state_at_once() {
     let expected = ridge.run(&states).unwrap();
     assert_eq!(bits(&predicted), bits(&expected));
 }
+
+#[test]
+fn a_model_graph_fit_streamed_in_chunks_equals_one_from_every_feature_at_once() {
+    use aquifer::model::Model;
+    use aquifer::readout::RidgeParams;
+    // a warm-up longer than a chunk, a delayed edge across chunk boundaries; the second graph
+    // feeds its reservoir back into itself, so that it is fitted step by step
+    let (t_len, warmup) = (9000, 5000);
+    let x = input(t_len, 1, 0.3);
+    let y = Mat::from_fn(t_len, 1, |t, _| x[((t + 1) % t_len, 0)]);
+    let params = RidgeParams {
+        ridge: 1e-8,
+        fit_bias: true,
+    };
+    for looped in [false, true] {
+        let make = || {
+            let inputs = if looped { 61 } else { 1 };
+            Reservoir::builder()
+                .units(60)
+                .seed(8)
+                .build(inputs)
+                .unwrap()
+        };
+        let mut b = Model::builder();
+        let u = b.input("u", 1);
+        let r = b.node("r", make());
+        let out = b.ridge("out", params, 1);
+        b.connect(u, r).connect(r, out).connect_delayed(u, out, 2);
+        if looped {
+            b.connect_delayed(r, r, 1);
+        }
+        let mut model = b.build().unwrap();
+        model.fit(&[&x], &[&y], warmup).unwrap();
+        // the features at once: the reservoir's states, then the input two steps back
+        let mut reservoir = make();
+        let mut features = Mat::zeros(t_len, 61);
+        let mut last = vec![0.0; 60];
+        for t in 0..t_len {
+            let mut row = vec![x[(t, 0)]];
+            if looped {
+                row.extend_from_slice(&last);
+            }
+            last = reservoir.step(&row).unwrap().to_vec();
+            for (j, v) in last.iter().enumerate() {
+                features[(t, j)] = *v;
+            }
+            features[(t, 60)] = if t >= 2 { x[(t - 2, 0)] } else { 0.0 };
+        }
+        let mut ridge = Ridge::with_params(params).unwrap();
+        ridge.fit(&[&features], &[&y], warmup).unwrap();
+        let (w, bias) = model.weights("out").unwrap().unwrap();
+        assert_eq!(bits(&w), bits(ridge.weights().unwrap()), "looped: {looped}");
+        assert_eq!(bias, ridge.intercept().unwrap(), "looped: {looped}");
+    }
+}

@@ -4,7 +4,8 @@
 use crate::error::{Error, Result};
 use crate::io::ModelFile;
 use crate::nodes::Reservoir;
-use crate::readout::{Lms, Ridge, Rls};
+use crate::readout::stream::StatsStream;
+use crate::readout::{Lms, Ridge, RidgeStats, Rls};
 use crate::traits::{Node, OfflineReadout, OnlineReadout, Persist};
 use faer::{Mat, MatRef};
 
@@ -130,7 +131,8 @@ pub struct RidgeNode {
     pub(crate) ridge: Ridge,
     features: usize,
     outputs: usize,
-    accumulated: bool,
+    /// The statistics being formed, from the first `accumulate` after a solve.
+    stream: Option<StatsStream>,
 }
 
 impl RidgeNode {
@@ -139,7 +141,7 @@ impl RidgeNode {
             ridge,
             features,
             outputs,
-            accumulated: false,
+            stream: None,
         }
     }
     /// The ridge readout.
@@ -171,16 +173,24 @@ impl Node for RidgeNode {
 }
 
 impl OfflineReadout for RidgeNode {
+    /// Pushes the rows into one stream of statistics, so that a series handed over in pieces
+    /// gives the same statistics, bit for bit, as handed over whole.
     fn accumulate(&mut self, x: MatRef<'_, f64>, y: MatRef<'_, f64>, warmup: usize) -> Result<()> {
-        if !self.accumulated {
-            self.ridge = Ridge::with_params(*self.ridge.params())?;
-            self.accumulated = true;
-        }
-        self.ridge.accumulate(x, y, warmup)
+        RidgeStats::check_shapes((self.features, self.outputs), x, y, warmup, 0)?;
+        crate::series::check_finite("readout features", x)?;
+        crate::series::check_finite("readout targets", y)?;
+        let rows = x.nrows() - warmup;
+        let (f, m) = (self.features, self.outputs);
+        let stream = self
+            .stream
+            .get_or_insert_with(|| StatsStream::new(f, m, Some(rows)));
+        stream.push(x.subrows(warmup, rows), y.subrows(warmup, rows))
     }
     fn solve(&mut self) -> Result<()> {
-        self.accumulated = false;
-        self.ridge.solve()
+        let stats = self.stream.take().ok_or(Error::Empty {
+            what: "ridge statistics (nothing accumulated yet)".into(),
+        })?;
+        self.ridge.solve_owned_stats(stats.finish()?)
     }
     fn is_fitted(&self) -> bool {
         self.ridge.is_fitted()

@@ -188,6 +188,14 @@ impl Ridge {
         r
     }
 
+    /// Solves from statistics formed elsewhere and keeps them, as [`Ridge::accumulate`]
+    /// would have.
+    pub(crate) fn solve_owned_stats(&mut self, stats: RidgeStats) -> Result<()> {
+        self.solve_stats(&stats)?;
+        self.stats = Some(stats);
+        Ok(())
+    }
+
     /// Solves from given statistics (e.g. merged from several workers).
     pub fn solve_stats(&mut self, stats: &RidgeStats) -> Result<()> {
         if stats.count() == 0 {

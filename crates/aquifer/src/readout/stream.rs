@@ -58,6 +58,7 @@ impl RidgeStats {
 }
 
 /// Statistics of rows pushed in order (see the [module documentation](self)).
+#[derive(Debug, Clone)]
 pub(crate) struct StatsStream {
     x: Mat<f64>,
     y: Mat<f64>,

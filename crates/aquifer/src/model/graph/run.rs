@@ -8,6 +8,10 @@ use crate::series::{check_pairs, check_series, views, AsSeries};
 use crate::traits::{Fit, PartialFit, Run, Stateful, Step, Targets};
 use faer::{Mat, MatRef};
 
+/// Rows the whole-series passes run at a time. Results do not depend on it: states continue
+/// from chunk to chunk, and ridge statistics are formed in fixed blocks however rows arrive.
+const CHUNK: usize = 4096;
+
 /// Named outputs of a model, in the order of its output nodes.
 #[derive(Debug, Clone, PartialEq)]
 pub struct Outputs {
@@ -275,8 +279,11 @@ impl Model {
         }
     }
 
-    /// Runs whole series node by node in `order` (no cycle among the edges it follows).
-    /// Returns every node's output series.
+    /// Runs a whole series node by node in `order` (no cycle among the edges it follows),
+    /// [`CHUNK`] rows at a time: every node runs over a chunk before the next chunk starts, the
+    /// delayed edges carry the last outputs across, and offline readouts get each chunk's
+    /// features as it comes, so memory does not grow with the series. Returns the series of
+    /// the nodes in `keep` (the others are empty).
     fn pass_series(
         &mut self,
         order: &[usize],
@@ -284,6 +291,44 @@ impl Model {
         target: Option<MatRef<'_, f64>>,
         mode: Mode,
         warmup: usize,
+        keep: &[usize],
+    ) -> Result<Vec<Mat<f64>>> {
+        let t_len = u.nrows();
+        let mut kept = self.kept_series(t_len, keep);
+        for start in (0..t_len).step_by(CHUNK) {
+            let len = CHUNK.min(t_len - start);
+            let skip = warmup.saturating_sub(start).min(len);
+            let target = target.map(|t| t.subrows(start, len));
+            let out = self.pass_chunk(order, u.subrows(start, len), target, mode, skip)?;
+            for &i in keep {
+                kept[i].as_mut().subrows_mut(start, len).copy_from(&out[i]);
+            }
+        }
+        Ok(kept)
+    }
+
+    /// Zero series of `t_len` rows for the nodes in `keep`, empty ones for the others.
+    fn kept_series(&self, t_len: usize, keep: &[usize]) -> Vec<Mat<f64>> {
+        (0..self.slots.len())
+            .map(|i| {
+                if keep.contains(&i) {
+                    Mat::zeros(t_len, self.dims[i])
+                } else {
+                    Mat::zeros(0, 0)
+                }
+            })
+            .collect()
+    }
+
+    /// One chunk of [`Model::pass_series`]: every node's output over the chunk. Offline
+    /// readouts skip the first `skip` rows when fitting.
+    fn pass_chunk(
+        &mut self,
+        order: &[usize],
+        u: MatRef<'_, f64>,
+        target: Option<MatRef<'_, f64>>,
+        mode: Mode,
+        skip: usize,
     ) -> Result<Vec<Mat<f64>>> {
         let t_len = u.nrows();
         let n = self.slots.len();
@@ -308,41 +353,34 @@ impl Model {
             if matches!(self.slots[i], Slot::Input) {
                 continue;
             }
-            let in_dim = self.xbuf[i].len();
-            let mut x = Mat::zeros(t_len, in_dim);
-            let mut at = 0;
-            for e in &self.incoming[i] {
-                let (a, k, d) = (e.from.0, e.delay, self.dims[e.from.0]);
-                for t in 0..t_len {
-                    if t >= k {
-                        for j in 0..d {
-                            x[(t, at + j)] = out[a][(t - k, j)];
-                        }
-                    } else {
-                        let past = self.delayed(a, k - t);
-                        for j in 0..d {
-                            x[(t, at + j)] = past[j];
-                        }
-                    }
-                }
-                at += d;
-            }
+            // one undelayed edge: the source's series as it is; otherwise gathered
+            let gathered = match &self.incoming[i][..] {
+                [e] if e.delay == 0 => None,
+                _ => Some(self.gather(i, &out, t_len)),
+            };
+            let x = match &gathered {
+                Some(x) => x.as_ref(),
+                None => out[self.incoming[i][0].from.0].as_ref(),
+            };
             let y = match (&mut self.slots[i], mode) {
                 (Slot::Offline(node), Mode::Fit) => {
-                    let y = std::mem::replace(&mut out[i], Mat::zeros(0, 0));
-                    let r = node.accumulate(x.as_ref(), y.as_ref(), warmup);
-                    r.map_err(|e| self.in_node(i, e))?;
-                    y
+                    if skip < t_len {
+                        let r = node.accumulate(x, out[i].as_ref(), skip);
+                        r.map_err(|e| self.in_node(i, e))?;
+                    }
+                    None
                 }
                 (slot, _) => {
                     let node = slot.node_mut().expect("inputs are skipped above");
-                    let y = node.run(x.as_ref());
-                    y.map_err(|e| self.in_node(i, e))?
+                    let y = node.run(x);
+                    Some(y.map_err(|e| self.in_node(i, e))?)
                 }
             };
-            out[i] = y;
+            if let Some(y) = y {
+                out[i] = y;
+            }
         }
-        // the delayed edges and current outputs continue from the end of the series
+        // the delayed edges and current outputs continue from the end of the chunk
         for i in 0..n {
             let d = self.max_delay[i];
             let first = t_len.saturating_sub(d);
@@ -358,48 +396,95 @@ impl Model {
         Ok(out)
     }
 
-    /// Steps over whole series; returns every node's output series.
+    /// The input of node `i` over a chunk: its incoming edges' series side by side, delayed
+    /// edges reaching back into the history before the chunk.
+    fn gather(&self, i: usize, out: &[Mat<f64>], t_len: usize) -> Mat<f64> {
+        let mut x = Mat::zeros(t_len, self.xbuf[i].len());
+        let mut at = 0;
+        for e in &self.incoming[i] {
+            let (a, k, d) = (e.from.0, e.delay, self.dims[e.from.0]);
+            for t in 0..t_len {
+                if t >= k {
+                    for j in 0..d {
+                        x[(t, at + j)] = out[a][(t - k, j)];
+                    }
+                } else {
+                    let past = self.delayed(a, k - t);
+                    for j in 0..d {
+                        x[(t, at + j)] = past[j];
+                    }
+                }
+            }
+            at += d;
+        }
+        x
+    }
+
+    /// Steps over a whole series; returns the series of the nodes in `keep` (the others are
+    /// empty). When fitting, offline readouts get their features every [`CHUNK`] steps.
     fn pass_steps(
         &mut self,
         u: MatRef<'_, f64>,
         target: Option<MatRef<'_, f64>>,
         mode: Mode,
         warmup: usize,
+        keep: &[usize],
     ) -> Result<Vec<Mat<f64>>> {
         let t_len = u.nrows();
         let n = self.slots.len();
-        let mut out: Vec<Mat<f64>> = (0..n).map(|i| Mat::zeros(t_len, self.dims[i])).collect();
+        let mut out = self.kept_series(t_len, keep);
         let mut features: Vec<Vec<f64>> = vec![Vec::new(); n];
         let mut ur = vec![0.0; u.ncols()];
         let mut tr = vec![0.0; target.map_or(0, |t| t.ncols())];
+        let mut recorded_from = 0;
         for t in 0..t_len {
             ur.iter_mut().enumerate().for_each(|(j, v)| *v = u[(t, j)]);
             if let Some(tg) = target {
                 tr.iter_mut().enumerate().for_each(|(j, v)| *v = tg[(t, j)]);
             }
             self.step_once(&ur, target.map(|_| &tr[..]), mode, &mut features)?;
-            for (i, o) in out.iter_mut().enumerate() {
+            for &i in keep {
                 for (j, v) in self.cur[i].iter().enumerate() {
-                    o[(t, j)] = *v;
+                    out[i][(t, j)] = *v;
                 }
             }
-        }
-        if mode == Mode::Fit {
-            for k in 0..self.trained.len() {
-                let i = self.trained[k];
-                let f = self.xbuf[i].len();
-                let o = self.target_offset(i);
+            if mode == Mode::Fit && (t + 1 - recorded_from == CHUNK || t + 1 == t_len) {
                 let tg = target.expect("targets when fitting");
-                let y = tg.subcols(o, self.dims[i]);
-                let Slot::Offline(node) = &mut self.slots[i] else {
-                    continue;
-                };
-                let x = Mat::from_fn(t_len, f, |t, j| features[i][t * f + j]);
-                let r = node.accumulate(x.as_ref(), y, warmup);
-                r.map_err(|e| self.in_node(i, e))?;
+                let rows = t + 1 - recorded_from;
+                self.accumulate_recorded(&mut features, tg.subrows(recorded_from, rows), {
+                    warmup.saturating_sub(recorded_from).min(rows)
+                })?;
+                recorded_from = t + 1;
             }
         }
         Ok(out)
+    }
+
+    /// Hands the features recorded while stepping (and the matching target rows) to the
+    /// offline readouts, skipping the first `skip` rows, and clears them.
+    fn accumulate_recorded(
+        &mut self,
+        features: &mut [Vec<f64>],
+        target: MatRef<'_, f64>,
+        skip: usize,
+    ) -> Result<()> {
+        let rows = target.nrows();
+        for k in 0..self.trained.len() {
+            let i = self.trained[k];
+            let f = self.xbuf[i].len();
+            let o = self.target_offset(i);
+            let y = target.subcols(o, self.dims[i]);
+            let Slot::Offline(node) = &mut self.slots[i] else {
+                continue;
+            };
+            if skip < rows {
+                let x = MatRef::from_row_major_slice(&features[i], rows, f);
+                let r = node.accumulate(x, y, skip);
+                r.map_err(|e| self.in_node(i, e))?;
+            }
+            features[i].clear();
+        }
+        Ok(())
     }
 
     fn collect_outputs(&self, all: Vec<Mat<f64>>) -> Outputs {
@@ -435,9 +520,10 @@ impl Model {
         check_series("warm-up teacher series", warm, Some(self.target_dim()))?;
         self.check_ready()?;
         let none = Mat::<f64>::zeros(warm.nrows(), 0);
-        self.pass_steps(none.as_ref(), Some(warm), Mode::Teacher, 0)?;
+        self.pass_steps(none.as_ref(), Some(warm), Mode::Teacher, 0, &[])?;
         let free = Mat::<f64>::zeros(n, 0);
-        let all = self.pass_steps(free.as_ref(), None, Mode::Run, 0)?;
+        let keep = self.outputs.clone();
+        let all = self.pass_steps(free.as_ref(), None, Mode::Run, 0, &keep)?;
         Ok(self.collect_outputs(all))
     }
 }
@@ -451,9 +537,10 @@ impl Run for Model {
         let x = x.as_series();
         check_input(x, self.input_dim())?;
         self.check_ready()?;
+        let keep = self.outputs.clone();
         let all = match self.full_order.clone() {
-            Some(order) => self.pass_series(&order, x, None, Mode::Run, 0)?,
-            None => self.pass_steps(x, None, Mode::Run, 0)?,
+            Some(order) => self.pass_series(&order, x, None, Mode::Run, 0, &keep)?,
+            None => self.pass_steps(x, None, Mode::Run, 0, &keep)?,
         };
         Ok(self.collect_outputs(all))
     }
@@ -523,8 +610,8 @@ impl Fit for Model {
                 self.restore(&start)?;
             }
             match &order {
-                Some(order) => self.pass_series(order, *x, Some(*y), Mode::Fit, warmup)?,
-                None => self.pass_steps(*x, Some(*y), Mode::Fit, warmup)?,
+                Some(order) => self.pass_series(order, *x, Some(*y), Mode::Fit, warmup, &[])?,
+                None => self.pass_steps(*x, Some(*y), Mode::Fit, warmup, &[])?,
             };
         }
         for i in 0..self.slots.len() {
@@ -566,7 +653,8 @@ impl PartialFit for Model {
                 ),
             });
         }
-        let all = self.pass_steps(x, Some(y), Mode::PartialFit, 0)?;
+        let keep = self.outputs.clone();
+        let all = self.pass_steps(x, Some(y), Mode::PartialFit, 0, &keep)?;
         Ok(self.collect_outputs(all))
     }
 }
@@ -671,9 +759,9 @@ mod tests {
         let mut a = build();
         let mut b = build();
         let order = a.fit_order.clone().expect("acyclic");
-        a.pass_series(&order, x.as_ref(), Some(y.as_ref()), Mode::Fit, 10)
+        a.pass_series(&order, x.as_ref(), Some(y.as_ref()), Mode::Fit, 10, &[])
             .unwrap();
-        b.pass_steps(x.as_ref(), Some(y.as_ref()), Mode::Fit, 10)
+        b.pass_steps(x.as_ref(), Some(y.as_ref()), Mode::Fit, 10, &[])
             .unwrap();
         for m in [&mut a, &mut b] {
             if let Slot::Offline(node) = &mut m.slots[3] {
@@ -685,9 +773,11 @@ mod tests {
         assert_eq!(a.cur, b.cur);
         let order = a.full_order.clone().expect("acyclic");
         let sa = a
-            .pass_series(&order, x.as_ref(), None, Mode::Run, 0)
+            .pass_series(&order, x.as_ref(), None, Mode::Run, 0, &[1, 2, 3])
             .unwrap();
-        let sb = b.pass_steps(x.as_ref(), None, Mode::Run, 0).unwrap();
+        let sb = b
+            .pass_steps(x.as_ref(), None, Mode::Run, 0, &[1, 2, 3])
+            .unwrap();
         // reservoir states: the same bits; the readout: a matrix product against dot products
         assert_eq!(sa[1..3], sb[1..3]);
         let diff = (&sa[3] - &sb[3]).norm_max();
