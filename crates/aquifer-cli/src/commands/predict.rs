@@ -4,6 +4,7 @@ use crate::error::{Error, Result};
 use crate::progress;
 use crate::table::{self, numbered};
 use aquifer::faer::Mat;
+use aquifer::io::TableWriter;
 use aquifer::model::{Esn, Model, Outputs};
 use aquifer::traits::{Persist, Run, Stateful};
 use std::path::{Path, PathBuf};
@@ -150,22 +151,32 @@ pub fn run(args: &RunArgs) -> Result<()> {
         esn.reset();
     }
     let x = load_inputs(&esn, &args.data, args.inputs.as_deref())?;
-    let (pred, states) = esn.run_with_states(&x)?;
-    table::write(&args.out, &numbered("y", pred.ncols()), &pred)?;
+    // predictions and states go to their files chunk by chunk, never all held at once
+    let rows = x.nrows();
+    let (outputs, units) = (esn.output_dim(), esn.reservoir().units());
+    let mut pred_out = TableWriter::create(&args.out, &numbered("y", outputs), (rows, outputs))?;
+    let mut states_out = match &args.states {
+        Some(path) => Some(TableWriter::create(
+            path,
+            &numbered("x", units),
+            (rows, units),
+        )?),
+        None => None,
+    };
+    esn.run_in_chunks(&x, |pred, states| {
+        pred_out.push(pred)?;
+        match &mut states_out {
+            Some(w) => w.push(states),
+            None => Ok(()),
+        }
+    })?;
+    TableWriter::finish_all(std::iter::once(pred_out).chain(states_out).collect())?;
     println!(
-        "wrote {} x {} predictions to {}",
-        pred.nrows(),
-        pred.ncols(),
+        "wrote {rows} x {outputs} predictions to {}",
         args.out.display()
     );
     if let Some(path) = &args.states {
-        table::write(path, &numbered("x", states.ncols()), &states)?;
-        println!(
-            "wrote {} x {} states to {}",
-            states.nrows(),
-            states.ncols(),
-            path.display()
-        );
+        println!("wrote {rows} x {units} states to {}", path.display());
     }
     Ok(())
 }

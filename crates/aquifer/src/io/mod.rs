@@ -2,10 +2,12 @@
 //! [`ModelFile`] (kind, JSON configuration, named tensors) and rebuilds itself from one. Series
 //! are read and written as CSV or `.npy` ([`read_table`], [`write_table`]).
 
+mod atomic;
 mod model_file;
 mod table;
 
-pub use model_file::{
-    read, write, write_atomic, ModelFile, Tensor, FORMAT, FORMAT_VERSION, MAX_FILE_SIZE,
+pub use atomic::write_atomic;
+pub use model_file::{read, write, ModelFile, Tensor, FORMAT, FORMAT_VERSION, MAX_FILE_SIZE};
+pub use table::{
+    parse_table, read_table, table_bytes, write_table, Table, TableFormat, TableWriter,
 };
-pub use table::{parse_table, read_table, table_bytes, write_table, Table, TableFormat};

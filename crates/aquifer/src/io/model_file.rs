@@ -17,7 +17,6 @@ use faer::{Mat, MatRef};
 use safetensors::tensor::{Dtype, TensorView};
 use serde::de::DeserializeOwned;
 use std::collections::{BTreeMap, HashMap};
-use std::io::Write;
 use std::path::Path;
 
 /// The `format` value of every Aquifer model file.
@@ -367,41 +366,9 @@ fn corrupt(reason: String) -> Error {
     }
 }
 
-/// Writes a model file atomically (see [`write_atomic`]).
+/// Writes a model file atomically (see [`write_atomic`](super::write_atomic)).
 pub fn write(path: impl AsRef<Path>, model: &ModelFile) -> Result<()> {
-    write_atomic(path, &model.to_bytes()?)
-}
-
-/// Writes `bytes` to `path` atomically: to a temporary file in the same directory, flushed to
-/// disk, then renamed over `path`. Readers see the old file or the new one, never a part.
-pub fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
-    let path = path.as_ref();
-    let dir = match path.parent() {
-        Some(d) if !d.as_os_str().is_empty() => d.to_path_buf(),
-        _ => std::path::PathBuf::from("."),
-    };
-    let file_name = path
-        .file_name()
-        .ok_or_else(|| Error::invalid("path", path.display(), "must name a file"))?;
-    let tmp = dir.join(format!(
-        ".{}.tmp-{}",
-        file_name.to_string_lossy(),
-        std::process::id()
-    ));
-    let result = (|| {
-        let mut f = std::fs::File::create(&tmp)?;
-        f.write_all(bytes)?;
-        f.sync_all()?;
-        std::fs::rename(&tmp, path)
-    })();
-    if let Err(source) = result {
-        let _ = std::fs::remove_file(&tmp);
-        return Err(Error::Io {
-            path: path.to_path_buf(),
-            source,
-        });
-    }
-    Ok(())
+    super::write_atomic(path, &model.to_bytes()?)
 }
 
 /// Reads and checks a model file (see the module documentation).

@@ -20,9 +20,12 @@
 //! # Ok::<(), Box<dyn std::error::Error>>(())
 //! ```
 
+use super::atomic::AtomicFile;
 use crate::error::{Error, Result};
 use faer::{Mat, MatRef};
+use std::io::Write;
 use std::path::Path;
+use std::sync::{Arc, Mutex};
 
 /// A series read from a file: column names and values (`T x F`).
 #[derive(Debug, Clone, PartialEq)]
@@ -99,46 +102,253 @@ pub fn table_bytes(
     data: MatRef<'_, f64>,
     format: TableFormat,
 ) -> Result<Vec<u8>> {
-    let failed = |reason: String| Error::Data {
+    let failed = |e: std::io::Error| Error::Data {
         source_name: "series being written".into(),
-        reason,
+        reason: e.to_string(),
     };
-    match format {
-        TableFormat::Npy => {
-            use npyz::WriterBuilder;
-            let mut out = Vec::new();
-            let mut w = npyz::WriteOptions::<f64>::new()
-                .default_dtype()
-                .shape(&[data.nrows() as u64, data.ncols() as u64])
-                .writer(&mut out)
-                .begin_nd()
-                .map_err(|e| failed(e.to_string()))?;
-            for i in 0..data.nrows() {
-                for j in 0..data.ncols() {
-                    w.push(&data[(i, j)]).map_err(|e| failed(e.to_string()))?;
-                }
-            }
-            w.finish().map_err(|e| failed(e.to_string()))?;
-            Ok(out)
-        }
-        TableFormat::Csv => {
-            let mut w = csv::Writer::from_writer(Vec::new());
-            w.write_record(names).map_err(|e| failed(e.to_string()))?;
-            for i in 0..data.nrows() {
-                w.write_record((0..data.ncols()).map(|j| format!("{:?}", data[(i, j)])))
-                    .map_err(|e| failed(e.to_string()))?;
-            }
-            w.into_inner().map_err(|e| failed(e.to_string()))
-        }
-    }
+    let sink = Sink::default();
+    let shape = (data.nrows(), data.ncols());
+    let mut encoder = Encoder::new(sink.clone(), names, shape, format).map_err(failed)?;
+    encoder.push(data).map_err(failed)?;
+    encoder.finish().map_err(failed)?;
+    Ok(sink.take())
 }
 
 /// Writes a series to CSV (with a header of `names`) or `.npy`, chosen by the extension;
 /// atomically.
 pub fn write_table(path: impl AsRef<Path>, names: &[String], data: MatRef<'_, f64>) -> Result<()> {
-    let path = path.as_ref();
-    let bytes = table_bytes(names, data, TableFormat::of_path(path))?;
-    super::write_atomic(path, &bytes)
+    let mut w = TableWriter::create(path, names, (data.nrows(), data.ncols()))?;
+    w.push(data)?;
+    w.finish()
+}
+
+/// Values encoded between two writes to the file.
+const DRAIN_VALUES: usize = 1 << 15;
+
+/// A series written to a file block of rows by block, so that it is never all held at once:
+/// CSV or `.npy` by the file's extension, as [`write_table`] writes it. The shape is given
+/// first (a `.npy` header holds it); `names` are the CSV header (none if empty). The file appears whole, atomically, at
+/// [`TableWriter::finish`]; a writer dropped before (an error on the way) leaves nothing.
+///
+/// ```
+/// use aquifer::io::{read_table, TableWriter};
+/// let path = std::env::temp_dir().join(format!("aquifer-doc-writer-{}.npy", std::process::id()));
+/// let x = faer::Mat::from_fn(10, 2, |t, j| (t + j) as f64);
+/// let mut w = TableWriter::create(&path, &["a".into(), "b".into()], (10, 2))?;
+/// w.push(x.subrows(0, 4))?;
+/// w.push(x.subrows(4, 6))?;
+/// w.finish()?;
+/// assert_eq!(read_table(&path)?.data, x);
+/// # std::fs::remove_file(&path).ok();
+/// # Ok::<(), aquifer::Error>(())
+/// ```
+#[derive(Debug)]
+pub struct TableWriter {
+    out: AtomicFile,
+    encoder: Encoder,
+    sink: Sink,
+    rows: usize,
+    cols: usize,
+    written: usize,
+}
+
+impl TableWriter {
+    /// Starts a file of `rows x cols` values at `path`, with the column names `names` (as many
+    /// as columns, or none).
+    pub fn create(
+        path: impl AsRef<Path>,
+        names: &[String],
+        (rows, cols): (usize, usize),
+    ) -> Result<Self> {
+        let path = path.as_ref();
+        if !names.is_empty() && names.len() != cols {
+            return Err(Error::shape(
+                "column names",
+                format!("{cols} names"),
+                format!("{} names", names.len()),
+            ));
+        }
+        let out = AtomicFile::create(path)?;
+        let sink = Sink::default();
+        let encoder = Encoder::new(
+            sink.clone(),
+            names,
+            (rows, cols),
+            TableFormat::of_path(path),
+        )
+        .map_err(|e| out.error(e))?;
+        let mut w = TableWriter {
+            out,
+            encoder,
+            sink,
+            rows,
+            cols,
+            written: 0,
+        };
+        w.drain()?;
+        Ok(w)
+    }
+
+    /// Appends rows (`k x names.len()`).
+    pub fn push(&mut self, block: MatRef<'_, f64>) -> Result<()> {
+        if block.ncols() != self.cols || self.written + block.nrows() > self.rows {
+            return Err(Error::shape(
+                "rows written to a table",
+                format!("{} rows of {} columns in all", self.rows, self.cols),
+                format!(
+                    "{} more rows of {} columns after {}",
+                    block.nrows(),
+                    block.ncols(),
+                    self.written
+                ),
+            ));
+        }
+        // a few hundred kilobytes at a time from the encoder to the file
+        let step = (DRAIN_VALUES / self.cols.max(1)).max(1);
+        for at in (0..block.nrows()).step_by(step) {
+            let rows = block.subrows(at, step.min(block.nrows() - at));
+            self.encoder.push(rows).map_err(|e| self.out.error(e))?;
+            self.drain()?;
+        }
+        self.written += block.nrows();
+        Ok(())
+    }
+
+    /// Completes the file: every announced row must have been written.
+    pub fn finish(self) -> Result<()> {
+        Self::finish_all(vec![self])
+    }
+
+    /// Completes several files together: each is flushed to disk first, then all are put in
+    /// place, so that an error in one leaves none of them.
+    pub fn finish_all(writers: Vec<TableWriter>) -> Result<()> {
+        let mut done = Vec::with_capacity(writers.len());
+        for mut w in writers {
+            if w.written != w.rows {
+                return Err(Error::shape(
+                    "rows written to a table",
+                    format!("{} rows", w.rows),
+                    format!("{} rows", w.written),
+                ));
+            }
+            let encoder = std::mem::replace(&mut w.encoder, Encoder::Done);
+            encoder.finish().map_err(|e| w.out.error(e))?;
+            w.drain()?;
+            done.push(w.out);
+        }
+        for out in done {
+            out.commit()?;
+        }
+        Ok(())
+    }
+
+    /// Moves the encoded bytes to the file.
+    fn drain(&mut self) -> Result<()> {
+        let bytes = self.sink.take();
+        let mut file = self.out.file();
+        file.write_all(&bytes).map_err(|e| self.out.error(e))
+    }
+}
+
+/// Where an encoder puts its bytes, taken out by its owner after each block (the encoders own
+/// their writer and would drop unflushed bytes with it).
+#[derive(Debug, Clone, Default)]
+struct Sink(Arc<Mutex<Vec<u8>>>);
+
+impl Sink {
+    fn take(&self) -> Vec<u8> {
+        std::mem::take(&mut *self.0.lock().unwrap_or_else(|e| e.into_inner()))
+    }
+}
+
+impl Write for Sink {
+    fn write(&mut self, buf: &[u8]) -> std::io::Result<usize> {
+        let mut v = self.0.lock().unwrap_or_else(|e| e.into_inner());
+        v.extend_from_slice(buf);
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Rows of a series encoded as CSV or `.npy`.
+enum Encoder {
+    Csv(Box<csv::Writer<Sink>>),
+    Npy(npyz::NpyWriter<f64, Sink>),
+    Done,
+}
+
+impl std::fmt::Debug for Encoder {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Encoder::Csv(_) => "Encoder::Csv",
+            Encoder::Npy(_) => "Encoder::Npy",
+            Encoder::Done => "Encoder::Done",
+        })
+    }
+}
+
+impl Encoder {
+    /// Writes the header: CSV column names (if any), or the `.npy` shape.
+    fn new(
+        sink: Sink,
+        names: &[String],
+        (rows, cols): (usize, usize),
+        format: TableFormat,
+    ) -> std::io::Result<Self> {
+        Ok(match format {
+            TableFormat::Npy => {
+                use npyz::WriterBuilder;
+                let w = npyz::WriteOptions::<f64>::new()
+                    .default_dtype()
+                    .shape(&[rows as u64, cols as u64])
+                    .writer(sink)
+                    .begin_nd()?;
+                Encoder::Npy(w)
+            }
+            TableFormat::Csv => {
+                let mut w = csv::Writer::from_writer(sink);
+                if !names.is_empty() {
+                    w.write_record(names).map_err(std::io::Error::other)?;
+                }
+                w.flush()?;
+                Encoder::Csv(Box::new(w))
+            }
+        })
+    }
+
+    /// Appends rows.
+    fn push(&mut self, data: MatRef<'_, f64>) -> std::io::Result<()> {
+        match self {
+            Encoder::Npy(w) => {
+                for i in 0..data.nrows() {
+                    for j in 0..data.ncols() {
+                        w.push(&data[(i, j)])?;
+                    }
+                }
+            }
+            Encoder::Csv(w) => {
+                for i in 0..data.nrows() {
+                    // `{:?}` prints the shortest decimal that reads back to the same bits
+                    w.write_record((0..data.ncols()).map(|j| format!("{:?}", data[(i, j)])))
+                        .map_err(std::io::Error::other)?;
+                }
+                w.flush()?;
+            }
+            Encoder::Done => unreachable!("no rows after finish"),
+        }
+        Ok(())
+    }
+
+    /// Completes the encoding (the `.npy` writer checks the count of values).
+    fn finish(self) -> std::io::Result<()> {
+        match self {
+            Encoder::Npy(w) => w.finish(),
+            Encoder::Csv(mut w) => w.flush(),
+            Encoder::Done => Ok(()),
+        }
+    }
 }
 
 pub(crate) fn csv_from_bytes(bytes: &[u8]) -> std::result::Result<(Vec<String>, Mat<f64>), String> {
@@ -268,6 +478,54 @@ pub(crate) fn npy_from_bytes(bytes: &[u8]) -> std::result::Result<Mat<f64>, Stri
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    fn files(dir: &Path) -> Vec<String> {
+        let mut names: Vec<String> = std::fs::read_dir(dir)
+            .unwrap()
+            .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+            .collect();
+        names.sort();
+        names
+    }
+
+    #[test]
+    fn a_table_written_in_blocks_appears_whole_or_not_at_all() {
+        let dir = tempfile::tempdir().unwrap();
+        let d = dir.path();
+        let x = Mat::from_fn(7, 3, |t, j| (t as f64 - 2.5) * 0.1f64.powi(j as i32));
+        let names: Vec<String> = ["a", "b", "c"].map(String::from).to_vec();
+        for name in ["x.csv", "x.npy"] {
+            let mut w = TableWriter::create(d.join(name), &names, (7, 3)).unwrap();
+            for (at, k) in [(0, 2), (2, 0), (2, 5)] {
+                w.push(x.subrows(at, k)).unwrap();
+            }
+            // more rows than announced, or other columns, are refused
+            assert!(w.push(x.subrows(0, 1)).is_err());
+            assert!(w.push(x.subcols(0, 2).subrows(0, 0)).is_err());
+            w.finish().unwrap();
+            let back = read_table(d.join(name)).unwrap();
+            assert_eq!(back.data, x);
+            if name.ends_with("csv") {
+                assert_eq!(back.names, names);
+            }
+            // the bytes of a whole write
+            let bytes = table_bytes(&names, x.as_ref(), TableFormat::of_path(Path::new(name)));
+            assert_eq!(std::fs::read(d.join(name)).unwrap(), bytes.unwrap());
+        }
+        assert_eq!(files(d), ["x.csv", "x.npy"]);
+        // abandoned, short, or one of several failing: nothing new appears, nothing is replaced
+        let w = TableWriter::create(d.join("y.csv"), &names, (7, 3)).unwrap();
+        drop(w);
+        let mut short = TableWriter::create(d.join("x.npy"), &names, (7, 3)).unwrap();
+        short.push(x.subrows(0, 3)).unwrap();
+        assert!(short.finish().is_err());
+        let mut full = TableWriter::create(d.join("z.csv"), &names, (1, 3)).unwrap();
+        full.push(x.subrows(0, 1)).unwrap();
+        let short = TableWriter::create(d.join("w.npy"), &names, (2, 3)).unwrap();
+        assert!(TableWriter::finish_all(vec![full, short]).is_err());
+        assert_eq!(files(d), ["x.csv", "x.npy"]);
+        assert_eq!(read_table(d.join("x.npy")).unwrap().data, x);
+    }
 
     #[test]
     fn csv_header_is_detected_and_values_are_checked() {

@@ -351,17 +351,63 @@ impl Esn {
     /// Like [`Esn::run`], and also returns the reservoir states: `(predictions, states)`,
     /// `T x M` and `T x N`.
     pub fn run_with_states(&mut self, x: impl AsSeries) -> Result<(Mat<f64>, Mat<f64>)> {
+        let x = x.as_series();
+        let mut pred = Mat::zeros(x.nrows(), self.outputs);
+        let mut states = Mat::zeros(x.nrows(), self.reservoir.units());
+        let mut at = 0;
+        self.run_in_chunks(x, |p, s| {
+            pred.as_mut().subrows_mut(at, p.nrows()).copy_from(p);
+            states.as_mut().subrows_mut(at, s.nrows()).copy_from(s);
+            at += p.nrows();
+            Ok(())
+        })?;
+        Ok((pred, states))
+    }
+
+    /// Runs over a series a chunk of steps (a few thousand) at a time, from the current state,
+    /// and hands each chunk's predictions (`k x M`) and reservoir states (`k x N`) to `sink`,
+    /// in order: the states of a long series are never all held at once. The values are those
+    /// of [`Esn::run_with_states`], bit for bit.
+    ///
+    /// ```
+    /// use aquifer::prelude::*;
+    /// let series = datasets::mackey_glass(&MackeyGlass::default(), 300)?;
+    /// let (x, y) = datasets::forecasting(&series, 1)?;
+    /// let mut esn = Esn::builder().units(40).seed(2).build(1, 1)?;
+    /// esn.fit(&[&x], &[&y], 20)?;
+    /// esn.reset();
+    /// let mut rows = 0;
+    /// esn.run_in_chunks(&x, |pred, states| {
+    ///     assert_eq!((pred.ncols(), states.ncols()), (1, 40));
+    ///     rows += pred.nrows();
+    ///     Ok(())
+    /// })?;
+    /// assert_eq!(rows, x.nrows());
+    /// # Ok::<(), aquifer::Error>(())
+    /// ```
+    pub fn run_in_chunks(
+        &mut self,
+        x: impl AsSeries,
+        mut sink: impl FnMut(MatRef<'_, f64>, MatRef<'_, f64>) -> Result<()>,
+    ) -> Result<()> {
         if !self.readout.is_fitted() {
             return Err(not_fitted());
         }
         let x = x.as_series();
-        let states = self.reservoir.run(x)?;
-        let pred = if self.input_to_readout {
-            self.readout.predict(self.features(x, states.clone()))?
-        } else {
-            self.readout.predict(&states)?
-        };
-        Ok((pred, states))
+        check_series("input series", x, Some(self.input_dim()))?;
+        let mut buffer = Mat::zeros(RUN_CHUNK.min(x.nrows()), self.reservoir.units());
+        for start in (0..x.nrows()).step_by(RUN_CHUNK) {
+            let u = x.subrows(start, RUN_CHUNK.min(x.nrows() - start));
+            let mut states = buffer.as_mut().subrows_mut(0, u.nrows());
+            self.reservoir.run_to(u, states.rb_mut())?;
+            let pred = if self.input_to_readout {
+                self.readout.predict(self.features(u, states.to_owned()))?
+            } else {
+                self.readout.predict(states.rb())?
+            };
+            sink(pred.as_ref(), states.rb())?;
+        }
+        Ok(())
     }
 
     /// Closed-loop generation: runs over `warm_input` (teacher-forced), then feeds each
@@ -476,20 +522,15 @@ impl Run for Esn {
     /// Runs the network over an input series from the current state; returns the predictions
     /// (`T x M`).
     fn run(&mut self, x: impl AsSeries) -> Result<Mat<f64>> {
-        if !self.readout.is_fitted() {
-            return Err(not_fitted());
-        }
         // chunk by chunk, so that the states of a long series are never all held at once
         let x = x.as_series();
-        check_series("input series", x, Some(self.input_dim()))?;
         let mut out = Mat::zeros(x.nrows(), self.outputs);
-        let chunk = RUN_CHUNK;
-        for start in (0..x.nrows()).step_by(chunk) {
-            let u = x.subrows(start, chunk.min(x.nrows() - start));
-            let states = self.reservoir.run(u)?;
-            let pred = self.readout.predict(self.features(u, states))?;
-            out.as_mut().subrows_mut(start, u.nrows()).copy_from(&pred);
-        }
+        let mut at = 0;
+        self.run_in_chunks(x, |pred, _| {
+            out.as_mut().subrows_mut(at, pred.nrows()).copy_from(pred);
+            at += pred.nrows();
+            Ok(())
+        })?;
         Ok(out)
     }
 

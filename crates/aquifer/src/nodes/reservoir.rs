@@ -652,14 +652,23 @@ impl Reservoir {
     /// thread, when that is measured to be faster and the [thread budget](crate::parallel)
     /// allows two; the states are the same bit for bit.
     pub fn run(&mut self, x: impl AsSeries) -> Result<Mat<f64>> {
+        let x = x.as_series();
+        let mut out = Mat::zeros(x.nrows(), self.units());
+        self.run_to(x, out.as_mut())?;
+        Ok(out)
+    }
+
+    /// [`Reservoir::run`] into `out` (`T x N`): a caller running a long series chunk by chunk
+    /// reuses one buffer.
+    pub(crate) fn run_to(&mut self, x: MatRef<'_, f64>, out: MatMut<'_, f64>) -> Result<()> {
         let mut state = std::mem::take(&mut self.state);
         let mut rng = self.noise_rng.clone();
-        let out = self.run_from(x.as_series(), &mut state, &mut rng);
+        let done = self.run_into(x, &mut state, &mut rng, out);
         self.state = state;
-        if out.is_ok() {
+        if done.is_ok() {
             self.noise_rng = rng;
         }
-        out
+        done
     }
 
     /// Runs over a series from `state` (left in the last state) with the noise generator
