@@ -1,9 +1,10 @@
 """Aquifer's default parallelism against one forced thread, with 0 to 3 busy processes beside it.
 
 For each level of competition (that many processes spinning on a core each), every workload runs
-with the default settings (`--threads auto`) and with `--threads 1`, in turn, several times; the
-table gives the median throughput of each and their ratio. A ratio below 1 means the default
-settings are slower than one thread. Standard library only.
+with the default settings (`--threads auto`) and with `--threads 1`, in pairs run back to back
+(which one goes first alternates, so that drift cancels). The table gives the median throughput
+of each, and the median and quartiles of the per-pair ratios default / one thread: a ratio below
+1 means the default settings are slower than one thread. Standard library only.
 
     python3 bench/load.py --aquifer target/release/aquifer [--quick]
 """
@@ -18,7 +19,7 @@ BUSY = "while True: pass"
 
 
 def workloads(quick):
-    steps = 2000 if quick else 6000
+    steps = 2000 if quick else 20000
     rows = [
         (f"harvest N={n}, T={steps}", ["bench", "harvest", "--units", str(n), "--steps", str(steps)])
         for n in (500, 1000, 2000)
@@ -52,22 +53,29 @@ def main():
     ap = argparse.ArgumentParser()
     ap.add_argument("--aquifer", required=True, help="path of the aquifer binary")
     ap.add_argument("--quick", action="store_true")
-    ap.add_argument("--runs", type=int, default=5)
+    ap.add_argument("--runs", type=int, default=9)
     args = ap.parse_args()
     runs = 2 if args.quick else args.runs
-    print("| workload | busy processes | default | 1 thread | default / 1 thread |")
-    print("|---|---|---|---|---|")
+    print("| workload | busy processes | default | 1 thread | default / 1 thread (median of pairs) | quartiles |")
+    print("|---|---|---|---|---|---|")
     for busy in range(4):
         procs = [subprocess.Popen([sys.executable, "-c", BUSY]) for _ in range(busy)]
         try:
             time.sleep(0.5)
             for name, cmd in workloads(args.quick):
                 auto, one = [], []
-                for _ in range(runs):
-                    auto.append(throughput(args.aquifer, cmd, "auto"))
-                    one.append(throughput(args.aquifer, cmd, "1"))
+                for k in range(runs):
+                    for threads in ("auto", "1") if k % 2 == 0 else ("1", "auto"):
+                        t = throughput(args.aquifer, cmd, threads)
+                        (auto if threads == "auto" else one).append(t)
                 a, o = statistics.median(auto), statistics.median(one)
-                print(f"| {name} | {busy} | {a:,.1f} | {o:,.1f} | {a / o:.2f} |", flush=True)
+                ratios = [x / y for x, y in zip(auto, one)]
+                q = statistics.quantiles(ratios, n=4) if len(ratios) > 1 else ratios * 3
+                print(
+                    f"| {name} | {busy} | {a:,.1f} | {o:,.1f} | {statistics.median(ratios):.2f} "
+                    f"| {q[0]:.2f}-{q[2]:.2f} |",
+                    flush=True,
+                )
         finally:
             for p in procs:
                 p.kill()

@@ -242,6 +242,22 @@ impl Config {
             noise_rc: r.noise_rc.unwrap_or(defaults.noise_rc),
             seed: self.seed,
         };
+        let planned = Esn::builder()
+            .reservoir_params(params.clone())
+            .input_to_readout(self.readout.input_to_readout)
+            .memory(inputs, outputs.max(1));
+        let (what, keys) = if self.readout.input_to_readout {
+            (
+                format!("fitting a network of {units} units and {inputs} input columns"),
+                "reservoir.units, readout.input_to_readout",
+            )
+        } else {
+            (
+                format!("fitting a network of {units} units"),
+                "reservoir.units",
+            )
+        };
+        crate::memory::check(&what, keys, planned)?;
         let reservoir = params.build_with(inputs, given)?;
         let readout = Ridge::with_params(RidgeParams {
             ridge: self.readout.ridge,

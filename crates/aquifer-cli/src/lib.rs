@@ -8,6 +8,8 @@
 pub mod commands;
 pub mod config;
 pub mod error;
+pub mod memory;
+pub mod outputs;
 pub mod plot;
 pub mod progress;
 pub mod table;
@@ -32,6 +34,20 @@ pub struct Cli {
     /// same, bit for bit, whatever it is.
     #[arg(long, global = true, default_value = "auto", value_name = "N|auto")]
     pub threads: aquifer::parallel::Parallelism,
+    /// The most memory a command may plan to take (`8G`, `500M`...): a larger model, dataset,
+    /// generation or picture is refused before anything is allocated, with what it would take.
+    /// Never more than the memory available.
+    #[arg(long, global = true, default_value = "4G", value_name = "SIZE")]
+    pub max_memory: memory::Size,
+    /// Whether the first line of a CSV file holds column names: `auto` (when none of its
+    /// fields is a number), `yes` (even `0,1`), `no` (every line is data).
+    #[arg(
+        long,
+        global = true,
+        default_value = "auto",
+        value_name = "auto|yes|no"
+    )]
+    pub header: aquifer::io::Header,
     /// What to do.
     #[command(subcommand)]
     pub command: Command,
@@ -45,8 +61,9 @@ pub enum Command {
     /// Fit a model (TOML configuration, CSV/.npy series) and write a model file.
     Fit(fit::Args),
     /// Run a model file over a series; write its predictions (and states).
-    #[command(visible_alias = "predict")]
     Run(predict::RunArgs),
+    /// The same as `run`.
+    Predict(predict::RunArgs),
     /// Warm a model up on a series, then feed its predictions back: write the generated series.
     Generate(predict::GenerateArgs),
     /// Print a model file's kind, configuration and tensor shapes.
@@ -62,6 +79,8 @@ pub enum Command {
 
 /// Runs a parsed command line.
 pub fn execute(cli: &Cli) -> Result<()> {
+    memory::set_max(cli.max_memory);
+    table::set_header(cli.header);
     cli.threads.install(|| execute_here(cli))?
 }
 
@@ -70,7 +89,7 @@ fn execute_here(cli: &Cli) -> Result<()> {
     match &cli.command {
         Command::Demo(a) => demo::run(a).map(|_| ()),
         Command::Fit(a) => fit::run(a, cli.quiet).map(|_| ()),
-        Command::Run(a) => predict::run(a),
+        Command::Run(a) | Command::Predict(a) => predict::run(a),
         Command::Generate(a) => predict::generate(a, cli.quiet),
         Command::Info(a) => info::run(a),
         Command::Dataset(a) => dataset::run(a),

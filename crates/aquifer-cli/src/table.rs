@@ -1,16 +1,24 @@
 //! Time series on disk for the command line: the core library's CSV and `.npy` readers and
 //! writers ([`aquifer::io::read_table`]), with column selection by name, index or range.
 //!
-//! CSV: comma-separated numbers, an optional header line of column names (detected: a first
-//! line with a field that is not a number), `#` comment lines. `.npy`: a 1-D (one column) or
+//! CSV: comma-separated numbers, an optional header line of column names (a first line none of
+//! whose fields is a number, unless `--header yes|no` says otherwise), `#` comment lines. `.npy`: a 1-D (one column) or
 //! 2-D (`T x F`) array of float64, float32, int64 or int32, in C or Fortran order. Reading
 //! checks every value: a missing, unparsable or non-finite value is an error naming the file,
 //! its line (CSV) or row, and its column.
 
 use crate::error::{Error, Result};
 use aquifer::faer::Mat;
-use aquifer::io::{parse_table, table_bytes, TableFormat};
+use aquifer::io::{parse_table_with, table_bytes, Header, TableFormat};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
+
+static HEADER: OnceLock<Header> = OnceLock::new();
+
+/// Sets how the first line of every CSV file read is taken (from `--header`; once per process).
+pub fn set_header(header: Header) {
+    let _ = HEADER.set(header);
+}
 
 /// A series read from a file: its column names and values (`T x F`).
 #[derive(Debug, Clone)]
@@ -99,7 +107,8 @@ pub fn from_bytes(bytes: &[u8], npy: bool) -> std::result::Result<(Vec<String>, 
     } else {
         TableFormat::Csv
     };
-    match parse_table(bytes, format, "") {
+    let header = HEADER.get().copied().unwrap_or_default();
+    match parse_table_with(bytes, format, header, "") {
         Ok(t) => Ok((t.names, t.data)),
         Err(aquifer::Error::Data { reason, .. }) => Err(reason),
         Err(aquifer::Error::Empty { .. }) => Err("no rows of data".into()),

@@ -82,7 +82,9 @@ fn bad_arguments_print_one_line_and_fail() {
     assert!(!o.status.success());
     let err = String::from_utf8_lossy(&o.stderr);
     assert!(
-        err.starts_with("error: ") && err.contains("n_timesteps") && err.lines().count() == 1,
+        err.starts_with("error: ")
+            && err.contains("--steps must be at least 1")
+            && err.lines().count() == 1,
         "{err}"
     );
     let o = aquifer(&["dataset", "henon", "--out", "/no/such/dir/h.csv"]);

@@ -153,6 +153,21 @@ pub enum Error {
         /// What was wrong, with the line where known.
         reason: String,
     },
+    /// Something would need more memory than this machine could ever hold (see
+    /// [`memory`](crate::memory)).
+    #[error(
+        "{what} would need about {}, more than this machine's {} of memory and swap",
+        crate::memory::human(*bytes),
+        crate::memory::human(u128::from(*limit))
+    )]
+    TooLarge {
+        /// What was asked for (e.g. "a reservoir of 100000000 units").
+        what: String,
+        /// The estimated bytes.
+        bytes: u128,
+        /// The machine's memory and swap, in bytes.
+        limit: u64,
+    },
     /// An I/O operation failed.
     #[error("I/O error on {path}: {source}")]
     Io {

@@ -41,6 +41,7 @@ pub mod grad;
 pub mod init;
 pub mod io;
 mod kernel;
+pub mod memory;
 pub mod metrics;
 pub mod model;
 pub mod nodes;

@@ -235,8 +235,8 @@ fn bad_input_is_a_typed_error() {
         r.run(Mat::<f64>::zeros(4, 2)),
         Err(Error::ShapeMismatch { .. })
     ));
-    let mut other = RidgeStats::new(2, 1);
-    assert!(other.merge(&RidgeStats::new(3, 1)).is_err());
+    let mut other = RidgeStats::new(2, 1).unwrap();
+    assert!(other.merge(&RidgeStats::new(3, 1).unwrap()).is_err());
 }
 
 #[test]

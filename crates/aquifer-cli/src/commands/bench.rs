@@ -144,6 +144,25 @@ pub fn run(b: &Bench) -> Result<()> {
     if steps == 0 || shape.repeat == 0 {
         return Err(Error::usage("--steps and --repeat must be at least 1"));
     }
+    let params = aquifer::nodes::ReservoirParams {
+        units: shape.units,
+        rc_connectivity: shape.connectivity,
+        ..Default::default()
+    };
+    crate::memory::check(
+        &format!("a reservoir of {} units", shape.units),
+        "--units",
+        params.memory(1),
+    )?;
+    let series = match b {
+        Bench::RunMany { series, .. } => *series,
+        _ => 1,
+    };
+    crate::memory::check(
+        &format!("{series} x {steps} steps of {} states", shape.units),
+        "--steps",
+        crate::memory::values(steps.saturating_mul(series), shape.units.saturating_add(1)),
+    )?;
     match b {
         Bench::Harvest { .. } => {
             let mut r = reservoir(shape, 0.9, 0.3)?;

@@ -55,7 +55,7 @@ pub struct Args {
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Output file: CSV (with a header line), or .npy with a `.npy` extension.
-    #[arg(long)]
+    #[arg(long, short)]
     out: PathBuf,
 }
 
@@ -118,10 +118,51 @@ fn build(args: &Args) -> aquifer::Result<(Vec<String>, Mat<f64>)> {
     })
 }
 
-/// Writes every utterance of the Japanese vowels into the folder `dir`.
+/// Writes every utterance of the Japanese vowels into the folder `dir`, which must not exist
+/// or be empty: the files are written into a folder beside it, renamed into place at the end,
+/// so that a failure leaves nothing.
 fn japanese_vowels(dir: &Path) -> Result<()> {
+    if let Ok(mut entries) = std::fs::read_dir(dir) {
+        if entries.next().is_some() {
+            return Err(Error::usage(format!(
+                "--out {}: the folder exists and is not empty",
+                dir.display()
+            )));
+        }
+    }
+    let name = dir
+        .file_name()
+        .ok_or_else(|| Error::usage(format!("--out {}: not a folder name", dir.display())))?;
+    let beside = dir.with_file_name(format!(
+        ".{}.tmp-{}",
+        name.to_string_lossy(),
+        std::process::id()
+    ));
+    let done = japanese_vowels_into(&beside).and_then(|counts| {
+        // an empty folder in the way is replaced
+        let _ = std::fs::remove_dir(dir);
+        std::fs::rename(&beside, dir).map_err(|e| Error::io(dir, e))?;
+        Ok(counts)
+    });
+    match done {
+        Ok(counts) => {
+            for (set, n) in counts {
+                println!("wrote {n} {set} utterances to {}", dir.display());
+            }
+            Ok(())
+        }
+        Err(e) => {
+            let _ = std::fs::remove_dir_all(&beside);
+            Err(e)
+        }
+    }
+}
+
+/// Writes the utterances into `dir` (created); returns the count of each set.
+fn japanese_vowels_into(dir: &Path) -> Result<Vec<(&'static str, usize)>> {
     let jv = datasets::japanese_vowels()?;
     std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
+    let mut counts = Vec::new();
     let mut names: Vec<String> = (0..12).map(|j| format!("c{j}")).collect();
     names.extend((0..9).map(|j| format!("speaker{j}")));
     let sets = [
@@ -141,19 +182,30 @@ fn japanese_vowels(dir: &Path) -> Result<()> {
             });
             table::write(&dir.join(format!("{set}_{k:03}.csv")), &names, &m)?;
         }
-        println!(
-            "wrote {} {set} utterances to {}",
-            series.len(),
-            dir.display()
-        );
+        counts.push((set, series.len()));
     }
-    Ok(())
+    Ok(counts)
 }
 
 /// Writes the dataset to CSV or .npy (atomically) and reports its shape.
 pub fn run(args: &Args) -> Result<()> {
     if let Name::JapaneseVowels = args.name {
         return japanese_vowels(&args.out);
+    }
+    // the series and its integration's work: a few columns (36 for Lorenz-96), twice
+    let cols = if let Name::Lorenz96 = args.name {
+        36
+    } else {
+        3
+    };
+    crate::memory::check(
+        &format!("a dataset of {} steps", args.steps),
+        "--steps",
+        crate::memory::values(args.steps, cols * 2),
+    )?;
+    crate::outputs::check(&[], &[(&args.out, crate::outputs::Kind::Series, "--out")])?;
+    if args.steps == 0 {
+        return Err(Error::usage("--steps must be at least 1"));
     }
     let (header, data) = build(args)?;
     table::write(&args.out, &header, &data)?;

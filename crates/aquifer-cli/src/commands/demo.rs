@@ -2,6 +2,7 @@
 //! with no input file.
 
 use crate::error::Result;
+use crate::outputs::Kind;
 use crate::plot::{self, Line, Panel, Stroke, PALETTE};
 use aquifer::faer::MatRef;
 use aquifer::prelude::*;
@@ -13,7 +14,7 @@ use std::time::Instant;
 #[derive(Debug, clap::Args)]
 pub struct Args {
     /// Where to write the plot (PNG, or SVG with a `.svg` extension).
-    #[arg(long, default_value = "aquifer-demo.png")]
+    #[arg(long, short, default_value = "aquifer-demo.png")]
     pub out: PathBuf,
     /// Also save the fitted model to this file.
     #[arg(long)]
@@ -49,23 +50,35 @@ pub struct Scores {
 
 /// Fits, forecasts, generates, prints the table and writes the plot.
 pub fn run(args: &Args) -> Result<Scores> {
-    let series = datasets::mackey_glass(&MackeyGlass::default(), TRAIN + 1001)?;
-    let (x, y) = datasets::forecasting(&series, 1)?;
-    let ((x_train, y_train), (x_test, y_test)) = datasets::split(&x, &y, TRAIN)?;
-
-    let mut esn = Esn::builder()
+    let mut written = vec![(args.out.as_path(), Kind::Picture, "--out")];
+    if let Some(save) = &args.save {
+        written.push((save, Kind::Model, "--save"));
+    }
+    crate::outputs::check(&[], &written)?;
+    let builder = Esn::builder()
         .units(args.units)
         .leak_rate(0.3)
         .spectral_radius(1.25)
         .ridge(1e-6)
-        .seed(args.seed)
-        .build(1, 1)?;
+        .seed(args.seed);
+    crate::memory::check(
+        &format!("a network of {} units", args.units),
+        "--units",
+        builder.memory(1, 1),
+    )?;
+    let series = datasets::mackey_glass(&MackeyGlass::default(), TRAIN + 1001)?;
+    let (x, y) = datasets::forecasting(&series, 1)?;
+    let ((x_train, y_train), (x_test, y_test)) = datasets::split(&x, &y, TRAIN)?;
+
+    let mut esn = builder.build(1, 1)?;
     let start = Instant::now();
     esn.fit(&[&x_train], &[&y_train], WARMUP)?;
     let fit_seconds = start.elapsed().as_secs_f64();
-    if let Some(path) = &args.save {
-        esn.save(path)?;
-    }
+    // the fitted model's bytes, written with the plot at the end (both or neither)
+    let model = match &args.save {
+        Some(_) => Some(esn.to_part()?.to_bytes()?),
+        None => None,
+    };
 
     // One step ahead over the test set, continuing from the end of training.
     let y_pred = esn.run(&x_test)?;
@@ -100,7 +113,12 @@ pub fn run(args: &Args) -> Result<Scores> {
     println!(
         "  {:<46} {:>12}",
         format!("valid prediction time (threshold {VPT_THRESHOLD})"),
-        format!("{vpt} steps")
+        // never below the threshold over the whole generation: a lower bound only
+        if vpt >= GENERATE {
+            format!(">= {vpt} steps")
+        } else {
+            format!("{vpt} steps")
+        }
     );
     println!(
         "  {:<46} {:>12}",
@@ -114,6 +132,7 @@ pub fn run(args: &Args) -> Result<Scores> {
         Panel {
             title: "One-step-ahead forecast (test set)".into(),
             x_label: "test step".into(),
+            y_label: "x".into(),
             lines: vec![
                 Line {
                     label: "truth".into(),
@@ -134,6 +153,7 @@ pub fn run(args: &Args) -> Result<Scores> {
         Panel {
             title: format!("Closed-loop generation after {WARM_GEN} warm-up steps"),
             x_label: "test step".into(),
+            y_label: "x".into(),
             lines: vec![
                 Line {
                     label: "truth".into(),
@@ -152,7 +172,12 @@ pub fn run(args: &Args) -> Result<Scores> {
             ],
         },
     ];
-    plot::draw(&args.out, &panels, 1000, 320)?;
+    let picture = plot::picture(&args.out, &panels, 1000, 320)?;
+    let mut files = vec![(args.out.as_path(), picture.as_slice())];
+    if let (Some(path), Some(bytes)) = (&args.save, &model) {
+        files.push((path, bytes));
+    }
+    aquifer::io::write_all_atomic(&files)?;
     println!("plot: {}", args.out.display());
     if let Some(path) = &args.save {
         println!("model: {}", path.display());

@@ -2,6 +2,7 @@
 
 use crate::config;
 use crate::error::{Error, Result};
+use crate::outputs::{self, Kind};
 use crate::progress;
 use crate::table::{self, Table};
 use aquifer::faer::Mat;
@@ -19,10 +20,11 @@ pub struct Args {
     /// Training files (CSV or .npy), one series each, one row per time step.
     #[arg(required = true)]
     pub data: Vec<PathBuf>,
-    /// Input columns: names or 0-based indices, comma-separated (default: every column).
+    /// Input columns: names, 0-based indices or ranges `first:last` of either (`c0:c11`), comma-separated (default: every column).
     #[arg(long)]
     pub inputs: Option<String>,
-    /// Target columns (default: the input columns, which then needs --horizon >= 1).
+    /// Target columns, chosen as --inputs (default: the input columns, which then needs
+    /// --horizon >= 1).
     #[arg(long)]
     pub targets: Option<String>,
     /// Targets are taken this many steps after the inputs (1 = one-step-ahead forecasting).
@@ -77,6 +79,9 @@ pub fn load_pairs(
 
 /// Fits and writes the model; returns it.
 pub fn run(args: &Args, quiet: bool) -> Result<aquifer::model::Esn> {
+    let mut inputs: Vec<&Path> = args.data.iter().map(PathBuf::as_path).collect();
+    inputs.push(&args.config);
+    outputs::check(&inputs, &[(&args.out, Kind::Model, "--out")])?;
     let cfg = config::load(&args.config)?;
     let base = args.config.parent().unwrap_or(Path::new("."));
     let (xs, ys) = load_pairs(
@@ -85,7 +90,32 @@ pub fn run(args: &Args, quiet: bool) -> Result<aquifer::model::Esn> {
         args.targets.as_deref(),
         args.horizon,
     )?;
-    let mut esn = cfg.build(base, xs[0].ncols(), ys[0].ncols())?;
+    let mut esn = cfg
+        .build(base, xs[0].ncols(), ys[0].ncols())
+        .map_err(|e| match e {
+            // a series stored as features x time looks like a few steps of many inputs
+            Error::Usage(m) if xs[0].ncols() > xs[0].nrows() => Error::Usage(format!(
+                "{m} ({} has {} rows and {} columns: a series is one row per time step; \
+                 transpose it if its rows are features)",
+                args.data[0].display(),
+                xs[0].nrows(),
+                xs[0].ncols()
+            )),
+            e => e,
+        })?;
+    // a series too short for the warm-up is named by its file
+    let short = xs.iter().position(|x| x.nrows() <= cfg.warmup);
+    if let Some(k) = short {
+        return Err(Error::data(
+            &args.data[k],
+            format!(
+                "{} rows (after the horizon): too short for warmup = {} (in {})",
+                xs[k].nrows(),
+                cfg.warmup,
+                args.config.display()
+            ),
+        ));
+    }
     let start = Instant::now();
     if xs.len() <= BATCH {
         esn.fit(&xs, &ys, cfg.warmup)?;

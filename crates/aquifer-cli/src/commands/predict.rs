@@ -1,6 +1,7 @@
 //! `aquifer run` (predictions, optionally states) and `aquifer generate` (closed loop).
 
 use crate::error::{Error, Result};
+use crate::outputs::{self, Kind};
 use crate::progress;
 use crate::table::{self, numbered};
 use aquifer::faer::Mat;
@@ -16,7 +17,7 @@ pub struct RunArgs {
     pub model: PathBuf,
     /// The input series (CSV or .npy).
     pub data: PathBuf,
-    /// Input columns: names or 0-based indices (default: every column).
+    /// Input columns: names, 0-based indices or ranges `first:last` of either (`c0:c11`), comma-separated (default: every column).
     #[arg(long)]
     pub inputs: Option<String>,
     /// Where to write the predictions (CSV or .npy).
@@ -40,7 +41,7 @@ pub struct GenerateArgs {
     /// or a graph's readout outputs.
     #[arg(long)]
     pub warm: PathBuf,
-    /// Columns of the warm-up series (default: every column).
+    /// Columns of the warm-up series: names, 0-based indices or ranges `first:last` of either (`c0:c11`), comma-separated (default: every column).
     #[arg(long)]
     pub inputs: Option<String>,
     /// Number of steps to generate.
@@ -117,6 +118,31 @@ fn load_inputs(esn: &Esn, path: &Path, spec: Option<&str>) -> Result<Mat<f64>> {
 
 /// Runs the model over a series and writes predictions (and states).
 pub fn run(args: &RunArgs) -> Result<()> {
+    run_model(args).map_err(|e| unfitted(&args.model, e))
+}
+
+/// Warms the model up and generates; writes the generated series.
+pub fn generate(args: &GenerateArgs, quiet: bool) -> Result<()> {
+    generate_from(args, quiet).map_err(|e| unfitted(&args.model, e))
+}
+
+/// An unfitted model named by its file, with the command that fits one.
+fn unfitted(model: &Path, e: Error) -> Error {
+    match e {
+        Error::Aquifer(aquifer::Error::NotFitted { what }) => Error::usage(format!(
+            "{}: its {what} is not fitted; make a fitted model file with `aquifer fit`",
+            model.display()
+        )),
+        e => e,
+    }
+}
+
+fn run_model(args: &RunArgs) -> Result<()> {
+    let mut written = vec![(args.out.as_path(), Kind::Series, "--out")];
+    if let Some(states) = &args.states {
+        written.push((states, Kind::Series, "--states"));
+    }
+    outputs::check(&[&args.model, &args.data], &written)?;
     let mut esn = match load(&args.model)? {
         Loaded::Esn(esn) => *esn,
         Loaded::Graph(mut model) => {
@@ -184,8 +210,11 @@ pub fn run(args: &RunArgs) -> Result<()> {
 /// Steps generated between progress updates.
 const CHUNK: usize = 2000;
 
-/// Warms the model up and generates; writes the generated series.
-pub fn generate(args: &GenerateArgs, quiet: bool) -> Result<()> {
+fn generate_from(args: &GenerateArgs, quiet: bool) -> Result<()> {
+    outputs::check(
+        &[&args.model, &args.warm],
+        &[(&args.out, Kind::Series, "--out")],
+    )?;
     let mut esn = match load(&args.model)? {
         Loaded::Esn(esn) => *esn,
         Loaded::Graph(mut model) => {
@@ -215,6 +244,11 @@ pub fn generate(args: &GenerateArgs, quiet: bool) -> Result<()> {
     let warm = load_inputs(&esn, &args.warm, args.inputs.as_deref())?;
     let n = args.steps;
     let d = esn.output_dim();
+    crate::memory::check(
+        &format!("a generated series of {n} steps"),
+        "--steps",
+        crate::memory::values(n, d),
+    )?;
     let mut out = Mat::zeros(n, d);
     let bar = progress::bar(n as u64, "steps", quiet);
     // The first piece warms up; later ones continue the loop from the last generated row,

@@ -1,16 +1,49 @@
 //! Helpers shared by the command-line tests.
 #![allow(dead_code)]
 
+use std::io::Read;
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+use std::process::{Command, Output, Stdio};
+use std::time::{Duration, Instant};
 
-/// Runs the `aquifer` binary in `dir` with `args`.
+/// The longest any command may take in a test.
+const TIME_LIMIT: Duration = Duration::from_secs(120);
+
+/// Runs the `aquifer` binary in `dir` with `args`, killed (and the test failed) if it runs past
+/// the time limit.
 pub fn aquifer_in(dir: &Path, args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_aquifer"))
+    let mut child = Command::new(env!("CARGO_BIN_EXE_aquifer"))
         .current_dir(dir)
         .args(args)
-        .output()
-        .expect("the binary runs")
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .expect("the binary runs");
+    // read both pipes as they fill, so that a talkative command never blocks
+    let drain = |mut pipe: Box<dyn Read + Send>| {
+        std::thread::spawn(move || {
+            let mut bytes = Vec::new();
+            pipe.read_to_end(&mut bytes).map(|_| bytes)
+        })
+    };
+    let out = drain(Box::new(child.stdout.take().expect("piped")));
+    let err = drain(Box::new(child.stderr.take().expect("piped")));
+    let start = Instant::now();
+    let status = loop {
+        if let Some(status) = child.try_wait().expect("the binary is waited for") {
+            break status;
+        }
+        if start.elapsed() > TIME_LIMIT {
+            let _ = child.kill();
+            panic!("aquifer {args:?} ran past {TIME_LIMIT:?}");
+        }
+        std::thread::sleep(Duration::from_millis(5));
+    };
+    Output {
+        status,
+        stdout: out.join().expect("reader").expect("stdout"),
+        stderr: err.join().expect("reader").expect("stderr"),
+    }
 }
 
 /// Runs it and asserts success; returns stdout.

@@ -18,11 +18,15 @@ const MAX_HISTORY: usize = 100_000_000;
 /// The frequencies of the multiple superimposed oscillators (MSO) benchmark.
 pub const MSO_FREQUENCIES: [f64; 8] = [0.2, 0.311, 0.42, 0.51, 0.63, 0.74, 0.85, 0.97];
 
-fn check_steps(n: usize) -> Result<()> {
+/// At least one step, and no more than this machine could hold (`n x cols` values).
+pub(crate) fn check_steps(n: usize, cols: usize) -> Result<()> {
     if n == 0 {
         return Err(Error::invalid("n_timesteps", 0, "must be >= 1"));
     }
-    Ok(())
+    crate::memory::check(
+        || format!("a series of {n} steps x {cols} columns"),
+        crate::memory::values(n, cols, 1),
+    )
 }
 
 fn check_finite_params(params: &[(&'static str, f64)]) -> Result<()> {
@@ -50,7 +54,7 @@ fn integrate<const D: usize>(
     max_dt: f64,
     f: impl Fn(&[f64; D]) -> [f64; D],
 ) -> Result<Mat<f64>> {
-    check_steps(n)?;
+    check_steps(n, D)?;
     check_h(h)?;
     let sub = (h / max_dt).ceil().max(1.0) as usize;
     let dt = h / sub as f64;
@@ -152,7 +156,7 @@ impl Default for MackeyGlass {
 /// # Ok::<(), aquifer::Error>(())
 /// ```
 pub fn mackey_glass(p: &MackeyGlass, n_timesteps: usize) -> Result<Mat<f64>> {
-    check_steps(n_timesteps)?;
+    check_steps(n_timesteps, 1)?;
     check_h(p.h)?;
     check_finite_params(&[("a", p.a), ("b", p.b), ("n", p.n), ("x0", p.x0)])?;
     let len_f = (p.tau as f64 / p.h).floor();
@@ -371,7 +375,7 @@ impl Default for Lorenz96 {
 /// A Lorenz-96 trajectory (`T x N`), sampled every `h` (ReservoirPy's version multiplies the
 /// time span by `h` twice; this one samples at `h` as documented).
 pub fn lorenz96(p: &Lorenz96, n_timesteps: usize) -> Result<Mat<f64>> {
-    check_steps(n_timesteps)?;
+    check_steps(n_timesteps, p.n.max(1))?;
     check_h(p.h)?;
     check_finite_params(&[("f", p.f), ("df", p.df)])?;
     let n = p.n;
@@ -473,7 +477,7 @@ impl Default for Henon {
 
 /// A Henon map series (`T x 2`).
 pub fn henon_map(p: &Henon, n_timesteps: usize) -> Result<Mat<f64>> {
-    check_steps(n_timesteps)?;
+    check_steps(n_timesteps, 2)?;
     check_finite_params(&[
         ("a", p.a),
         ("b", p.b),
@@ -508,7 +512,7 @@ impl Default for Logistic {
 
 /// A logistic map series (`T x 1`).
 pub fn logistic_map(p: &Logistic, n_timesteps: usize) -> Result<Mat<f64>> {
-    check_steps(n_timesteps)?;
+    check_steps(n_timesteps, 1)?;
     if !(p.r.is_finite() && p.r > 0.0) {
         return Err(Error::invalid("r", p.r, "must be finite and > 0"));
     }
@@ -528,7 +532,7 @@ pub fn logistic_map(p: &Logistic, n_timesteps: usize) -> Result<Mat<f64>> {
 /// (MSO-k uses the first k of [`MSO_FREQUENCIES`]). With `normalize`, the series is scaled
 /// into [-1, 1] by its min and max.
 pub fn mso(n_timesteps: usize, frequencies: &[f64], normalize: bool) -> Result<Mat<f64>> {
-    check_steps(n_timesteps)?;
+    check_steps(n_timesteps, 1)?;
     if frequencies.is_empty() {
         return Err(Error::Empty {
             what: "list of MSO frequencies".into(),

@@ -79,9 +79,7 @@ pub fn narma(p: &Narma, n_timesteps: usize) -> Result<(Mat<f64>, Mat<f64>)> {
     if p.order == 0 {
         return Err(Error::invalid("order", 0, "must be >= 1"));
     }
-    if n_timesteps == 0 {
-        return Err(Error::invalid("n_timesteps", 0, "must be >= 1"));
-    }
+    super::chaos::check_steps(n_timesteps, 2)?;
     for (name, v) in [("a1", p.a1), ("a2", p.a2), ("b", p.b), ("c", p.c)] {
         if !v.is_finite() {
             return Err(Error::invalid(name, v, "must be finite"));

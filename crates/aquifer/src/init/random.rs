@@ -108,6 +108,11 @@ fn nonzero_positions(
         return Ok(Vec::new());
     }
     let nnz = ((connectivity * total as f64).round() as usize).clamp(1, total);
+    // positions, values and entries of the nonzeros, and a bitmap of the positions
+    crate::memory::check(
+        || format!("a random {rows} x {cols} matrix with {nnz} nonzeros"),
+        (nnz as u128 * 32).saturating_add(total as u128 / 8),
+    )?;
     if nnz == total {
         return Ok((0..total).collect());
     }
@@ -170,6 +175,10 @@ pub fn random_dense(
     seed: u64,
 ) -> Result<Mat<f64>> {
     values.validate()?;
+    crate::memory::check(
+        || format!("a {rows} x {cols} matrix"),
+        crate::memory::values(rows, cols, 1),
+    )?;
     let mut rng = crate::rng::from_seed(seed);
     let pos = nonzero_positions(rows, cols, connectivity, &mut rng)?;
     let vals = values.sample_n(&mut rng, pos.len())?;

@@ -28,11 +28,13 @@ impl AtomicFile {
         let file_name = path
             .file_name()
             .ok_or_else(|| Error::invalid("path", path.display(), "must name a file"))?;
-        // unique within the process too: several files may be written side by side
+        // unique within the process too: several files may be written side by side; a name
+        // too long to take the suffix (file names hold 255 bytes) gets a short one
         static COUNT: AtomicU64 = AtomicU64::new(0);
+        let name = file_name.to_string_lossy();
+        let name = if name.len() > 200 { "aquifer" } else { &name };
         let tmp = dir.join(format!(
-            ".{}.tmp-{}-{}",
-            file_name.to_string_lossy(),
+            ".{name}.tmp-{}-{}",
             std::process::id(),
             COUNT.fetch_add(1, Ordering::Relaxed)
         ));
@@ -84,8 +86,34 @@ impl Drop for AtomicFile {
 /// Writes `bytes` to `path` atomically: to a temporary file in the same directory, flushed to
 /// disk, then renamed over `path`. Readers see the old file or the new one, never a part.
 pub fn write_atomic(path: impl AsRef<Path>, bytes: &[u8]) -> Result<()> {
-    let out = AtomicFile::create(path.as_ref())?;
-    let mut file = out.file();
-    file.write_all(bytes).map_err(|e| out.error(e))?;
-    out.commit()
+    write_all_atomic(&[(path.as_ref(), bytes)])
+}
+
+/// Writes several files as [`write_atomic`] does, together: every file is written and flushed
+/// beside its target first, then all are renamed into place, so that a failure (a full disk,
+/// a missing folder) leaves none of them.
+///
+/// ```
+/// let dir = std::env::temp_dir().join(format!("aquifer-doc-atomic-{}", std::process::id()));
+/// std::fs::create_dir_all(&dir)?;
+/// let (a, b) = (dir.join("a.txt"), dir.join("missing/b.txt"));
+/// assert!(aquifer::io::write_all_atomic(&[(&a, b"1"), (&b, b"2")]).is_err());
+/// assert!(!a.exists());
+/// # std::fs::remove_dir_all(&dir).ok();
+/// # Ok::<(), std::io::Error>(())
+/// ```
+pub fn write_all_atomic(files: &[(&Path, &[u8])]) -> Result<()> {
+    let mut ready = Vec::with_capacity(files.len());
+    for &(path, bytes) in files {
+        let out = AtomicFile::create(path)?;
+        let mut file = out.file();
+        file.write_all(bytes)
+            .and_then(|()| file.sync_all())
+            .map_err(|e| out.error(e))?;
+        ready.push(out);
+    }
+    for out in ready {
+        out.commit()?;
+    }
+    Ok(())
 }

@@ -6,8 +6,9 @@ mod atomic;
 mod model_file;
 mod table;
 
-pub use atomic::write_atomic;
+pub use atomic::{write_all_atomic, write_atomic};
 pub use model_file::{read, write, ModelFile, Tensor, FORMAT, FORMAT_VERSION, MAX_FILE_SIZE};
 pub use table::{
-    parse_table, read_table, table_bytes, write_table, Table, TableFormat, TableWriter,
+    parse_table, parse_table_with, read_table, read_table_with, table_bytes, write_table, Header,
+    Table, TableFormat, TableWriter,
 };

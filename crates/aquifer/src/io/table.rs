@@ -1,7 +1,9 @@
 //! Series on disk: CSV and NumPy `.npy` files, one row per time step.
 //!
-//! CSV: comma-separated numbers, an optional header line of column names (detected: a first
-//! line with a field that is not a number), `#` comment lines. `.npy`: a 1-D (one column) or
+//! CSV: comma-separated numbers, an optional header line of column names, `#` comment lines.
+//! The first line is a header when none of its fields is a number ([`Header::Auto`]), so a
+//! malformed number in an otherwise numeric first line is an error, never a header; a header of
+//! numbers (`0,1`, as pandas writes) needs [`Header::Yes`]. `.npy`: a 1-D (one column) or
 //! 2-D (`T x F`) array of float64, float32, int64 or int32, in C or Fortran order. Reading
 //! checks every value: a missing, unparsable or non-finite value is an error naming the source,
 //! its line (CSV) or row, and its column. Writing is atomic.
@@ -59,16 +61,46 @@ impl TableFormat {
     }
 }
 
+/// Whether the first line of a CSV file holds column names.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default)]
+pub enum Header {
+    /// When none of its fields is a number.
+    #[default]
+    Auto,
+    /// Always (even `0,1`).
+    Yes,
+    /// Never: every line is data.
+    No,
+}
+
+impl std::str::FromStr for Header {
+    type Err = String;
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s.to_ascii_lowercase().as_str() {
+            "auto" => Ok(Header::Auto),
+            "yes" => Ok(Header::Yes),
+            "no" => Ok(Header::No),
+            _ => Err(format!("`{s}`: expected auto, yes or no")),
+        }
+    }
+}
+
 /// Reads a CSV or `.npy` file (by its extension) as a series.
 pub fn read_table(path: impl AsRef<Path>) -> Result<Table> {
+    read_table_with(path, Header::Auto)
+}
+
+/// [`read_table`] with a rule for the CSV header.
+pub fn read_table_with(path: impl AsRef<Path>, header: Header) -> Result<Table> {
     let path = path.as_ref();
     let bytes = std::fs::read(path).map_err(|source| Error::Io {
         path: path.to_path_buf(),
         source,
     })?;
-    parse_table(
+    parse_table_with(
         &bytes,
         TableFormat::of_path(path),
+        header,
         &path.display().to_string(),
     )
 }
@@ -76,6 +108,16 @@ pub fn read_table(path: impl AsRef<Path>) -> Result<Table> {
 /// Parses the bytes of a CSV or `.npy` file: column names and values, at least one row. Errors
 /// are [`Error::Data`] naming `source_name` and what is wrong where.
 pub fn parse_table(bytes: &[u8], format: TableFormat, source_name: &str) -> Result<Table> {
+    parse_table_with(bytes, format, Header::Auto, source_name)
+}
+
+/// [`parse_table`] with a rule for the CSV header.
+pub fn parse_table_with(
+    bytes: &[u8],
+    format: TableFormat,
+    header: Header,
+    source_name: &str,
+) -> Result<Table> {
     let bad = |reason: String| Error::Data {
         source_name: source_name.to_string(),
         reason,
@@ -85,7 +127,7 @@ pub fn parse_table(bytes: &[u8], format: TableFormat, source_name: &str) -> Resu
             let data = npy_from_bytes(bytes).map_err(bad)?;
             ((0..data.ncols()).map(|j| j.to_string()).collect(), data)
         }
-        TableFormat::Csv => csv_from_bytes(bytes).map_err(bad)?,
+        TableFormat::Csv => csv_from_bytes(bytes, header).map_err(bad)?,
     };
     if data.nrows() == 0 {
         return Err(Error::Empty {
@@ -234,6 +276,7 @@ impl TableWriter {
             let encoder = std::mem::replace(&mut w.encoder, Encoder::Done);
             encoder.finish().map_err(|e| w.out.error(e))?;
             w.drain()?;
+            w.out.file().sync_all().map_err(|e| w.out.error(e))?;
             done.push(w.out);
         }
         for out in done {
@@ -351,7 +394,10 @@ impl Encoder {
     }
 }
 
-pub(crate) fn csv_from_bytes(bytes: &[u8]) -> std::result::Result<(Vec<String>, Mat<f64>), String> {
+pub(crate) fn csv_from_bytes(
+    bytes: &[u8],
+    header: Header,
+) -> std::result::Result<(Vec<String>, Mat<f64>), String> {
     let mut reader = csv::ReaderBuilder::new()
         .has_headers(false)
         .flexible(true)
@@ -372,7 +418,12 @@ pub(crate) fn csv_from_bytes(bytes: &[u8]) -> std::result::Result<(Vec<String>, 
             continue;
         }
         let is_first = names.is_none() && rows == 0;
-        if is_first && record.iter().any(|f| f.parse::<f64>().is_err()) {
+        let is_header = match header {
+            Header::Auto => record.iter().all(|f| f.parse::<f64>().is_err()),
+            Header::Yes => true,
+            Header::No => false,
+        };
+        if is_first && is_header {
             names = Some(record.iter().map(str::to_string).collect());
             width = record.len();
             continue;
@@ -390,10 +441,23 @@ pub(crate) fn csv_from_bytes(bytes: &[u8]) -> std::result::Result<(Vec<String>, 
             let v: f64 = field.parse().map_err(|_| {
                 if field.is_empty() {
                     format!("line {line}, column {}: empty value", j + 1)
+                } else if field.contains([';', '\t']) {
+                    format!(
+                        "line {line}, column {}: `{field}` is not a number (fields are \
+                         separated by commas; this file seems to use semicolons or tabs)",
+                        j + 1
+                    )
                 } else {
                     format!("line {line}, column {}: `{field}` is not a number", j + 1)
                 }
             })?;
+            if v.is_infinite() && !field.to_ascii_lowercase().contains("inf") {
+                return Err(format!(
+                    "line {line}, column {}: `{field}` overflows a 64-bit float (magnitude \
+                     above 1.8e308)",
+                    j + 1
+                ));
+            }
             if !v.is_finite() {
                 return Err(format!(
                     "line {line}, column {}: non-finite value {v} (data row {rows})",
@@ -410,7 +474,12 @@ pub(crate) fn csv_from_bytes(bytes: &[u8]) -> std::result::Result<(Vec<String>, 
 }
 
 pub(crate) fn npy_from_bytes(bytes: &[u8]) -> std::result::Result<Mat<f64>, String> {
-    let file = npyz::NpyFile::new(bytes).map_err(|e| format!("not a valid .npy file: {e}"))?;
+    let file = npyz::NpyFile::new(bytes).map_err(|e| {
+        // the parser's message may draw the header over several lines: one line here
+        let text = e.to_string();
+        let text = text.split_whitespace().collect::<Vec<_>>().join(" ");
+        format!("not a valid .npy file: {text}")
+    })?;
     let shape: Vec<u64> = file.shape().to_vec();
     let fortran = file.order() == npyz::Order::Fortran;
     let (rows, cols) = match shape[..] {
@@ -423,6 +492,11 @@ pub(crate) fn npy_from_bytes(bytes: &[u8]) -> std::result::Result<Mat<f64>, Stri
             ))
         }
     };
+    if cols == 0 {
+        return Err(format!(
+            "an array of shape {shape:?} has no columns: a series needs at least one feature"
+        ));
+    }
     // Every element takes at least four bytes: refuse absurd shapes before allocating.
     let len = rows
         .checked_mul(cols)
@@ -529,24 +603,50 @@ mod tests {
 
     #[test]
     fn csv_header_is_detected_and_values_are_checked() {
-        let (names, m) = csv_from_bytes(b"a,b\n1,2\n# note\n3,4.5\n").unwrap();
+        let (names, m) = csv_from_bytes(b"a,b\n1,2\n# note\n3,4.5\n", Header::Auto).unwrap();
         assert_eq!(names, ["a", "b"]);
         assert_eq!((m.nrows(), m.ncols()), (2, 2));
         assert_eq!(m[(1, 1)], 4.5);
-        let (names, m) = csv_from_bytes(b"1,2\n3,4\n").unwrap();
+        let (names, m) = csv_from_bytes(b"1,2\n3,4\n", Header::Auto).unwrap();
         assert_eq!(names, ["0", "1"]);
         assert_eq!(m[(1, 0)], 3.0);
-        let e = csv_from_bytes(b"a,b\n1,2\n3,x\n").unwrap_err();
+        let e = csv_from_bytes(b"a,b\n1,2\n3,x\n", Header::Auto).unwrap_err();
         assert_eq!(e, "line 3, column 2: `x` is not a number");
-        let e = csv_from_bytes(b"1,2\n3,NaN\n").unwrap_err();
+        let e = csv_from_bytes(b"1,2\n3,NaN\n", Header::Auto).unwrap_err();
         assert!(
             e.starts_with("line 2, column 2: non-finite value NaN"),
             "{e}"
         );
-        let e = csv_from_bytes(b"1,2\n3\n").unwrap_err();
+        let e = csv_from_bytes(b"1,2\n3\n", Header::Auto).unwrap_err();
         assert_eq!(e, "line 2: 1 fields where the first row has 2");
-        let e = csv_from_bytes(b"1,2\n3,\n").unwrap_err();
+        let e = csv_from_bytes(b"1,2\n3,\n", Header::Auto).unwrap_err();
         assert_eq!(e, "line 2, column 2: empty value");
+    }
+
+    #[test]
+    fn a_first_line_is_a_header_only_when_none_of_its_fields_is_a_number() {
+        // a malformed number in an otherwise numeric first line is an error, not a header
+        let e = csv_from_bytes(b"1,\n2,3\n", Header::Auto).unwrap_err();
+        assert_eq!(e, "line 1, column 2: empty value");
+        let e = csv_from_bytes(b"1.2.3,4\n5,6\n", Header::Auto).unwrap_err();
+        assert_eq!(e, "line 1, column 1: `1.2.3` is not a number");
+        // a header of numbers, as pandas writes, is data unless said otherwise
+        let (names, m) = csv_from_bytes(b"0,1\n5,6\n", Header::Auto).unwrap();
+        assert_eq!((names, m.nrows()), (vec!["0".to_string(), "1".into()], 2));
+        let (names, m) = csv_from_bytes(b"0,1\n5,6\n", Header::Yes).unwrap();
+        assert_eq!((names, m.nrows()), (vec!["0".to_string(), "1".into()], 1));
+        assert_eq!(m[(0, 1)], 6.0);
+        let e = csv_from_bytes(b"1e400,2\n", Header::Auto).unwrap_err();
+        assert!(
+            e.starts_with("line 1, column 1: `1e400` overflows a 64-bit float"),
+            "{e}"
+        );
+        let e = csv_from_bytes(b"a;b\n1;2\n", Header::Auto).unwrap_err();
+        assert!(e.contains("seems to use semicolons"), "{e}");
+        let e = csv_from_bytes(b"a,b\n5,6\n", Header::No).unwrap_err();
+        assert_eq!(e, "line 1, column 1: `a` is not a number");
+        assert_eq!("YES".parse::<Header>(), Ok(Header::Yes));
+        assert!("maybe".parse::<Header>().is_err());
     }
 
     #[test]

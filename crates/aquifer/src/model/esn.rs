@@ -105,6 +105,27 @@ impl EsnBuilder {
         self
     }
 
+    /// The most bytes the network takes to be built and fitted on series of any length, for
+    /// `inputs` input and `outputs` output features: the reservoir's
+    /// ([`ReservoirParams::memory`]), a chunk of states, and the readout's statistics and
+    /// solve (about `(N + M)^2` values per thread plus three). The command line compares it
+    /// with the memory available before it builds anything.
+    ///
+    /// ```
+    /// use aquifer::prelude::*;
+    /// let small = Esn::builder().units(100).memory(1, 1);
+    /// let large = Esn::builder().units(10_000).memory(1, 1);
+    /// assert!(small < 20_000_000 && large > 2_000_000_000);
+    /// ```
+    pub fn memory(&self, inputs: usize, outputs: usize) -> u128 {
+        let n = self.reservoir.units;
+        let features = n + if self.input_to_readout { inputs } else { 0 };
+        self.reservoir
+            .memory(inputs)
+            .saturating_add(crate::memory::values(RUN_CHUNK, features, 2))
+            .saturating_add(StatsStream::memory(features, outputs))
+    }
+
     /// Builds the network for `inputs` input and `outputs` output features.
     pub fn build(&self, inputs: usize, outputs: usize) -> Result<Esn> {
         if outputs == 0 {
@@ -287,7 +308,7 @@ impl Esn {
             crate::series::check_finite(&format!("target series {i}"), *y)?;
         }
         let rows = xs.iter().map(|x| x.nrows() - warmup).sum();
-        let mut stream = StatsStream::new(self.feature_dim(), self.outputs, Some(rows));
+        let mut stream = StatsStream::new(self.feature_dim(), self.outputs, Some(rows))?;
         let chunk = stream.capacity().max(RUN_CHUNK);
         let reservoir = &self.reservoir;
         let mut last = reservoir.state().to_vec();
@@ -451,6 +472,10 @@ impl Esn {
         if !self.readout.is_fitted() {
             return Err(not_fitted());
         }
+        crate::memory::check(
+            || format!("a generated series of {n} steps"),
+            crate::memory::values(n, self.outputs, 1),
+        )?;
         let d = self.outputs;
         if first.len() != d {
             return Err(Error::shape(

@@ -181,9 +181,10 @@ impl OfflineReadout for RidgeNode {
         crate::series::check_finite("readout targets", y)?;
         let rows = x.nrows() - warmup;
         let (f, m) = (self.features, self.outputs);
-        let stream = self
-            .stream
-            .get_or_insert_with(|| StatsStream::new(f, m, Some(rows)));
+        let stream = match &mut self.stream {
+            Some(stream) => stream,
+            None => self.stream.insert(StatsStream::new(f, m, Some(rows))?),
+        };
         stream.push(x.subrows(warmup, rows), y.subrows(warmup, rows))
     }
     fn solve(&mut self) -> Result<()> {

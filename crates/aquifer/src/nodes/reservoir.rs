@@ -195,6 +195,11 @@ impl ReservoirParams {
         if inputs == 0 {
             return Err(Error::invalid("input dimension", 0, "must be >= 1"));
         }
+        check_connectivity("rc_connectivity", self.rc_connectivity)?;
+        crate::memory::check(
+            || format!("a reservoir of {} units", self.units),
+            self.memory(inputs),
+        )?;
         if let Some(sr) = self.spectral_radius {
             check_non_negative("spectral_radius", sr)?;
         }
@@ -228,6 +233,57 @@ impl ReservoirParams {
         Ok(())
     }
 
+    /// The most bytes the reservoir takes while it is built and run, for inputs of `inputs`
+    /// features: `W` (its nonzeros, drawn then stored), `Win`, the eigenvalue solver's work (a
+    /// dense copy of `W` up to 3000 units, a Krylov basis above) and the state buffers.
+    /// [`build`](Self::build) refuses, with [`Error::TooLarge`], a reservoir this machine could
+    /// not hold (see [`memory`](crate::memory)).
+    ///
+    /// ```
+    /// use aquifer::nodes::ReservoirParams;
+    /// let p = ReservoirParams { units: 10_000, rc_connectivity: 0.1, ..Default::default() };
+    /// // ten million nonzeros of 12 bytes, drawn then stored
+    /// assert!(p.memory(1) > 240_000_000 && p.memory(1) < 260_000_000);
+    /// ```
+    pub fn memory(&self, inputs: usize) -> u128 {
+        use crate::memory::values;
+        let n = self.units;
+        let nnz = (n as f64 * n as f64 * self.rc_connectivity).ceil() as u128;
+        let w = nnz.saturating_mul(2 * (8 + 4));
+        let eig = if n <= 3000 {
+            values(n, n, 3)
+        } else {
+            values(n, 64, 1)
+        };
+        w.saturating_add(values(n, inputs, 1))
+            .saturating_add(eig)
+            .saturating_add(values(n, 16, 1))
+    }
+
+    /// Why a drawn `W` has spectral radius 0 (and cannot be scaled to `sr`): its values are all
+    /// zero, or it is too sparse to hold a cycle.
+    fn degenerate(&self, w: &Csr, sr: f64) -> Error {
+        if w.val().iter().all(|&v| v == 0.0) {
+            return Error::invalid(
+                "w_values",
+                format!("{:?}", self.w_values),
+                "draws only zeros, so W cannot be scaled to a spectral radius",
+            );
+        }
+        let n = self.units;
+        Error::InvalidParameter {
+            name: "rc_connectivity",
+            value: self.rc_connectivity.to_string(),
+            reason: format!(
+                "too sparse for {n} units: the drawn W has {} nonzeros and no cycle (spectral \
+                 radius 0), so it cannot be scaled to spectral_radius {sr}; use \
+                 rc_connectivity >= {:.2} or more units",
+                w.val().len(),
+                (2.0 / n as f64).min(1.0)
+            ),
+        }
+    }
+
     /// Draws the matrices and returns the reservoir, for inputs of `inputs` features.
     pub fn build(&self, inputs: usize) -> Result<Reservoir> {
         self.build_with(inputs, GivenMatrices::default())
@@ -252,6 +308,7 @@ impl ReservoirParams {
     pub fn build_with(&self, inputs: usize, given: GivenMatrices) -> Result<Reservoir> {
         self.validate(inputs)?;
         let n = self.units;
+        let drawn = given.w.is_none();
         let mut w = match given.w {
             Some(w) => {
                 if w.nrows() != n || w.ncols() != n {
@@ -272,7 +329,13 @@ impl ReservoirParams {
             )?,
         };
         if let Some(sr) = self.spectral_radius {
-            init::scale_spectral_radius(&mut w, sr)?;
+            init::scale_spectral_radius(&mut w, sr).map_err(|e| match e {
+                Error::InvalidParameter {
+                    name: "spectral_radius",
+                    ..
+                } if drawn => self.degenerate(&w, sr),
+                e => e,
+            })?;
         }
         let win = match given.win {
             Some(win) => {

@@ -106,9 +106,14 @@ impl TryFrom<StatsRepr> for RidgeStats {
 }
 
 impl RidgeStats {
-    /// Empty statistics for `features` inputs and `targets` outputs.
-    pub fn new(features: usize, targets: usize) -> Self {
-        RidgeStats {
+    /// Empty statistics for `features` inputs and `targets` outputs; refused, with
+    /// [`Error::TooLarge`], if this machine could not hold them.
+    pub fn new(features: usize, targets: usize) -> Result<Self> {
+        crate::memory::check(
+            || format!("ridge statistics of {features} features"),
+            crate::memory::values(features + targets, features + targets, 1),
+        )?;
+        Ok(RidgeStats {
             features,
             targets,
             count: 0,
@@ -116,12 +121,12 @@ impl RidgeStats {
             mean_y: vec![0.0; targets],
             cxx: Mat::zeros(features, features),
             cxy: Mat::zeros(features, targets),
-        }
+        })
     }
 
     /// Statistics of the rows of `x` (`T x F`) and `y` (`T x M`) after the first `warmup`.
     pub fn from_series(x: MatRef<'_, f64>, y: MatRef<'_, f64>, warmup: usize) -> Result<Self> {
-        let mut s = RidgeStats::new(x.ncols(), y.ncols());
+        let mut s = RidgeStats::new(x.ncols(), y.ncols())?;
         s.accumulate(x, y, warmup)?;
         Ok(s)
     }
@@ -215,7 +220,7 @@ impl RidgeStats {
     /// symmetric product: no cancellation however large the means, and one product per block.
     #[cfg(test)]
     pub(crate) fn of_block(x: MatMut<'_, f64>, y: MatMut<'_, f64>) -> Self {
-        let mut s = RidgeStats::new(x.ncols(), y.ncols());
+        let mut s = RidgeStats::new(x.ncols(), y.ncols()).expect("a small block");
         s.set_to_block(x, y);
         s
     }

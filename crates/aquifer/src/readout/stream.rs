@@ -48,7 +48,7 @@ impl RidgeStats {
             crate::series::check_finite(&format!("target series {i}"), *y)?;
             rows += x.nrows() - warmup;
         }
-        let mut stream = StatsStream::new(dims.0, dims.1, Some(rows));
+        let mut stream = StatsStream::new(dims.0, dims.1, Some(rows))?;
         for (x, y) in xs.iter().zip(ys) {
             let r = x.nrows() - warmup;
             stream.push(x.subrows(warmup, r), y.subrows(warmup, r))?;
@@ -75,17 +75,33 @@ impl StatsStream {
     /// A stream of rows of `features` and `targets` values. Its buffer holds one block per
     /// thread of the [budget](crate::parallel) (blocks are formed in parallel), and no more than
     /// `rows_hint` rows when the number of rows to come is known.
-    pub(crate) fn new(features: usize, targets: usize, rows_hint: Option<usize>) -> Self {
-        let max_rows = crate::parallel::budget().clamp(1, 16) * BLOCK_ROWS;
+    /// Refuses, with [`Error::TooLarge`](crate::Error::TooLarge), statistics this machine could
+    /// not hold.
+    pub(crate) fn new(features: usize, targets: usize, rows_hint: Option<usize>) -> Result<Self> {
+        let blocks = crate::parallel::budget().clamp(1, 16);
+        crate::memory::check(
+            || format!("ridge statistics of {features} features"),
+            Self::memory(features, targets),
+        )?;
+        let max_rows = blocks * BLOCK_ROWS;
         let cap = rows_hint.map_or(max_rows, |r| r.clamp(1, max_rows));
-        StatsStream {
+        Ok(StatsStream {
             x: Mat::zeros(cap, features),
             y: Mat::zeros(cap, targets),
             filled: 0,
             max_rows,
             blocks: Vec::new(),
-            total: RidgeStats::new(features, targets),
-        }
+            total: RidgeStats::new(features, targets)?,
+        })
+    }
+
+    /// The most bytes statistics of `features x targets` take while they are formed: the
+    /// total, one block's statistics per thread, the solve's copies, and the rows waiting.
+    pub(crate) fn memory(features: usize, targets: usize) -> u128 {
+        use crate::memory::values;
+        let blocks = crate::parallel::budget().clamp(1, 16);
+        let width = features + targets;
+        values(width, width, blocks + 3).saturating_add(values(blocks * BLOCK_ROWS, width, 1))
     }
 
     /// Rows the buffer holds: pushing this many at a time wastes no copy.
@@ -148,7 +164,7 @@ impl StatsStream {
         let n_blocks = filled.div_ceil(BLOCK_ROWS);
         let (f, m) = (self.total.features(), self.total.targets());
         while self.blocks.len() < n_blocks {
-            self.blocks.push(RidgeStats::new(f, m));
+            self.blocks.push(RidgeStats::new(f, m)?);
         }
         let (x, y) = (
             self.x.as_mut().subrows_mut(0, filled),
@@ -187,7 +203,7 @@ mod tests {
         });
         let y = Mat::from_fn(rows, 2, |i, j| ((i + 5 * j) as f64 * 0.021).cos());
         let streamed = |pieces: &[usize], hint: Option<usize>| {
-            let mut s = StatsStream::new(5, 2, hint);
+            let mut s = StatsStream::new(5, 2, hint).unwrap();
             let mut at = 0;
             for &p in pieces.iter().cycle() {
                 let take = p.min(rows - at);
