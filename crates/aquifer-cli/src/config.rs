@@ -154,6 +154,16 @@ impl Config {
             && r.bias_file.is_none()
     }
 
+    /// The spectral radius `W` is scaled to: the configuration's, or the default for a drawn
+    /// `W` (an imported one is used as it is without one).
+    pub fn spectral_radius(&self) -> Option<f64> {
+        match (self.reservoir.spectral_radius, &self.reservoir.w_file) {
+            (Some(sr), _) => Some(sr),
+            (None, Some(_)) => None,
+            (None, None) => ReservoirParams::default().spectral_radius,
+        }
+    }
+
     /// Builds the (unfitted) network for `inputs` input and `outputs` output columns, reading
     /// imported matrices relative to `base` (the configuration's folder).
     pub fn build(&self, base: &Path, inputs: usize, outputs: usize) -> Result<Esn> {
@@ -222,11 +232,7 @@ impl Config {
             (None, Some(n)) => n,
             (None, None) => defaults.units,
         };
-        let spectral_radius = if given.w.is_some() {
-            r.spectral_radius
-        } else {
-            r.spectral_radius.or(defaults.spectral_radius)
-        };
+        let spectral_radius = self.spectral_radius();
         let params = ReservoirParams {
             units,
             spectral_radius,

@@ -187,11 +187,19 @@ fn usage_mistakes_are_explained() {
             "m.aqf",
         ],
     );
-    let e = fails(d, &["run", "m.aqf", "uv.csv", "-o", "p.csv"]);
+    // the input column is found by its training name; chosen otherwise, it must fit
+    ok(d, &["run", "m.aqf", "uv.csv", "-o", "p.csv"]);
+    let e = fails(
+        d,
+        &["run", "m.aqf", "uv.csv", "--inputs", "u,v", "-o", "p.csv"],
+    );
     assert!(
-        e.contains("2 input columns selected (u, v), the model takes 1; choose them with --inputs"),
+        e.contains("2 input columns selected (u, v), the model takes 1"),
         "{e}"
     );
+    write(d, "ab.csv", "a,b\n1,2\n2,3\n");
+    let e = fails(d, &["run", "m.aqf", "ab.csv", "-o", "p.csv"]);
+    assert!(e.contains("no column u (the model's inputs are u"), "{e}");
     ok(
         d,
         &["run", "m.aqf", "uv.csv", "--inputs", "0", "-o", "p.csv"],

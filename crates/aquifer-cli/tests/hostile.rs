@@ -530,3 +530,106 @@ fn a_series_stored_features_by_time_is_refused_with_a_hint() {
         "{e}"
     );
 }
+
+#[test]
+fn run_reads_the_training_columns_by_name_and_starts_as_training_did() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    // two short series of inputs u, v and a target y
+    let series = |phase: f64, swap: bool| {
+        let mut text = String::from(if swap { "y,v,u\n" } else { "u,v,y\n" });
+        for t in 0..80 {
+            let (u, v) = ((t as f64 * 0.3 + phase).sin(), (t as f64 * 0.1).cos());
+            let y = u * v;
+            text += &if swap {
+                format!("{y},{v},{u}\n")
+            } else {
+                format!("{u},{v},{y}\n")
+            };
+        }
+        text
+    };
+    write(d, "a.csv", &series(0.0, false));
+    write(d, "b.csv", &series(1.0, false));
+    write(d, "swapped.csv", &series(2.0, true));
+    write(d, "plain.csv", &series(2.0, false));
+    write(
+        d,
+        "esn.toml",
+        "seed = 7\nwarmup = 5\n[reservoir]\nunits = 30\n",
+    );
+    let fit = [
+        "fit",
+        "-c",
+        "esn.toml",
+        "a.csv",
+        "b.csv",
+        "--inputs",
+        "u,v",
+        "--targets",
+        "y",
+        "-o",
+        "m.aqf",
+    ];
+    ok(d, &fit);
+    // columns are found by name, whatever their order
+    let o = aquifer_in(d, &["run", "m.aqf", "swapped.csv", "-o", "p1.csv"]);
+    assert!(o.status.success());
+    let note = String::from_utf8_lossy(&o.stderr);
+    assert!(
+        note.contains("fitted on 2 series, each from the zero state: started from zero"),
+        "{note}"
+    );
+    ok(d, &["run", "m.aqf", "plain.csv", "-o", "p2.csv"]);
+    assert_eq!(read(&d.join("p1.csv")), read(&d.join("p2.csv")));
+    // several series: from zero by default, as --reset; --continue goes on
+    ok(d, &["run", "m.aqf", "plain.csv", "--reset", "-o", "p3.csv"]);
+    assert_eq!(read(&d.join("p2.csv")), read(&d.join("p3.csv")));
+    ok(
+        d,
+        &["run", "m.aqf", "plain.csv", "--continue", "-o", "p4.csv"],
+    );
+    assert_ne!(read(&d.join("p2.csv")), read(&d.join("p4.csv")));
+    // a missing column is named
+    write(d, "partial.csv", "u,w\n0.1,0.2\n0.3,0.4\n");
+    let e = fails(d, &["run", "m.aqf", "partial.csv", "-o", "p5.csv"]);
+    assert!(
+        e.contains("no column v (the model's inputs are u, v"),
+        "{e}"
+    );
+    // files named differently at fit time are refused
+    write(
+        d,
+        "other.csv",
+        &series(0.0, false).replacen("u,v,y", "p,q,y", 1),
+    );
+    let e = fails(
+        d,
+        &[
+            "fit",
+            "-c",
+            "esn.toml",
+            "a.csv",
+            "other.csv",
+            "--inputs",
+            "0,1",
+            "--targets",
+            "2",
+            "-o",
+            "n.aqf",
+        ],
+    );
+    assert!(e.contains("columns p,q -> y where"), "{e}");
+    // info says what the model was made from
+    let info = ok(d, &["info", "m.aqf"]);
+    for needle in [
+        "written by: aquifer",
+        "\"seed\": 7",
+        "\"warmup\": 5",
+        "\"spectral_radius\": 1.0",
+        "\"series\": 2",
+        "\"u\"",
+    ] {
+        assert!(info.contains(needle), "{needle}: {info}");
+    }
+}

@@ -41,14 +41,27 @@ pub type Series = Vec<Mat<f64>>;
 /// Series fitted together per batch of statistics.
 const BATCH: usize = 8;
 
+/// Input and target series from data files, with the names of the chosen columns.
+#[derive(Debug)]
+pub struct Pairs {
+    /// One input series per file.
+    pub xs: Series,
+    /// One target series per file.
+    pub ys: Series,
+    /// The input columns' names (from the first file).
+    pub input_names: Vec<String>,
+    /// The target columns' names.
+    pub target_names: Vec<String>,
+}
+
 /// Input and target series from data files: column selection, then targets shifted by
-/// `horizon` steps.
+/// `horizon` steps. Files whose headers name the chosen columns differently are refused.
 pub fn load_pairs(
     files: &[PathBuf],
     inputs: Option<&str>,
     targets: Option<&str>,
     horizon: usize,
-) -> Result<(Series, Series)> {
+) -> Result<Pairs> {
     if targets.is_none() && horizon == 0 {
         return Err(Error::usage(
             "the targets default to the inputs, so --horizon must be >= 1 \
@@ -57,6 +70,7 @@ pub fn load_pairs(
     }
     let mut xs = Vec::with_capacity(files.len());
     let mut ys = Vec::with_capacity(files.len());
+    let mut names: Option<(Vec<String>, Vec<String>)> = None;
     for path in files {
         let t: Table = table::read(path)?;
         let ic = t.select(inputs)?;
@@ -64,6 +78,25 @@ pub fn load_pairs(
             Some(spec) => t.select(Some(spec))?,
             None => ic.clone(),
         };
+        let named = |cols: &[usize]| cols.iter().map(|&j| t.names[j].clone()).collect();
+        let these: (Vec<String>, Vec<String>) = (named(&ic), named(&tc));
+        match &names {
+            None => names = Some(these),
+            Some(first) if *first != these => {
+                return Err(Error::data(
+                    path,
+                    format!(
+                        "columns {} -> {} where {} has {} -> {}",
+                        these.0.join(","),
+                        these.1.join(","),
+                        files[0].display(),
+                        first.0.join(","),
+                        first.1.join(",")
+                    ),
+                ))
+            }
+            Some(_) => {}
+        }
         let rows = t.data.nrows();
         if rows <= horizon {
             return Err(Error::data(
@@ -74,7 +107,13 @@ pub fn load_pairs(
         xs.push(t.columns(&ic, 0, rows - horizon));
         ys.push(t.columns(&tc, horizon, rows));
     }
-    Ok((xs, ys))
+    let (input_names, target_names) = names.unwrap_or_default();
+    Ok(Pairs {
+        xs,
+        ys,
+        input_names,
+        target_names,
+    })
 }
 
 /// Fits and writes the model; returns it.
@@ -84,12 +123,13 @@ pub fn run(args: &Args, quiet: bool) -> Result<aquifer::model::Esn> {
     outputs::check(&inputs, &[(&args.out, Kind::Model, "--out")])?;
     let cfg = config::load(&args.config)?;
     let base = args.config.parent().unwrap_or(Path::new("."));
-    let (xs, ys) = load_pairs(
+    let pairs = load_pairs(
         &args.data,
         args.inputs.as_deref(),
         args.targets.as_deref(),
         args.horizon,
     )?;
+    let (xs, ys) = (&pairs.xs, &pairs.ys);
     let mut esn = cfg
         .build(base, xs[0].ncols(), ys[0].ncols())
         .map_err(|e| match e {
@@ -118,7 +158,7 @@ pub fn run(args: &Args, quiet: bool) -> Result<aquifer::model::Esn> {
     }
     let start = Instant::now();
     if xs.len() <= BATCH {
-        esn.fit(&xs, &ys, cfg.warmup)?;
+        esn.fit(xs, ys, cfg.warmup)?;
     } else {
         // Batches of series, so that progress can be shown; statistics merge exactly.
         let bar = progress::bar(xs.len() as u64, "series", quiet);
@@ -138,8 +178,22 @@ pub fn run(args: &Args, quiet: bool) -> Result<aquifer::model::Esn> {
             .run(xs.last().expect("at least one series"))?;
     }
     let seconds = start.elapsed().as_secs_f64();
-    esn.save(&args.out)?;
     let steps: usize = xs.iter().map(|x| x.nrows()).sum();
+    // what the model was made from: `info` shows it, `run` reads the columns by these names
+    let mut part = esn.to_part()?;
+    part.about = serde_json::json!({
+        "made_by": "aquifer fit",
+        "config": args.config.display().to_string(),
+        "seed": cfg.seed,
+        "spectral_radius": cfg.spectral_radius(),
+        "warmup": cfg.warmup,
+        "horizon": args.horizon,
+        "series": xs.len(),
+        "steps": steps,
+        "inputs": pairs.input_names,
+        "targets": pairs.target_names,
+    });
+    aquifer::io::write(&args.out, &part)?;
     println!(
         "fitted {} units on {} series ({steps} steps, warm-up {} each): {} inputs -> {} targets in {:.2} s",
         esn.reservoir().units(),

@@ -19,6 +19,18 @@ pub fn run(args: &Args) -> Result<()> {
         aquifer::io::FORMAT,
         aquifer::io::FORMAT_VERSION
     );
+    if let Some(version) = &file.written_by {
+        println!("written by: aquifer {version}");
+    }
+    if !file.about.is_null() {
+        // what `aquifer fit` recorded: columns, seed, spectral radius, warm-up, series
+        println!("about:");
+        let pretty = serde_json::to_string_pretty(&file.about)
+            .map_err(|e| Error::data(&args.path, e.to_string()))?;
+        for line in pretty.lines() {
+            println!("  {line}");
+        }
+    }
     println!("configuration:");
     let pretty = serde_json::to_string_pretty(&file.config)
         .map_err(|e| Error::data(&args.path, e.to_string()))?;

@@ -17,7 +17,8 @@ pub struct RunArgs {
     pub model: PathBuf,
     /// The input series (CSV or .npy).
     pub data: PathBuf,
-    /// Input columns: names, 0-based indices or ranges `first:last` of either (`c0:c11`), comma-separated (default: every column).
+    /// Input columns: names, 0-based indices or ranges `first:last` of either (`c0:c11`),
+    /// comma-separated (default: the columns named as in the training files, or every column).
     #[arg(long)]
     pub inputs: Option<String>,
     /// Where to write the predictions (CSV or .npy).
@@ -26,9 +27,14 @@ pub struct RunArgs {
     /// Also write the reservoir states (one column per unit) to this file.
     #[arg(long)]
     pub states: Option<PathBuf>,
-    /// Start from the zero state instead of the saved one (the end of training).
-    #[arg(long)]
+    /// Start from the zero state instead of the saved one (the end of training). The default
+    /// for a model fitted on several series (each started from zero).
+    #[arg(long, conflicts_with = "keep_state")]
     pub reset: bool,
+    /// Continue from the saved state (the end of the last training series) even for a model
+    /// fitted on several series.
+    #[arg(long = "continue")]
+    pub keep_state: bool,
 }
 
 /// Arguments of `aquifer generate`.
@@ -41,7 +47,9 @@ pub struct GenerateArgs {
     /// or a graph's readout outputs.
     #[arg(long)]
     pub warm: PathBuf,
-    /// Columns of the warm-up series: names, 0-based indices or ranges `first:last` of either (`c0:c11`), comma-separated (default: every column).
+    /// Columns of the warm-up series: names, 0-based indices or ranges `first:last` of either
+    /// (`c0:c11`), comma-separated (default: the columns named as in the training files, or
+    /// every column).
     #[arg(long)]
     pub inputs: Option<String>,
     /// Number of steps to generate.
@@ -50,9 +58,86 @@ pub struct GenerateArgs {
     /// Where to write the generated series (CSV or .npy).
     #[arg(long, short)]
     pub out: PathBuf,
-    /// Start the warm-up from the zero state instead of the saved one.
-    #[arg(long)]
+    /// Start the warm-up from the zero state instead of the saved one. The default for a
+    /// model fitted on several series.
+    #[arg(long, conflicts_with = "keep_state")]
     pub reset: bool,
+    /// Continue from the saved state even for a model fitted on several series.
+    #[arg(long = "continue")]
+    pub keep_state: bool,
+}
+
+/// What `aquifer fit` recorded about the training data.
+#[derive(Debug, Default)]
+struct Training {
+    /// The input columns' names, when the training files named them.
+    inputs: Option<Vec<String>>,
+    /// The number of training series.
+    series: usize,
+}
+
+impl Training {
+    fn of(about: &serde_json::Value) -> Self {
+        let names = about["inputs"].as_array().map(|a| {
+            a.iter()
+                .filter_map(|v| v.as_str().map(str::to_string))
+                .collect::<Vec<_>>()
+        });
+        // numbered columns (a file without a header, or .npy) name positions, not columns
+        let named = names.filter(|n| {
+            !n.is_empty() && n.iter().enumerate().any(|(j, name)| *name != j.to_string())
+        });
+        Training {
+            inputs: named,
+            series: about["series"].as_u64().unwrap_or(1) as usize,
+        }
+    }
+
+    /// Whether to start from zero: asked for, or the default for a model fitted on several
+    /// series, with a note to print once the command succeeds (the default differs from a
+    /// one-series model's).
+    fn starts_from_zero(&self, reset: bool, keep_state: bool) -> (bool, Option<String>) {
+        if reset || keep_state || self.series <= 1 {
+            return (reset, None);
+        }
+        let note = format!(
+            "note: the model was fitted on {} series, each from the zero state: started from \
+             zero (--continue goes on from the end of the last training series)",
+            self.series
+        );
+        (true, Some(note))
+    }
+
+    /// The column selection: the user's, else the training columns by name when the file
+    /// has them all (in any order), else every column.
+    fn columns(&self, spec: Option<&str>, t: &table::Table) -> Result<Option<String>> {
+        let path = &t.path;
+        let (None, Some(names)) = (spec, &self.inputs) else {
+            return Ok(spec.map(str::to_string));
+        };
+        let missing: Vec<&str> = names
+            .iter()
+            .filter(|n| !t.names.contains(n))
+            .map(String::as_str)
+            .collect();
+        if missing.is_empty() {
+            return Ok(Some(names.join(",")));
+        }
+        if t.names.iter().enumerate().all(|(j, n)| *n == j.to_string()) {
+            // no header: the columns are taken by position
+            return Ok(None);
+        }
+        Err(Error::data(
+            path,
+            format!(
+                "no column{} {} (the model's inputs are {}, as in its training files; choose \
+                 others with --inputs)",
+                if missing.len() > 1 { "s" } else { "" },
+                missing.join(", "),
+                names.join(", ")
+            ),
+        ))
+    }
 }
 
 /// A loaded model file: an echo state network, or a graph saved with `Model::save`.
@@ -61,12 +146,13 @@ enum Loaded {
     Graph(Box<Model>),
 }
 
-fn load(path: &Path) -> Result<Loaded> {
+fn load(path: &Path) -> Result<(Loaded, Training)> {
     let file = aquifer::io::read(path)?;
-    Ok(match file.kind.as_str() {
+    let model = match file.kind.as_str() {
         "model" => Loaded::Graph(Box::new(Model::from_part(&file)?)),
         _ => Loaded::Esn(Box::new(Esn::from_part(&file)?)),
-    })
+    };
+    Ok((model, Training::of(&file.about)))
 }
 
 /// Every output of a graph side by side, columns named `<node><k>`.
@@ -88,8 +174,16 @@ fn outputs_table(outputs: &Outputs) -> (Vec<String>, Mat<f64>) {
     (names, data)
 }
 
-fn load_columns(width: usize, path: &Path, spec: Option<&str>, what: &str) -> Result<Mat<f64>> {
+fn load_columns(
+    width: usize,
+    path: &Path,
+    spec: Option<&str>,
+    what: &str,
+    training: &Training,
+) -> Result<Mat<f64>> {
     let t = table::read(path)?;
+    let spec = training.columns(spec, &t)?;
+    let spec = spec.as_deref();
     let cols = t.select(spec)?;
     if cols.len() != width {
         return Err(Error::data(
@@ -112,8 +206,13 @@ fn load_columns(width: usize, path: &Path, spec: Option<&str>, what: &str) -> Re
     Ok(t.columns(&cols, 0, t.data.nrows()))
 }
 
-fn load_inputs(esn: &Esn, path: &Path, spec: Option<&str>) -> Result<Mat<f64>> {
-    load_columns(esn.input_dim(), path, spec, "input")
+fn load_inputs(
+    esn: &Esn,
+    path: &Path,
+    spec: Option<&str>,
+    training: &Training,
+) -> Result<Mat<f64>> {
+    load_columns(esn.input_dim(), path, spec, "input", training)
 }
 
 /// Runs the model over a series and writes predictions (and states).
@@ -143,7 +242,9 @@ fn run_model(args: &RunArgs) -> Result<()> {
         written.push((states, Kind::Series, "--states"));
     }
     outputs::check(&[&args.model, &args.data], &written)?;
-    let mut esn = match load(&args.model)? {
+    let (loaded, training) = load(&args.model)?;
+    let (from_zero, note) = training.starts_from_zero(args.reset, args.keep_state);
+    let mut esn = match loaded {
         Loaded::Esn(esn) => *esn,
         Loaded::Graph(mut model) => {
             if args.states.is_some() {
@@ -152,7 +253,7 @@ fn run_model(args: &RunArgs) -> Result<()> {
                         .into(),
                 ));
             }
-            if args.reset {
+            if from_zero {
                 model.reset();
             }
             let x = load_columns(
@@ -160,6 +261,7 @@ fn run_model(args: &RunArgs) -> Result<()> {
                 &args.data,
                 args.inputs.as_deref(),
                 "input",
+                &training,
             )?;
             let (names, data) = outputs_table(&model.run(&x)?);
             table::write(&args.out, &names, &data)?;
@@ -173,10 +275,10 @@ fn run_model(args: &RunArgs) -> Result<()> {
             return Ok(());
         }
     };
-    if args.reset {
+    if from_zero {
         esn.reset();
     }
-    let x = load_inputs(&esn, &args.data, args.inputs.as_deref())?;
+    let x = load_inputs(&esn, &args.data, args.inputs.as_deref(), &training)?;
     // predictions and states go to their files chunk by chunk, never all held at once
     let rows = x.nrows();
     let (outputs, units) = (esn.output_dim(), esn.reservoir().units());
@@ -204,6 +306,9 @@ fn run_model(args: &RunArgs) -> Result<()> {
     if let Some(path) = &args.states {
         println!("wrote {rows} x {units} states to {}", path.display());
     }
+    if let Some(note) = note {
+        eprintln!("{note}");
+    }
     Ok(())
 }
 
@@ -215,10 +320,12 @@ fn generate_from(args: &GenerateArgs, quiet: bool) -> Result<()> {
         &[&args.model, &args.warm],
         &[(&args.out, Kind::Series, "--out")],
     )?;
-    let mut esn = match load(&args.model)? {
+    let (loaded, training) = load(&args.model)?;
+    let (from_zero, note) = training.starts_from_zero(args.reset, args.keep_state);
+    let mut esn = match loaded {
         Loaded::Esn(esn) => *esn,
         Loaded::Graph(mut model) => {
-            if args.reset {
+            if from_zero {
                 model.reset();
             }
             let warm = load_columns(
@@ -226,6 +333,7 @@ fn generate_from(args: &GenerateArgs, quiet: bool) -> Result<()> {
                 &args.warm,
                 args.inputs.as_deref(),
                 "teacher",
+                &training,
             )?;
             let (names, data) = outputs_table(&model.generate(args.steps, &warm)?);
             table::write(&args.out, &names, &data)?;
@@ -238,10 +346,10 @@ fn generate_from(args: &GenerateArgs, quiet: bool) -> Result<()> {
             return Ok(());
         }
     };
-    if args.reset {
+    if from_zero {
         esn.reset();
     }
-    let warm = load_inputs(&esn, &args.warm, args.inputs.as_deref())?;
+    let warm = load_inputs(&esn, &args.warm, args.inputs.as_deref(), &training)?;
     let n = args.steps;
     let d = esn.output_dim();
     crate::memory::check(
@@ -272,5 +380,8 @@ fn generate_from(args: &GenerateArgs, quiet: bool) -> Result<()> {
     bar.finish_and_clear();
     table::write(&args.out, &numbered("y", d), &out)?;
     println!("wrote {n} x {d} generated steps to {}", args.out.display());
+    if let Some(note) = note {
+        eprintln!("{note}");
+    }
     Ok(())
 }

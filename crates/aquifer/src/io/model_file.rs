@@ -3,8 +3,9 @@
 //! A model file is a [safetensors](https://huggingface.co/docs/safetensors) file: an 8-byte
 //! header length, a JSON header, then the raw little-endian tensors. Its metadata holds
 //! `format = "aquifer-model"`, `format_version`, the `library_version` that wrote it, the model
-//! `kind`, its JSON `config`, and a CRC-32 over all of these and every tensor (name, type,
-//! shape, bytes), so any corrupted byte is detected.
+//! `kind`, its JSON `config`, optionally an `about` record (free-form JSON saying what the model
+//! was made from, e.g. the command line's columns, seed and warm-up), and a CRC-32 over all of
+//! these and every tensor (name, type, shape, bytes), so any corrupted byte is detected.
 //!
 //! Loading never executes code: it parses the header (safetensors checks that the tensors tile
 //! the data exactly), checks the format, the version (files from a future format are refused),
@@ -94,6 +95,12 @@ pub struct ModelFile {
     pub config: serde_json::Value,
     /// Named tensors.
     pub tensors: BTreeMap<String, Tensor>,
+    /// What the model was made from, as its writer chose to record it (`Null`: nothing). Models
+    /// ignore it; `aquifer info` shows it and `aquifer run` reads the columns it names.
+    pub about: serde_json::Value,
+    /// The version of the library that wrote the file, when it was read from one (a file is
+    /// always written with this library's version).
+    pub written_by: Option<String>,
 }
 
 /// CRC-32 over every metadata entry but the checksum itself (in key order) and every tensor.
@@ -204,6 +211,8 @@ impl ModelFile {
             kind: kind.to_string(),
             config: serde_json::Value::Null,
             tensors: BTreeMap::new(),
+            about: serde_json::Value::Null,
+            written_by: None,
         }
     }
 
@@ -233,6 +242,8 @@ impl ModelFile {
         ModelFile {
             kind: kind.to_string(),
             config,
+            about: serde_json::Value::Null,
+            written_by: None,
             tensors: self
                 .tensors
                 .range(prefix.to_string()..)
@@ -264,6 +275,9 @@ impl ModelFile {
         );
         meta.insert("kind".to_string(), self.kind.clone());
         meta.insert("config".to_string(), config);
+        if !self.about.is_null() {
+            meta.insert("about".to_string(), self.about.to_string());
+        }
         let crc = checksum(&meta, &owned);
         meta.insert("crc32".to_string(), crc);
         let views = owned
@@ -351,10 +365,17 @@ impl ModelFile {
         }
         let config = serde_json::from_str(config_text)
             .map_err(|e| corrupt(format!("configuration is not valid JSON: {e}")))?;
+        let about = match meta.get("about") {
+            Some(text) => serde_json::from_str(text)
+                .map_err(|e| corrupt(format!("`about` is not valid JSON: {e}")))?,
+            None => serde_json::Value::Null,
+        };
         Ok(ModelFile {
             kind,
             config,
             tensors,
+            about,
+            written_by: meta.get("library_version").cloned(),
         })
     }
 }
