@@ -62,6 +62,9 @@ pub struct Config {
     /// The readout.
     #[serde(default)]
     pub readout: ReadoutSection,
+    /// The file and text it was read from (to name the line of a value found out of range).
+    #[serde(skip)]
+    source: Option<(PathBuf, String)>,
 }
 
 /// The `[reservoir]` table: hyperparameters, or matrices to import.
@@ -122,7 +125,7 @@ impl Default for ReadoutSection {
 
 /// Parses a configuration; errors name the key and the line (`origin` names the file).
 pub fn parse(text: &str, origin: &Path) -> Result<Config> {
-    toml::from_str(text).map_err(|e| {
+    let mut config: Config = toml::from_str(text).map_err(|e| {
         let reason = match e.span() {
             Some(span) => {
                 let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
@@ -134,7 +137,9 @@ pub fn parse(text: &str, origin: &Path) -> Result<Config> {
             path: origin.to_path_buf(),
             reason: reason.replace('\n', " "),
         }
-    })
+    })?;
+    config.source = Some((origin.to_path_buf(), text.to_string()));
+    Ok(config)
 }
 
 /// Reads and parses a configuration file.
@@ -165,8 +170,45 @@ impl Config {
     }
 
     /// Builds the (unfitted) network for `inputs` input and `outputs` output columns, reading
-    /// imported matrices relative to `base` (the configuration's folder).
+    /// imported matrices relative to `base` (the configuration's folder). A value out of range
+    /// is named with the configuration file and its line.
     pub fn build(&self, base: &Path, inputs: usize, outputs: usize) -> Result<Esn> {
+        self.build_here(base, inputs, outputs)
+            .map_err(|e| self.locate(e))
+    }
+
+    /// A library error about a parameter, as an error of the configuration at the line that
+    /// sets it (or of the file, for a default).
+    fn locate(&self, e: Error) -> Error {
+        let (Some((path, text)), Error::Aquifer(aquifer::Error::InvalidParameter { name, .. })) =
+            (&self.source, &e)
+        else {
+            return e;
+        };
+        let keys: &[&str] = match *name {
+            "spectral_radius" => &["spectral_radius", "sr"],
+            "leak_rate" => &["leak_rate", "lr"],
+            "bias connectivity" | "bias_scaling" => &["bias"],
+            other => &[other][..],
+        };
+        let line = text.lines().position(|l| {
+            let l = l.trim_start();
+            keys.iter().any(|k| {
+                l.strip_prefix(k)
+                    .is_some_and(|rest| rest.trim_start().starts_with('='))
+            })
+        });
+        let reason = e.to_string();
+        Error::Config {
+            path: path.clone(),
+            reason: match line {
+                Some(i) => format!("line {}: {reason}", i + 1),
+                None => reason,
+            },
+        }
+    }
+
+    fn build_here(&self, base: &Path, inputs: usize, outputs: usize) -> Result<Esn> {
         let r = &self.reservoir;
         let conflict = |file: &Option<PathBuf>, keys: &[(&str, bool)]| -> Result<()> {
             if let (Some(f), Some((key, _))) = (file, keys.iter().find(|(_, set)| *set)) {

@@ -633,3 +633,97 @@ fn run_reads_the_training_columns_by_name_and_starts_as_training_did() {
         assert!(info.contains(needle), "{needle}: {info}");
     }
 }
+
+#[test]
+fn out_of_range_values_name_the_file_and_line_and_overflow_is_named() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    ok(
+        d,
+        &["dataset", "mackey-glass", "--steps", "2000", "-o", "s.csv"],
+    );
+    write(
+        d,
+        "lr.toml",
+        "seed = 1\n[reservoir]\nunits = 20\nleak_rate = 2.0\n",
+    );
+    let e = fails(
+        d,
+        &[
+            "fit",
+            "-c",
+            "lr.toml",
+            "s.csv",
+            "--horizon",
+            "1",
+            "-o",
+            "m.aqf",
+        ],
+    );
+    assert!(
+        e.contains("lr.toml: line 4: invalid value for `leak_rate`: 2"),
+        "{e}"
+    );
+    write(d, "sr.toml", "[reservoir]\nsr = -1.0\n");
+    let e = fails(
+        d,
+        &[
+            "fit",
+            "-c",
+            "sr.toml",
+            "s.csv",
+            "--horizon",
+            "1",
+            "-o",
+            "m.aqf",
+        ],
+    );
+    assert!(
+        e.contains("sr.toml: line 2: invalid value for `spectral_radius`"),
+        "{e}"
+    );
+    write(d, "ridge.toml", "[reservoir]\n[readout]\nridge = -1\n");
+    let e = fails(
+        d,
+        &[
+            "fit",
+            "-c",
+            "ridge.toml",
+            "s.csv",
+            "--horizon",
+            "1",
+            "-o",
+            "m.aqf",
+        ],
+    );
+    assert!(
+        e.contains("ridge.toml: line 3: invalid value for `ridge`"),
+        "{e}"
+    );
+    // an unstable linear reservoir fitted on a few steps overflows on a long run
+    write(
+        d,
+        "short.csv",
+        "x\n0.5\n0.6\n0.7\n0.8\n0.9\n0.8\n0.7\n0.6\n0.5\n0.4\n",
+    );
+    write(
+        d,
+        "unstable.toml",
+        "[reservoir]\nunits = 20\nrc_connectivity = 0.5\nspectral_radius = 3.0\nactivation = \"identity\"\n",
+    );
+    ok(
+        d,
+        &[
+            "fit",
+            "-c",
+            "unstable.toml",
+            "short.csv",
+            "--horizon",
+            "1",
+            "-o",
+            "u.aqf",
+        ],
+    );
+    let e = fails(d, &["run", "u.aqf", "s.csv", "-o", "p.csv"]);
+    assert!(e.contains("reservoir states, which overflowed"), "{e}");
+}

@@ -421,6 +421,7 @@ impl Esn {
             let u = x.subrows(start, RUN_CHUNK.min(x.nrows() - start));
             let mut states = buffer.as_mut().subrows_mut(0, u.nrows());
             self.reservoir.run_to(u, states.rb_mut())?;
+            check_states(states.rb(), start)?;
             let pred = if self.input_to_readout {
                 self.readout.predict(self.features(u, states.to_owned()))?
             } else {
@@ -694,6 +695,23 @@ impl Esn {
 
 /// Steps per chunk when a long series runs: the states held at once.
 const RUN_CHUNK: usize = 4096;
+
+/// States that overflowed are named as such, with their step in the series.
+fn check_states(states: MatRef<'_, f64>, first_row: usize) -> Result<()> {
+    crate::series::check_finite("reservoir states", states).map_err(|e| match e {
+        Error::NonFinite {
+            row, col, value, ..
+        } => Error::NonFinite {
+            what: "reservoir states, which overflowed (an unstable reservoir: lower \
+                   spectral_radius or input_scaling, or use a bounded activation)"
+                .into(),
+            row: first_row + row,
+            col,
+            value,
+        },
+        e => e,
+    })
+}
 
 fn not_fitted() -> Error {
     Error::NotFitted {
