@@ -1,10 +1,11 @@
 //! The `aquifer` command line: reservoir computing from the shell.
 //!
 //! `aquifer demo` forecasts and generates Mackey-Glass and draws the result; `fit` makes a model
-//! file from a TOML configuration and CSV/.npy series; `run` and `generate` use it; `info`
-//! describes it; `dataset` writes built-in datasets; `plot` draws series; `bench harvest` times
-//! the reservoir kernel. Every failure is one line naming the problem and a non-zero exit.
+//! file (a forecaster, or a classifier with `--classes`) from a TOML configuration and CSV/.npy
+//! series; `run`, `predict`, `score` and `generate` use it; `info` describes it; `dataset` writes
+//! built-in datasets; `plot` draws series; `bench harvest` times the reservoir kernel. Every failure is one line naming the problem and a non-zero exit.
 
+pub mod classes;
 pub mod commands;
 pub mod config;
 pub mod error;
@@ -13,11 +14,12 @@ pub mod outputs;
 pub mod plot;
 pub mod progress;
 pub mod table;
+pub mod trained;
 
 pub use error::{Error, Result};
 
 use clap::{Parser, Subcommand};
-use commands::{bench, dataset, demo, fit, info, plot as plot_cmd, predict};
+use commands::{bench, dataset, demo, fit, generate, info, plot as plot_cmd, predict, score};
 
 /// The command line.
 #[derive(Debug, Parser)]
@@ -60,12 +62,15 @@ pub enum Command {
     Demo(demo::Args),
     /// Fit a model (TOML configuration, CSV/.npy series) and write a model file.
     Fit(fit::Args),
-    /// Run a model file over a series; write its predictions (and states).
+    /// Run a model file over one series or many; write its outputs at every step (and states).
     Run(predict::RunArgs),
-    /// The same as `run`.
+    /// As `run`; with a classifier (`fit --classes`), one class per input file.
     Predict(predict::RunArgs),
+    /// Print how well a model does on series with known answers: a classifier's accuracy and
+    /// confusion matrix, a forecaster's NRMSE, RMSE and R² per target.
+    Score(score::Args),
     /// Warm a model up on a series, then feed its predictions back: write the generated series.
-    Generate(predict::GenerateArgs),
+    Generate(generate::GenerateArgs),
     /// Print a model file's kind, configuration and tensor shapes.
     Info(info::Args),
     /// Write a built-in dataset to CSV or .npy (one row per time step).
@@ -89,8 +94,10 @@ fn execute_here(cli: &Cli) -> Result<()> {
     match &cli.command {
         Command::Demo(a) => demo::run(a).map(|_| ()),
         Command::Fit(a) => fit::run(a, cli.quiet).map(|_| ()),
-        Command::Run(a) | Command::Predict(a) => predict::run(a),
-        Command::Generate(a) => predict::generate(a, cli.quiet),
+        Command::Run(a) => predict::run(a, predict::Mode::Run),
+        Command::Predict(a) => predict::run(a, predict::Mode::Predict),
+        Command::Score(a) => score::run(a),
+        Command::Generate(a) => generate::run(a, cli.quiet),
         Command::Info(a) => info::run(a),
         Command::Dataset(a) => dataset::run(a),
         Command::Plot(a) => plot_cmd::run(a),

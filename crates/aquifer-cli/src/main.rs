@@ -6,6 +6,7 @@ use clap::Parser;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
+    quiet_broken_pipe();
     let cli = match aquifer_cli::Cli::try_parse() {
         Ok(cli) => cli,
         Err(e) => {
@@ -40,4 +41,16 @@ fn one_line(message: &str) -> String {
         .filter(|l| !l.is_empty() && !l.starts_with("For more information"))
         .collect::<Vec<_>>()
         .join(" ")
+}
+
+/// Restores the default action of SIGPIPE (which Rust ignores), so that output into a closed
+/// pipe (`aquifer info m.aqf | head`) ends the process quietly, as it ends `cat`, instead of
+/// failing in the middle of a `println!`.
+fn quiet_broken_pipe() {
+    #[cfg(unix)]
+    // SAFETY: called once at the start of `main`, before any thread exists; SIG_DFL is a valid
+    // disposition for SIGPIPE.
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
+    }
 }

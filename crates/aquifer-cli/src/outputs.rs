@@ -86,6 +86,74 @@ pub fn check(inputs: &[&Path], outputs: &[(&Path, Kind, &str)]) -> Result<()> {
     Ok(())
 }
 
+/// A folder of outputs, built beside its final place and renamed into it by
+/// [`Folder::commit`], so that a failure leaves nothing; dropped uncommitted, it is removed.
+#[derive(Debug)]
+pub struct Folder {
+    dir: PathBuf,
+    beside: PathBuf,
+    committed: bool,
+}
+
+impl Folder {
+    /// Starts the folder `dir` (the value of `option`), which must not exist or be empty.
+    pub fn create(dir: &Path, option: &str) -> Result<Self> {
+        if let Ok(mut entries) = std::fs::read_dir(dir) {
+            if entries.next().is_some() {
+                return Err(Error::usage(format!(
+                    "{option} {}: the folder exists and is not empty",
+                    dir.display()
+                )));
+            }
+        } else if dir.exists() {
+            return Err(Error::usage(format!(
+                "{option} {}: a file is in the way of the folder",
+                dir.display()
+            )));
+        }
+        let name = dir.file_name().ok_or_else(|| {
+            Error::usage(format!("{option} {}: not a folder name", dir.display()))
+        })?;
+        let beside = dir.with_file_name(format!(
+            ".{}.tmp-{}",
+            name.to_string_lossy(),
+            std::process::id()
+        ));
+        std::fs::create_dir_all(&beside).map_err(|e| Error::io(&beside, e))?;
+        Ok(Folder {
+            dir: dir.to_path_buf(),
+            beside,
+            committed: false,
+        })
+    }
+
+    /// Where a file named `name` is written until the folder is committed.
+    pub fn join(&self, name: impl AsRef<Path>) -> PathBuf {
+        self.beside.join(name)
+    }
+
+    /// The folder's final place.
+    pub fn path(&self) -> &Path {
+        &self.dir
+    }
+
+    /// Renames the folder into its place (replacing an empty folder there).
+    pub fn commit(mut self) -> Result<()> {
+        let _ = std::fs::remove_dir(&self.dir);
+        std::fs::rename(&self.beside, &self.dir).map_err(|e| Error::io(&self.dir, e))?;
+        self.committed = true;
+        Ok(())
+    }
+}
+
+impl Drop for Folder {
+    fn drop(&mut self) {
+        if !self.committed {
+            let _ = std::fs::remove_dir_all(&self.beside);
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -418,51 +418,6 @@ fn plot_draws_png_and_svg() {
 }
 
 #[test]
-fn japanese_vowels_are_classified_from_a_cli_fit() {
-    let dir = tempfile::tempdir().unwrap();
-    let d = dir.path();
-    ok(d, &["dataset", "japanese-vowels", "--out", "jv"]);
-    write(
-        d,
-        "jv.toml",
-        "seed = 1\n[reservoir]\nunits = 500\nspectral_radius = 1.0\nleak_rate = 0.1\n\
-         [readout]\nridge = 1e-6\n",
-    );
-    let train: Vec<String> = (0..270).map(|k| format!("jv/train_{k:03}.csv")).collect();
-    let mut args = vec![
-        "fit",
-        "-c",
-        "jv.toml",
-        "--inputs",
-        "c0:c11",
-        "--targets",
-        "speaker0:speaker8",
-        "-o",
-        "jv.aqf",
-    ];
-    args.extend(train.iter().map(String::as_str));
-    let out = ok(d, &args);
-    assert!(out.contains("on 270 series"), "{out}");
-    // classify each test utterance by its mean prediction
-    let esn = Esn::load(d.join("jv.aqf")).unwrap();
-    let mut correct = 0;
-    for k in 0..370 {
-        let s = read(&d.join(format!("jv/test_{k:03}.csv")));
-        let x = s.subcols(0, 12).to_owned();
-        let label = (0..9).find(|&j| s[(0, 12 + j)] == 1.0).unwrap();
-        let mut fresh = esn.clone();
-        fresh.reset();
-        let p = fresh.run(&x).unwrap();
-        let mean = |j: usize| p.col(j).iter().sum::<f64>();
-        let guess = (0..9).max_by(|&a, &b| mean(a).total_cmp(&mean(b))).unwrap();
-        correct += usize::from(guess == label);
-    }
-    let accuracy = correct as f64 / 370.0;
-    println!("Japanese vowels, CLI fit, mean prediction: {correct}/370 = {accuracy:.3}");
-    assert!(accuracy >= 0.9, "accuracy {accuracy}");
-}
-
-#[test]
 fn run_and_generate_take_graph_model_files() {
     use aquifer::model::Model;
     let dir = tempfile::tempdir().unwrap();

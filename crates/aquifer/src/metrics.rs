@@ -1,5 +1,5 @@
-//! Metrics: errors, normalised errors, R², valid prediction time, memory capacity and effective
-//! spectral radius.
+//! Metrics: errors, normalised errors, R², valid prediction time, classification accuracy and
+//! confusion, memory capacity and effective spectral radius.
 //!
 //! Errors compare a truth `y` and a prediction `y_hat` of the same shape `T x D`. Pooled metrics
 //! average over all values (as ReservoirPy's `mse`, `rmse`, `nrmse`); the `_per_dim` variants
@@ -207,6 +207,92 @@ pub fn valid_prediction_time(
         }
     }
     Ok(y.nrows())
+}
+
+/// Counts of a classifier's decisions: how many series of each true class went to each
+/// predicted class.
+///
+/// ```
+/// use aquifer::metrics::Confusion;
+///
+/// let c = Confusion::new(&[0, 0, 1, 2], &[0, 1, 1, 2], 3).unwrap();
+/// assert_eq!(c.count(0, 1), 1); // one series of class 0 taken for class 1
+/// assert_eq!(c.correct(), 3);
+/// assert_eq!(c.accuracy(), 0.75);
+/// assert_eq!(c.recall(0), Some(0.5));
+/// ```
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct Confusion {
+    classes: usize,
+    /// `counts[truth * classes + predicted]`.
+    counts: Vec<usize>,
+}
+
+impl Confusion {
+    /// Counts the pairs `(truth[i], predicted[i])` of classes below `classes`.
+    pub fn new(truth: &[usize], predicted: &[usize], classes: usize) -> Result<Self> {
+        if truth.len() != predicted.len() {
+            return Err(Error::shape(
+                "predicted classes",
+                format!("{} (one per true class)", truth.len()),
+                predicted.len().to_string(),
+            ));
+        }
+        if truth.is_empty() {
+            return Err(Error::Empty {
+                what: "list of classes".into(),
+            });
+        }
+        if let Some(&c) = truth.iter().chain(predicted).find(|&&c| c >= classes) {
+            return Err(Error::invalid(
+                "class",
+                c,
+                &format!("must be below the number of classes, {classes}"),
+            ));
+        }
+        let mut counts = vec![0; classes * classes];
+        for (&t, &p) in truth.iter().zip(predicted) {
+            counts[t * classes + p] += 1;
+        }
+        Ok(Confusion { classes, counts })
+    }
+
+    /// The number of classes.
+    pub fn classes(&self) -> usize {
+        self.classes
+    }
+
+    /// How many series of class `truth` were predicted as `predicted`.
+    pub fn count(&self, truth: usize, predicted: usize) -> usize {
+        self.counts[truth * self.classes + predicted]
+    }
+
+    /// The number of series counted.
+    pub fn total(&self) -> usize {
+        self.counts.iter().sum()
+    }
+
+    /// The number of series predicted as their true class.
+    pub fn correct(&self) -> usize {
+        (0..self.classes).map(|c| self.count(c, c)).sum()
+    }
+
+    /// The fraction of series predicted as their true class.
+    pub fn accuracy(&self) -> f64 {
+        self.correct() as f64 / self.total() as f64
+    }
+
+    /// The fraction of class `class`'s series predicted as such; `None` if it had none.
+    pub fn recall(&self, class: usize) -> Option<f64> {
+        let row: usize = (0..self.classes).map(|p| self.count(class, p)).sum();
+        (row > 0).then(|| self.count(class, class) as f64 / row as f64)
+    }
+}
+
+/// The fraction of `predicted` equal to `truth`, element by element.
+pub fn accuracy(truth: &[usize], predicted: &[usize]) -> Result<f64> {
+    let classes = truth.iter().chain(predicted).max().map_or(0, |m| m + 1);
+    Ok(Confusion::new(truth, predicted, classes)?.accuracy())
 }
 
 /// Result of [`memory_capacity`].

@@ -122,46 +122,18 @@ fn build(args: &Args) -> aquifer::Result<(Vec<String>, Mat<f64>)> {
 /// or be empty: the files are written into a folder beside it, renamed into place at the end,
 /// so that a failure leaves nothing.
 fn japanese_vowels(dir: &Path) -> Result<()> {
-    if let Ok(mut entries) = std::fs::read_dir(dir) {
-        if entries.next().is_some() {
-            return Err(Error::usage(format!(
-                "--out {}: the folder exists and is not empty",
-                dir.display()
-            )));
-        }
+    let folder = crate::outputs::Folder::create(dir, "--out")?;
+    let counts = japanese_vowels_into(&folder)?;
+    folder.commit()?;
+    for (set, n) in counts {
+        println!("wrote {n} {set} utterances to {}", dir.display());
     }
-    let name = dir
-        .file_name()
-        .ok_or_else(|| Error::usage(format!("--out {}: not a folder name", dir.display())))?;
-    let beside = dir.with_file_name(format!(
-        ".{}.tmp-{}",
-        name.to_string_lossy(),
-        std::process::id()
-    ));
-    let done = japanese_vowels_into(&beside).and_then(|counts| {
-        // an empty folder in the way is replaced
-        let _ = std::fs::remove_dir(dir);
-        std::fs::rename(&beside, dir).map_err(|e| Error::io(dir, e))?;
-        Ok(counts)
-    });
-    match done {
-        Ok(counts) => {
-            for (set, n) in counts {
-                println!("wrote {n} {set} utterances to {}", dir.display());
-            }
-            Ok(())
-        }
-        Err(e) => {
-            let _ = std::fs::remove_dir_all(&beside);
-            Err(e)
-        }
-    }
+    Ok(())
 }
 
-/// Writes the utterances into `dir` (created); returns the count of each set.
-fn japanese_vowels_into(dir: &Path) -> Result<Vec<(&'static str, usize)>> {
+/// Writes the utterances into `dir`; returns the count of each set.
+fn japanese_vowels_into(dir: &crate::outputs::Folder) -> Result<Vec<(&'static str, usize)>> {
     let jv = datasets::japanese_vowels()?;
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
     let mut counts = Vec::new();
     let mut names: Vec<String> = (0..12).map(|j| format!("c{j}")).collect();
     names.extend((0..9).map(|j| format!("speaker{j}")));

@@ -1,5 +1,6 @@
 //! `aquifer fit`: a model from a TOML configuration and CSV/.npy training series.
 
+use crate::classes::{label_of, Classes};
 use crate::config;
 use crate::error::{Error, Result};
 use crate::outputs::{self, Kind};
@@ -30,6 +31,16 @@ pub struct Args {
     /// Targets are taken this many steps after the inputs (1 = one-step-ahead forecasting).
     #[arg(long, default_value_t = 0)]
     pub horizon: usize,
+    /// Sequence classification: the columns that give each series' class, chosen as --inputs:
+    /// one 0/1 column per class (`speaker0:speaker8`), or one column of whole-number labels.
+    /// The readout learns the class at every step; `predict` gives one class per file and
+    /// `score` counts them. Replaces --targets and --horizon.
+    #[arg(long, conflicts_with_all = ["targets", "horizon"], value_name = "COLUMNS")]
+    pub classes: Option<String>,
+    /// With --classes: a series' class is the one with the largest mean readout output over its
+    /// last K steps (default: over every step). `predict` and `score` can override it.
+    #[arg(long, requires = "classes", value_name = "K")]
+    pub last: Option<usize>,
     /// Where to write the model file.
     #[arg(long, short)]
     pub out: PathBuf,
@@ -52,6 +63,88 @@ pub struct Pairs {
     pub input_names: Vec<String>,
     /// The target columns' names.
     pub target_names: Vec<String>,
+}
+
+/// Input series and one-hot class targets from data files (`fit --classes`), and the classes.
+pub fn load_classified(
+    files: &[PathBuf],
+    inputs: Option<&str>,
+    classes: &str,
+    last: Option<usize>,
+) -> Result<(Pairs, Classes)> {
+    if last == Some(0) {
+        return Err(Error::usage("--last must be at least 1 step"));
+    }
+    let mut xs = Vec::with_capacity(files.len());
+    let mut labels = Vec::with_capacity(files.len());
+    let mut names: Option<(Vec<String>, Vec<String>)> = None;
+    for path in files {
+        let t: Table = table::read(path)?;
+        let ic = t.select(inputs)?;
+        let cc = t.select(Some(classes))?;
+        if let Some(j) = cc.iter().find(|j| ic.contains(j)) {
+            return Err(Error::data(
+                path,
+                format!(
+                    "column `{}` is both an input and a class column; choose the inputs with --inputs",
+                    t.names[*j]
+                ),
+            ));
+        }
+        check_same_columns(&mut names, &t, &ic, &cc, files)?;
+        labels.push(label_of(&t, &cc)?);
+        xs.push(t.columns(&ic, 0, t.data.nrows()));
+    }
+    let (input_names, class_columns) = names.unwrap_or_default();
+    let classes = Classes::from_training(&labels, class_columns, last);
+    if classes.names.len() < 2 {
+        return Err(Error::usage(format!(
+            "--classes {}: every training series is of class {}; a classifier needs two classes or more",
+            classes.columns.join(","),
+            classes.names.first().map_or("?", String::as_str)
+        )));
+    }
+    let mut ys = Vec::with_capacity(files.len());
+    for ((path, x), label) in files.iter().zip(&xs).zip(&labels) {
+        ys.push(classes.targets(classes.index(label, path)?, x.nrows())?);
+    }
+    let pairs = Pairs {
+        xs,
+        ys,
+        input_names,
+        target_names: classes.names.clone(),
+    };
+    Ok((pairs, classes))
+}
+
+/// Checks that a file names its chosen input and target columns as the first file did.
+fn check_same_columns(
+    names: &mut Option<(Vec<String>, Vec<String>)>,
+    t: &Table,
+    ic: &[usize],
+    tc: &[usize],
+    files: &[PathBuf],
+) -> Result<()> {
+    let named = |cols: &[usize]| cols.iter().map(|&j| t.names[j].clone()).collect();
+    let these: (Vec<String>, Vec<String>) = (named(ic), named(tc));
+    match names {
+        None => *names = Some(these),
+        Some(first) if *first != these => {
+            return Err(Error::data(
+                &t.path,
+                format!(
+                    "columns {} -> {} where {} has {} -> {}",
+                    these.0.join(","),
+                    these.1.join(","),
+                    files[0].display(),
+                    first.0.join(","),
+                    first.1.join(",")
+                ),
+            ))
+        }
+        Some(_) => {}
+    }
+    Ok(())
 }
 
 /// Input and target series from data files: column selection, then targets shifted by
@@ -78,25 +171,7 @@ pub fn load_pairs(
             Some(spec) => t.select(Some(spec))?,
             None => ic.clone(),
         };
-        let named = |cols: &[usize]| cols.iter().map(|&j| t.names[j].clone()).collect();
-        let these: (Vec<String>, Vec<String>) = (named(&ic), named(&tc));
-        match &names {
-            None => names = Some(these),
-            Some(first) if *first != these => {
-                return Err(Error::data(
-                    path,
-                    format!(
-                        "columns {} -> {} where {} has {} -> {}",
-                        these.0.join(","),
-                        these.1.join(","),
-                        files[0].display(),
-                        first.0.join(","),
-                        first.1.join(",")
-                    ),
-                ))
-            }
-            Some(_) => {}
-        }
+        check_same_columns(&mut names, &t, &ic, &tc, files)?;
         let rows = t.data.nrows();
         if rows <= horizon {
             return Err(Error::data(
@@ -123,12 +198,22 @@ pub fn run(args: &Args, quiet: bool) -> Result<aquifer::model::Esn> {
     outputs::check(&inputs, &[(&args.out, Kind::Model, "--out")])?;
     let cfg = config::load(&args.config)?;
     let base = args.config.parent().unwrap_or(Path::new("."));
-    let pairs = load_pairs(
-        &args.data,
-        args.inputs.as_deref(),
-        args.targets.as_deref(),
-        args.horizon,
-    )?;
+    let (pairs, classes) = match &args.classes {
+        Some(spec) => {
+            let (pairs, classes) =
+                load_classified(&args.data, args.inputs.as_deref(), spec, args.last)?;
+            (pairs, Some(classes))
+        }
+        None => {
+            let pairs = load_pairs(
+                &args.data,
+                args.inputs.as_deref(),
+                args.targets.as_deref(),
+                args.horizon,
+            )?;
+            (pairs, None)
+        }
+    };
     let (xs, ys) = (&pairs.xs, &pairs.ys);
     let mut esn = cfg
         .build(base, xs[0].ncols(), ys[0].ncols())
@@ -193,6 +278,9 @@ pub fn run(args: &Args, quiet: bool) -> Result<aquifer::model::Esn> {
         "inputs": pairs.input_names,
         "targets": pairs.target_names,
     });
+    if let Some(classes) = &classes {
+        part.about["classes"] = classes.to_json();
+    }
     aquifer::io::write(&args.out, &part)?;
     println!(
         "fitted {} units on {} series ({steps} steps, warm-up {} each): {} inputs -> {} targets in {:.2} s",
@@ -203,6 +291,21 @@ pub fn run(args: &Args, quiet: bool) -> Result<aquifer::model::Esn> {
         esn.output_dim(),
         seconds
     );
+    if let Some(classes) = &classes {
+        let from = if classes.columns == classes.names {
+            String::new()
+        } else {
+            format!("labels of column {}; ", classes.columns.join(","))
+        };
+        println!(
+            "{} classes: {} ({from}decided over {})",
+            classes.names.len(),
+            classes.names.join(", "),
+            classes
+                .last
+                .map_or("every step".to_string(), |k| format!("the last {k} steps"))
+        );
+    }
     println!("wrote {}", args.out.display());
     Ok(esn)
 }

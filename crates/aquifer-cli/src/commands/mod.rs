@@ -4,6 +4,8 @@ pub mod bench;
 pub mod dataset;
 pub mod demo;
 pub mod fit;
+pub mod generate;
 pub mod info;
 pub mod plot;
 pub mod predict;
+pub mod score;

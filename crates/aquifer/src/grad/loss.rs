@@ -59,15 +59,6 @@ pub fn softmax_cross_entropy(logits: MatRef<'_, f64>, labels: &[usize]) -> Resul
     Ok((loss / b as f64, grad))
 }
 
-/// The position of the largest value (the last one among equals; 0 for none): the class a
-/// row of scores votes for.
-pub(crate) fn argmax(values: impl Iterator<Item = f64>) -> usize {
-    values
-        .enumerate()
-        .max_by(|a, b| a.1.total_cmp(&b.1))
-        .map_or(0, |(i, _)| i)
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -26,9 +26,9 @@ pub mod head;
 pub mod loss;
 pub mod schedule;
 
+pub(crate) use crate::classify::argmax;
 pub use adam::{clip_grad_norm, Adam, AdamParams};
 pub use head::{Affine, Head, Layers, Pass};
-pub(crate) use loss::argmax;
 pub use loss::{mse, softmax_cross_entropy};
 pub use schedule::{batches, validation_split, EarlyStopping, Schedule, Scheduled, TrainingReport};
 
