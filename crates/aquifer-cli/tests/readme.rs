@@ -15,7 +15,13 @@ fn expand(d: &Path, word: &str) -> Vec<String> {
         .unwrap()
         .map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
         .filter(|n| n.starts_with(prefix) && n.ends_with(suffix))
-        .map(|n| if folder.is_empty() { n } else { format!("{folder}/{n}") })
+        .map(|n| {
+            if folder.is_empty() {
+                n
+            } else {
+                format!("{folder}/{n}")
+            }
+        })
         .collect();
     names.sort();
     assert!(!names.is_empty(), "{word} matches nothing");
@@ -26,7 +32,9 @@ fn expand(d: &Path, word: &str) -> Vec<String> {
 fn the_readme_tour_runs_as_written() {
     let root = Path::new(env!("CARGO_MANIFEST_DIR")).join("../..");
     let readme = std::fs::read_to_string(root.join("README.md")).unwrap();
-    let start = readme.find("## Command line").expect("a command-line section");
+    let start = readme
+        .find("## Command line")
+        .expect("a command-line section");
     let end = start + readme[start..].find("\n## ").expect("a section after it");
     let section = &readme[start..end];
     let dir = tempfile::tempdir().unwrap();
@@ -69,6 +77,9 @@ fn the_readme_tour_runs_as_written() {
         .starts_with(b"\x89PNG"));
     // the classification figure the README states
     let score = printed.last().unwrap();
-    assert!(score.starts_with("accuracy 98.38% (364 of 370 series"), "{score}");
+    assert!(
+        score.starts_with("accuracy 98.38% (364 of 370 series"),
+        "{score}"
+    );
     assert!(readme.contains("reaches 98.38% (364 of 370"));
 }

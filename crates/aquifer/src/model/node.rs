@@ -1,9 +1,10 @@
 //! Aquifer's own nodes in a [`Model`](super::Model) graph: the [`Node`] and readout
-//! implementations of reservoirs, ridge, RLS and LMS readouts, and their model-file parts.
+//! implementations of reservoirs, NVARs, ridge, RLS and LMS readouts, and their model-file
+//! parts.
 
 use crate::error::{Error, Result};
 use crate::io::ModelFile;
-use crate::nodes::Reservoir;
+use crate::nodes::{Nvar, Reservoir};
 use crate::readout::stream::StatsStream;
 use crate::readout::{Lms, Ridge, RidgeStats, Rls};
 use crate::traits::{Node, OfflineReadout, OnlineReadout, Persist};
@@ -70,6 +71,8 @@ impl Slot {
         let any: &dyn std::any::Any = node;
         if let Some(r) = any.downcast_ref::<Reservoir>() {
             r.to_part().map(Some)
+        } else if let Some(r) = any.downcast_ref::<Nvar>() {
+            r.to_part().map(Some)
         } else if let Some(r) = any.downcast_ref::<RidgeNode>() {
             r.to_part().map(Some)
         } else if let Some(r) = any.downcast_ref::<Rls>() {
@@ -87,6 +90,7 @@ impl Slot {
     pub(crate) fn from_part(part: &ModelFile) -> Result<Self> {
         Ok(match part.kind.as_str() {
             "reservoir" => Slot::Fixed(Box::new(Reservoir::from_part(part)?)),
+            "nvar" => Slot::Fixed(Box::new(Nvar::from_part(part)?)),
             "ridge" => Slot::Offline(Box::new(RidgeNode::from_part(part)?)),
             "rls" => Slot::Online(Box::new(Rls::from_part(part)?)),
             "lms" => Slot::Online(Box::new(Lms::from_part(part)?)),
@@ -122,6 +126,30 @@ impl Node for Reservoir {
     }
     fn set_state(&mut self, state: &[f64]) -> Result<()> {
         Reservoir::set_state(self, state)
+    }
+}
+
+impl Node for Nvar {
+    fn output_dim(&self) -> usize {
+        Nvar::output_dim(self)
+    }
+    fn input_dim(&self) -> usize {
+        Nvar::input_dim(self)
+    }
+    fn step(&mut self, x: &[f64], out: &mut [f64]) -> Result<()> {
+        Nvar::step(self, x, out)
+    }
+    fn run(&mut self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+        Nvar::run(self, x)
+    }
+    fn reset(&mut self) {
+        Nvar::reset(self)
+    }
+    fn state(&self) -> Vec<f64> {
+        Nvar::state(self)
+    }
+    fn set_state(&mut self, state: &[f64]) -> Result<()> {
+        Nvar::set_state(self, state)
     }
 }
 

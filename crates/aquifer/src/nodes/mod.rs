@@ -1,8 +1,10 @@
 //! Nodes: the building blocks that step a state through time.
 
+pub mod nvar;
 pub mod reservoir;
 pub(crate) mod reservoir_part;
 
+pub use nvar::{Monomials, Nvar, NvarBuilder, NvarParams};
 pub use reservoir::{
     BiasInit, GivenMatrices, LeakRate, Reservoir, ReservoirBuilder, ReservoirParams,
 };
