@@ -24,7 +24,7 @@ use super::stats::RidgeStats;
 use crate::error::{check_non_negative, Error, Result};
 use crate::io::{ModelFile, Tensor};
 use crate::series::{check_pair_counts, check_pairs, check_series, views, AsSeries};
-use crate::traits::{Fit, Persist, Run, Targets};
+use crate::traits::{Fit, Persist, Run, Step, Targets};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};
 use rayon::prelude::*;
@@ -276,6 +276,14 @@ impl Run for Ridge {
 }
 
 /// A fitted readout saves as the same part a ridge readout of a model graph does (kind `ridge`).
+impl Step for Ridge {
+    /// The prediction for one row of features `x`, written to `out` (the readout holds no
+    /// state: a step only reads).
+    fn step(&mut self, x: &[f64], out: &mut [f64]) -> Result<()> {
+        self.predict_into(x, out)
+    }
+}
+
 impl Persist for Ridge {
     const KIND: &'static str = "ridge";
     fn to_part(&self) -> Result<ModelFile> {
