@@ -97,6 +97,28 @@ def main():
         rpy_gen = t_gen / best_of(reps, lambda: gen_model.run(iters=t_gen))
         rows.append((f"closed-loop generation N={n}, T={t_gen} (steps/s)", o["aquifer_steps_per_s"], rpy_gen))
 
+    from reservoirpy.datasets import lorenz as rpy_lorenz
+    from reservoirpy.nodes import NVAR
+
+    for o in (o for o in ours if o["bench"] == "nvar"):
+        k, p, t_nvar = o["delay"], o["order"], o["steps"]
+        xs = rpy_lorenz(t_nvar)
+        nvar = NVAR(delay=k, order=p)
+        nvar.run(xs[:10])  # initialise outside the timing
+        rpy_nvar = t_nvar / best_of(reps, lambda: NVAR(delay=k, order=p).run(xs))
+        name = f"NVAR features k={k}, p={p} on 3 inputs ({o['features']} features), T={t_nvar} (steps/s)"
+        rows.append((name, o["aquifer_steps_per_s"], rpy_nvar))
+
+    for o in (o for o in ours if o["bench"] == "ngrc_fit"):
+        t_fit = o["steps"]
+        xs = rpy_lorenz(t_fit)
+
+        def ngrc():
+            model = NVAR(delay=2, order=2) >> Ridge(ridge=2.5e-6)
+            model.fit(xs[:-1], xs[1:] - xs[:-1], warmup=200)
+
+        rows.append((f"NG-RC fit (NVAR k=2, p=2 >> ridge), T={t_fit} (fits/s)", 1 / o["aquifer_s"], 1 / best_of(reps, ngrc)))
+
     print(f"Aquifer vs ReservoirPy {reservoirpy.__version__}, numpy {np.__version__}; higher is faster")
     print()
     print("| workload | Aquifer | ReservoirPy | ratio |")

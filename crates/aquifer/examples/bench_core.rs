@@ -173,5 +173,40 @@ fn main() -> aquifer::Result<()> {
             t_gen as f64 / gen_t
         );
     }
+    // NVAR features and NG-RC training (NVAR -> ridge) on a 3-variable series
+    let lorenz = datasets::lorenz(&datasets::Lorenz::default(), t_len)?;
+    for (k, p) in [(2, 2), (4, 3)] {
+        let nvar = aquifer::nodes::Nvar::builder().delay(k).order(p).build(3)?;
+        let feat_t = best_of(reps, || {
+            std::hint::black_box(nvar.clone().run(&lorenz).unwrap());
+        });
+        println!(
+            "{{\"bench\":\"nvar\",\"delay\":{k},\"order\":{p},\"features\":{},\"steps\":{t_len},\"aquifer_steps_per_s\":{:.1}}}",
+            nvar.output_dim(),
+            t_len as f64 / feat_t
+        );
+    }
+    let x = lorenz.subrows(0, t_len - 1).to_owned();
+    let dx = Mat::from_fn(t_len - 1, 3, |t, j| lorenz[(t + 1, j)] - lorenz[(t, j)]);
+    let ngrc_t = best_of(reps, || {
+        let mut b = Model::builder();
+        let u = b.input("u", 3);
+        let nvar = b.node("nvar", aquifer::nodes::Nvar::builder().build(3).unwrap());
+        let out = b.ridge(
+            "readout",
+            RidgeParams {
+                ridge: 2.5e-6,
+                fit_bias: true,
+            },
+            3,
+        );
+        b.chain(&[u, nvar, out]);
+        let mut model = b.build().unwrap();
+        model
+            .fit(std::slice::from_ref(&x), std::slice::from_ref(&dx), 200)
+            .unwrap();
+        std::hint::black_box(model);
+    });
+    println!("{{\"bench\":\"ngrc_fit\",\"steps\":{t_len},\"aquifer_s\":{ngrc_t:.5}}}");
     Ok(())
 }

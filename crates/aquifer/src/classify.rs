@@ -42,6 +42,22 @@ pub fn one_hot(class: usize, classes: usize, rows: usize) -> Result<Mat<f64>> {
     }))
 }
 
+/// The class of each row of one-hot (or score) rows `y` (`T x classes`): the column of its
+/// largest value, the first of equals.
+///
+/// ```
+/// use aquifer::faer::mat;
+/// let y = mat![[0.0, 1.0, 0.0], [1.0, 0.0, 0.0]];
+/// assert_eq!(aquifer::classify::from_one_hot(&y).unwrap(), [1, 0]);
+/// ```
+pub fn from_one_hot(y: impl AsSeries) -> Result<Vec<usize>> {
+    let y = y.as_series();
+    check_series("one-hot rows", y, None)?;
+    Ok((0..y.nrows())
+        .map(|t| argmax(y.row(t).iter().copied()))
+        .collect())
+}
+
 /// Each class's mean score over the last `last` steps of `scores` (`T x classes`), or over
 /// every step when `last` is `None`; a series shorter than `last` is averaged whole.
 pub fn mean_scores(scores: impl AsSeries, last: Option<usize>) -> Result<Vec<f64>> {

@@ -278,3 +278,41 @@ fn mackey_glass_matches_reservoirpy_given_the_same_history() {
         );
     }
 }
+
+#[test]
+fn rabinovich_fabrikant_and_the_double_scroll_follow_tight_tolerance_solutions() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/odes");
+    let read = |name: &str| aquifer::io::read_table(dir.join(name)).unwrap().data;
+    for (name, ours) in [
+        (
+            "rabinovich_fabrikant.npy",
+            datasets::rabinovich_fabrikant(&RabinovichFabrikant::default(), 200).unwrap(),
+        ),
+        (
+            "double_scroll.npy",
+            datasets::double_scroll(&DoubleScroll::default(), 200).unwrap(),
+        ),
+    ] {
+        let reference = read(name);
+        let worst = (0..200)
+            .flat_map(|t| (0..3).map(move |j| (t, j)))
+            .map(|(t, j)| (ours[(t, j)] - reference[(t, j)]).abs())
+            .fold(0.0, f64::max);
+        println!("{name}: largest difference over 200 samples {worst:.1e}");
+        assert!(worst < 1e-8, "{name}: {worst}");
+    }
+    // parameters are checked
+    let bad = DoubleScroll {
+        r2: 0.0,
+        ..DoubleScroll::default()
+    };
+    assert!(matches!(
+        datasets::double_scroll(&bad, 10),
+        Err(Error::InvalidParameter { name: "r2", .. })
+    ));
+    let bad = RabinovichFabrikant {
+        alpha: f64::NAN,
+        ..RabinovichFabrikant::default()
+    };
+    assert!(datasets::rabinovich_fabrikant(&bad, 10).is_err());
+}

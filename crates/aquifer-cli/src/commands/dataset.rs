@@ -3,7 +3,8 @@
 use crate::error::{Error, Result};
 use crate::table;
 use aquifer::datasets::{
-    self, Henon, Logistic, Lorenz, Lorenz96, MackeyGlass, Multiscroll, Narma, Rossler,
+    self, DoubleScroll, Henon, Logistic, Lorenz, Lorenz96, MackeyGlass, Multiscroll, Narma,
+    RabinovichFabrikant, Rossler,
 };
 use aquifer::faer::Mat;
 use clap::ValueEnum;
@@ -28,6 +29,11 @@ pub enum Name {
     Lorenz96,
     /// Chen's double-scroll system, columns x, y, z.
     Multiscroll,
+    /// Rabinovich-Fabrikant system, columns x, y, z.
+    RabinovichFabrikant,
+    /// The double-scroll electronic circuit (next-generation reservoir computing's second
+    /// system), columns v1, v2, i.
+    DoubleScroll,
     /// MSO-8 (eight superimposed sines), normalised to [-1, 1].
     Mso8,
     /// Monthly sunspot numbers 1749-2008 (real data, `--steps` and `--seed` ignored).
@@ -106,6 +112,14 @@ fn build(args: &Args) -> aquifer::Result<(Vec<String>, Mat<f64>)> {
         Name::Multiscroll => (
             cols(&["x", "y", "z"]),
             datasets::multiscroll(&Multiscroll::default(), n)?,
+        ),
+        Name::RabinovichFabrikant => (
+            cols(&["x", "y", "z"]),
+            datasets::rabinovich_fabrikant(&RabinovichFabrikant::default(), n)?,
+        ),
+        Name::DoubleScroll => (
+            cols(&["v1", "v2", "i"]),
+            datasets::double_scroll(&DoubleScroll::default(), n)?,
         ),
         Name::Mso8 => (
             cols(&["x"]),

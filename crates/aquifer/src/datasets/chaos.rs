@@ -341,6 +341,115 @@ pub fn multiscroll(p: &Multiscroll, n_timesteps: usize) -> Result<Mat<f64>> {
     })
 }
 
+/// Rabinovich-Fabrikant system: `x' = y (z - 1 + x^2) + gamma x`,
+/// `y' = x (3 z + 1 - x^2) + gamma y`, `z' = -2 z (alpha + x y)`. Defaults as ReservoirPy's
+/// `rabinovich_fabrikant`.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct RabinovichFabrikant {
+    /// `alpha`.
+    pub alpha: f64,
+    /// `gamma`.
+    pub gamma: f64,
+    /// Initial condition.
+    pub x0: [f64; 3],
+    /// Sampling step.
+    pub h: f64,
+}
+
+impl Default for RabinovichFabrikant {
+    fn default() -> Self {
+        RabinovichFabrikant {
+            alpha: 1.1,
+            gamma: 0.89,
+            x0: [-1.0, 0.0, 0.5],
+            h: 0.05,
+        }
+    }
+}
+
+/// A Rabinovich-Fabrikant trajectory (`T x 3`), RK4 with steps of at most 0.0005.
+pub fn rabinovich_fabrikant(p: &RabinovichFabrikant, n_timesteps: usize) -> Result<Mat<f64>> {
+    check_finite_params(&[("alpha", p.alpha), ("gamma", p.gamma)])?;
+    let (a, g) = (p.alpha, p.gamma);
+    integrate(
+        "Rabinovich-Fabrikant",
+        p.x0,
+        p.h,
+        n_timesteps,
+        0.0005,
+        |v| {
+            let (x, y, z) = (v[0], v[1], v[2]);
+            [
+                y * (z - 1.0 + x * x) + g * x,
+                x * (3.0 * z + 1.0 - x * x) + g * y,
+                -2.0 * z * (a + x * y),
+            ]
+        },
+    )
+}
+
+/// The double-scroll electronic circuit (Chang, Gauthier et al.; the second system of
+/// next-generation reservoir computing): with `dV = V1 - V2` and
+/// `g = dV / r2 + ir sinh(beta dV)`, `V1' = V1 / r1 - g`, `V2' = g - I`, `I' = V2 - r4 I`.
+/// Defaults as ReservoirPy's `doublescroll` (`ir` is its `2 I_r`), sampled every `h` (ReservoirPy
+/// samples `n` points evenly over `[0, n h]`, so its spacing is `n h / (n - 1)`).
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields, default)]
+pub struct DoubleScroll {
+    /// `R1`.
+    pub r1: f64,
+    /// `R2`.
+    pub r2: f64,
+    /// `R4`.
+    pub r4: f64,
+    /// `2 I_r`.
+    pub ir: f64,
+    /// `beta`.
+    pub beta: f64,
+    /// Initial condition `(V1, V2, I)`.
+    pub x0: [f64; 3],
+    /// Sampling step.
+    pub h: f64,
+}
+
+impl Default for DoubleScroll {
+    fn default() -> Self {
+        DoubleScroll {
+            r1: 1.2,
+            r2: 3.44,
+            r4: 0.193,
+            ir: 2.0 * 2.25e-5,
+            beta: 11.6,
+            x0: [0.37926545, 0.058339, -0.08167691],
+            h: 0.25,
+        }
+    }
+}
+
+/// A double-scroll circuit trajectory (`T x 3`: `V1`, `V2`, `I`), RK4 with steps of at most
+/// 0.0025.
+pub fn double_scroll(p: &DoubleScroll, n_timesteps: usize) -> Result<Mat<f64>> {
+    check_finite_params(&[
+        ("r1", p.r1),
+        ("r2", p.r2),
+        ("r4", p.r4),
+        ("ir", p.ir),
+        ("beta", p.beta),
+    ])?;
+    for (name, v) in [("r1", p.r1), ("r2", p.r2)] {
+        if v == 0.0 {
+            return Err(Error::invalid(name, v, "a resistance must not be 0"));
+        }
+    }
+    let q = p.clone();
+    integrate("double scroll", p.x0, p.h, n_timesteps, 0.0025, move |v| {
+        let dv = v[0] - v[1];
+        let g = dv / q.r2 + q.ir * (q.beta * dv).sinh();
+        [v[0] / q.r1 - g, g - v[2], v[1] - q.r4 * v[2]]
+    })
+}
+
 /// Lorenz-96 system: `x_i' = (x_{i+1} - x_{i-2}) x_{i-1} - x_i + F`, cyclic in `i`.
 #[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 #[serde(deny_unknown_fields, default)]

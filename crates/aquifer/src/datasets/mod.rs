@@ -11,8 +11,9 @@ mod real;
 mod split;
 
 pub use chaos::{
-    henon_map, logistic_map, lorenz, lorenz96, mackey_glass, mso, multiscroll, rossler, Henon,
-    Logistic, Lorenz, Lorenz96, MackeyGlass, MgScheme, Multiscroll, Rossler, MSO_FREQUENCIES,
+    double_scroll, henon_map, logistic_map, lorenz, lorenz96, mackey_glass, mso, multiscroll,
+    rabinovich_fabrikant, rossler, DoubleScroll, Henon, Logistic, Lorenz, Lorenz96, MackeyGlass,
+    MgScheme, Multiscroll, RabinovichFabrikant, Rossler, MSO_FREQUENCIES,
 };
 pub use narma::{narma, Narma};
 pub use real::{
