@@ -324,6 +324,21 @@ pub fn memory_capacity(
             format!("{} inputs", reservoir.input_dim()),
         ));
     }
+    reservoir.reset();
+    memory_capacity_of(|u| reservoir.run(u), max_delay, train, test, ridge, seed)
+}
+
+/// [`memory_capacity`] of any state-producing system: `states` maps the input series (`T x 1`)
+/// to the states (`T x N`), from the system's initial state (an [`Es2n`](crate::nodes::Es2n),
+/// a graph's node...).
+pub fn memory_capacity_of(
+    states: impl FnOnce(MatRef<'_, f64>) -> Result<Mat<f64>>,
+    max_delay: usize,
+    train: usize,
+    test: usize,
+    ridge: f64,
+    seed: u64,
+) -> Result<MemoryCapacity> {
     if max_delay == 0 {
         return Err(Error::invalid("max_delay", 0, "must be >= 1"));
     }
@@ -341,8 +356,7 @@ pub fn memory_capacity(
     let u: Vec<f64> = (0..total)
         .map(|_| rng.random::<f64>() * 2.0 - 1.0)
         .collect();
-    reservoir.reset();
-    let states = reservoir.run(crate::series::column(&u))?;
+    let states = states(crate::series::column(&u).as_ref())?;
     let x_train = states.subrows(washout, train);
     let x_test = states.subrows(washout + train, test);
     let mut per_delay = Vec::with_capacity(max_delay);
