@@ -473,7 +473,51 @@ pub(crate) fn csv_from_bytes(
     Ok((names, data))
 }
 
+/// Refuses a `.npy` header that a plain numeric array never has, before the header parser sees
+/// it: that parser reads general Python literals, and its time grows exponentially with nesting
+/// (a 291-byte header of nested `[` took over 500 s). A numeric array's header is one dictionary
+/// holding a type string, a boolean and one tuple of integers: no list, nothing deeper.
+fn check_npy_header(bytes: &[u8]) -> std::result::Result<(), String> {
+    const MAGIC: &[u8] = b"\x93NUMPY";
+    if bytes.len() < 12 || !bytes.starts_with(MAGIC) {
+        return Ok(()); // too short or not .npy: the parser says so
+    }
+    let (len, start): (usize, usize) = match bytes[6] {
+        1 => (usize::from(u16::from_le_bytes([bytes[8], bytes[9]])), 10),
+        _ => {
+            let len = u32::from_le_bytes([bytes[8], bytes[9], bytes[10], bytes[11]]);
+            (usize::try_from(len).unwrap_or(usize::MAX), 12)
+        }
+    };
+    let header = &bytes[start..start.saturating_add(len).min(bytes.len())];
+    let mut depth = 0usize;
+    for &c in header {
+        match c {
+            b'[' => {
+                return Err(
+                    "not a valid .npy file: its header holds a list or a bracketed \
+                            type (a structured, nested or date type); plain numeric arrays only"
+                        .into(),
+                )
+            }
+            b'{' | b'(' => {
+                depth += 1;
+                if depth > 2 {
+                    return Err(
+                        "not a valid .npy file: its header nests brackets more than two deep"
+                            .into(),
+                    );
+                }
+            }
+            b'}' | b')' => depth = depth.saturating_sub(1),
+            _ => {}
+        }
+    }
+    Ok(())
+}
+
 pub(crate) fn npy_from_bytes(bytes: &[u8]) -> std::result::Result<Mat<f64>, String> {
+    check_npy_header(bytes)?;
     let file = npyz::NpyFile::new(bytes).map_err(|e| {
         // the parser's message may draw the header over several lines: one line here
         let text = e.to_string();
@@ -647,6 +691,30 @@ mod tests {
         assert_eq!(e, "line 1, column 1: `a` is not a number");
         assert_eq!("YES".parse::<Header>(), Ok(Header::Yes));
         assert!("maybe".parse::<Header>().is_err());
+    }
+
+    #[test]
+    fn a_hostile_npy_header_is_refused_at_once() {
+        // found by fuzzing: nested brackets in the header dictionary made the parser take
+        // minutes
+        let header = format!(
+            "{{'descr': '<f{}8', 'fortran_order': False, 'shape': (30, 2, {}), }}",
+            "[".repeat(40),
+            "[".repeat(60)
+        );
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend_from_slice(&(header.len() as u16).to_le_bytes());
+        bytes.extend_from_slice(header.as_bytes());
+        let start = std::time::Instant::now();
+        let e = npy_from_bytes(&bytes).unwrap_err();
+        assert!(e.contains("header holds a list"), "{e}");
+        let deep = "{'descr': '<f8', 'fortran_order': False, 'shape': ((((30,),),),), }";
+        let mut bytes = b"\x93NUMPY\x01\x00".to_vec();
+        bytes.extend_from_slice(&(deep.len() as u16).to_le_bytes());
+        bytes.extend_from_slice(deep.as_bytes());
+        let e = npy_from_bytes(&bytes).unwrap_err();
+        assert!(e.contains("more than two deep"), "{e}");
+        assert!(start.elapsed().as_secs() < 5);
     }
 
     #[test]
