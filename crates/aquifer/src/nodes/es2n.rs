@@ -24,7 +24,7 @@
 use super::{LeakRate, Reservoir, ReservoirParams};
 use crate::error::{Error, Result};
 use crate::io::{ModelFile, Tensor};
-use crate::series::{check_series, AsSeries};
+use crate::series::AsSeries;
 use crate::traits::Persist;
 use faer::Mat;
 use serde::{Deserialize, Serialize};
@@ -161,20 +161,11 @@ impl Es2n {
 
     /// The states at every step of `x` (`T x units`) from the current state, which moves on.
     pub fn run(&mut self, x: impl AsSeries) -> Result<Mat<f64>> {
-        let x = x.as_series();
-        check_series("ES2N input series", x, Some(self.input_dim()))?;
-        crate::memory::check(
-            || format!("ES2N states of {} x {}", x.nrows(), self.units()),
-            crate::memory::values(x.nrows(), self.units(), 1),
-        )?;
-        let mut out = Mat::zeros(x.nrows(), self.units());
-        let mut u = vec![0.0; self.input_dim()];
-        for t in 0..x.nrows() {
-            u.iter_mut().enumerate().for_each(|(j, v)| *v = x[(t, j)]);
-            let s = self.step(&u)?;
-            s.iter().enumerate().for_each(|(i, v)| out[(t, i)] = *v);
-        }
-        Ok(out)
+        let (inputs, units) = (self.input_dim(), self.units());
+        super::step_through("ES2N", x.as_series(), inputs, units, |u, y| {
+            y.copy_from_slice(self.step(u)?);
+            Ok(())
+        })
     }
 
     /// Back to the zero state.

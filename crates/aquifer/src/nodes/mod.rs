@@ -12,3 +12,29 @@ pub use plastic::{IpBuild, IpParams, IpReservoir};
 pub use reservoir::{
     BiasInit, GivenMatrices, LeakRate, Reservoir, ReservoirBuilder, ReservoirParams,
 };
+
+/// The outputs of a node that steps row by row over `x` (`T x inputs`): `step` reads one input
+/// row and writes one output row (`outputs` values). Checks the series and the memory first;
+/// allocates two row buffers and the result, nothing per step.
+pub(crate) fn step_through(
+    what: &str,
+    x: faer::MatRef<'_, f64>,
+    inputs: usize,
+    outputs: usize,
+    mut step: impl FnMut(&[f64], &mut [f64]) -> crate::Result<()>,
+) -> crate::Result<faer::Mat<f64>> {
+    crate::series::check_series(&format!("{what} input series"), x, Some(inputs))?;
+    crate::memory::check(
+        || format!("{what} outputs of {} x {outputs}", x.nrows()),
+        crate::memory::values(x.nrows(), outputs, 1),
+    )?;
+    let mut out = faer::Mat::zeros(x.nrows(), outputs);
+    let mut u = vec![0.0; inputs];
+    let mut y = vec![0.0; outputs];
+    for t in 0..x.nrows() {
+        u.iter_mut().enumerate().for_each(|(j, v)| *v = x[(t, j)]);
+        step(&u, &mut y)?;
+        y.iter().enumerate().for_each(|(i, v)| out[(t, i)] = *v);
+    }
+    Ok(out)
+}

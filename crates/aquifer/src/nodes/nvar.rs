@@ -41,7 +41,7 @@
 
 use crate::error::{Error, Result};
 use crate::io::{ModelFile, Tensor};
-use crate::series::{check_finite_slice, check_series, AsSeries};
+use crate::series::{check_finite_slice, AsSeries};
 use crate::traits::{Persist, Run, Stateful, Step};
 use faer::{Mat, MatRef};
 use serde::{Deserialize, Serialize};
@@ -356,23 +356,12 @@ impl Nvar {
     /// The features of every row of `x` from the current taps (`T x output_dim`); the taps
     /// move on to the end of `x`.
     fn features_of(&mut self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
-        check_series("NVAR input series", x, Some(self.inputs))?;
-        crate::memory::check(
-            || format!("NVAR features of {} x {}", x.nrows(), self.features),
-            crate::memory::values(x.nrows(), self.features, 1),
-        )?;
-        let mut out = Mat::zeros(x.nrows(), self.features);
-        let mut row = vec![0.0; self.inputs];
-        let mut features = vec![0.0; self.features];
-        for t in 0..x.nrows() {
-            row.iter_mut().enumerate().for_each(|(j, v)| *v = x[(t, j)]);
-            self.push(&row);
-            self.write_features(&mut features);
-            for (j, v) in features.iter().enumerate() {
-                out[(t, j)] = *v;
-            }
-        }
-        Ok(out)
+        let (inputs, features) = (self.inputs, self.features);
+        super::step_through("NVAR", x, inputs, features, |u, f| {
+            self.push(u);
+            self.write_features(f);
+            Ok(())
+        })
     }
 }
 

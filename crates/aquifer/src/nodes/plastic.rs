@@ -258,20 +258,11 @@ impl IpReservoir {
 
     /// The outputs at every step of `x` (`T x units`) from the current state, which moves on.
     pub fn run(&mut self, x: impl AsSeries) -> Result<Mat<f64>> {
-        let x = x.as_series();
-        check_series("IP reservoir input series", x, Some(self.input_dim()))?;
-        crate::memory::check(
-            || format!("IP reservoir outputs of {} x {}", x.nrows(), self.units()),
-            crate::memory::values(x.nrows(), self.units(), 1),
-        )?;
-        let mut out = Mat::zeros(x.nrows(), self.units());
-        let mut u = vec![0.0; self.input_dim()];
-        for t in 0..x.nrows() {
-            u.iter_mut().enumerate().for_each(|(j, v)| *v = x[(t, j)]);
-            let y = self.step(&u)?;
-            y.iter().enumerate().for_each(|(i, v)| out[(t, i)] = *v);
-        }
-        Ok(out)
+        let (inputs, units) = (self.input_dim(), self.units());
+        super::step_through("IP reservoir", x.as_series(), inputs, units, |u, y| {
+            y.copy_from_slice(self.step(u)?);
+            Ok(())
+        })
     }
 
     /// Back to the zero state (net inputs and outputs).
