@@ -157,8 +157,8 @@ pub enum Error {
     /// [`memory`](crate::memory)).
     #[error(
         "{what} would need about {}, more than this machine's {} of memory and swap",
-        crate::memory::human(*bytes),
-        crate::memory::human(u128::from(*limit))
+        crate::size::human(*bytes),
+        crate::size::human(u128::from(*limit))
     )]
     TooLarge {
         /// What was asked for (e.g. "a reservoir of 100000000 units").

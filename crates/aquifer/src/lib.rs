@@ -50,6 +50,7 @@ pub mod parallel;
 pub mod readout;
 pub mod rng;
 pub mod series;
+mod size;
 pub mod spiking;
 mod team;
 pub mod traits;

@@ -44,21 +44,7 @@ fn field(info: &str, name: &str) -> Option<u64> {
     kb.checked_mul(1024)
 }
 
-/// Bytes as text: `812 B`, `3.4 MB`, `12.1 GB` (powers of 1000).
-pub fn human(bytes: u128) -> String {
-    const UNITS: [&str; 7] = ["B", "kB", "MB", "GB", "TB", "PB", "EB"];
-    let mut v = bytes as f64;
-    let mut unit = 0;
-    while v >= 1000.0 && unit + 1 < UNITS.len() {
-        v /= 1000.0;
-        unit += 1;
-    }
-    if unit == 0 {
-        format!("{bytes} B")
-    } else {
-        format!("{v:.1} {}", UNITS[unit])
-    }
-}
+pub use crate::size::human;
 
 /// Refuses `what` if its estimated `bytes` exceed what this machine could ever hold (memory
 /// and swap), or the address space where the machine's memory is unknown.

@@ -21,8 +21,8 @@ pub(crate) fn step_through(
     x: faer::MatRef<'_, f64>,
     inputs: usize,
     outputs: usize,
-    mut step: impl FnMut(&[f64], &mut [f64]) -> crate::Result<()>,
-) -> crate::Result<faer::Mat<f64>> {
+    mut step: impl FnMut(&[f64], &mut [f64]) -> crate::error::Result<()>,
+) -> crate::error::Result<faer::Mat<f64>> {
     crate::series::check_series(&format!("{what} input series"), x, Some(inputs))?;
     crate::memory::check(
         || format!("{what} outputs of {} x {outputs}", x.nrows()),
