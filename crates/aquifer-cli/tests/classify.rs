@@ -390,7 +390,9 @@ fn run_over_many_files_writes_a_folder_or_one_file_as_single_runs_would() {
         ],
     );
     assert!(e.contains("both name"), "{e}");
-    assert!(!d.join("fresh").exists() && !d.join("x.csv").exists());
+    let e = fails(d, &["run", "m.aqf", "s0.csv", "s1.csv", "-o", "x.npz"]);
+    assert!(e.contains("several series go to a folder"), "{e}");
+    assert!(!d.join("fresh").exists() && !d.join("x.csv").exists() && !d.join("x.npz").exists());
 }
 
 #[test]

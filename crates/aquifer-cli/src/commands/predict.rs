@@ -233,6 +233,13 @@ impl Sink {
                 parts: Vec::new(),
             });
         }
+        if path.extension().is_some() && !path.is_dir() {
+            return Err(Error::usage(format!(
+                "{option} {}: several series go to a folder (a name without extension) or to \
+                 one .csv or .npy file",
+                path.display()
+            )));
+        }
         let mut seen = std::collections::HashSet::new();
         for input in inputs {
             let name = input.file_name().unwrap_or_default();
