@@ -72,14 +72,14 @@ const BATCH_ROWS: usize = 1 << 18;
 
 /// Runs `loaded` over the series of `files` in batches (memory bounded by a batch; the
 /// series of a batch run in parallel), each from the model's current state: `input` makes a
-/// file's input series, `each` receives a batch's tables, the output columns' names and the
-/// outputs.
+/// file's input series, `each` receives a batch's tables, their input series, the output
+/// columns' names and the outputs.
 pub fn in_batches(
     loaded: &mut Loaded,
     classes: Option<&Classes>,
     files: &[PathBuf],
     input: impl Fn(&Table) -> Result<Mat<f64>>,
-    mut each: impl FnMut(&[Table], &[String], Vec<Mat<f64>>) -> Result<()>,
+    mut each: impl FnMut(&[Table], &[Mat<f64>], &[String], Vec<Mat<f64>>) -> Result<()>,
 ) -> Result<()> {
     let mut tables = Vec::new();
     let mut xs = Vec::new();
@@ -92,7 +92,7 @@ pub fn in_batches(
         xs.push(x);
         if k + 1 == files.len() || tables.len() >= BATCH_FILES || rows >= BATCH_ROWS {
             let (names, outs) = loaded.run_many(&xs, classes)?;
-            each(&tables, &names, outs)?;
+            each(&tables, &xs, &names, outs)?;
             tables.clear();
             xs.clear();
             rows = 0;
@@ -397,16 +397,15 @@ fn run_files(
         classes,
         &args.data,
         |t| training.select(t, width, spec, "input"),
-        |tables, names, outs| {
-            for (t, y) in tables.iter().zip(outs) {
+        |tables, xs, names, outs| {
+            for ((t, x), y) in tables.iter().zip(xs).zip(outs) {
                 shape = (shape.0 + y.nrows(), y.ncols());
                 match &mut out {
                     Some(sink) => sink.push(&t.path, series, names, y)?,
                     None => table::write(&args.out, names, &y)?,
                 }
                 if let (Some(sink), Some(esn)) = (&mut states, &start) {
-                    let x = training.select(t, width, spec, "input")?;
-                    let (_, s) = esn.clone().run_with_states(&x)?;
+                    let (_, s) = esn.clone().run_with_states(x)?;
                     sink.push(&t.path, series, &numbered("x", s.ncols()), s)?;
                 }
                 series += 1;
@@ -541,7 +540,7 @@ pub fn classify_files(
         Some(classes),
         files,
         |t| training.select(t, width, spec, "input"),
-        |tables, _, outs| {
+        |tables, _, _, outs| {
             for (t, scores) in tables.iter().zip(outs) {
                 table(t)?;
                 if scores.ncols() != classes.names.len() {

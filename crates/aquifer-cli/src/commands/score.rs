@@ -178,7 +178,7 @@ fn regression(args: &Args, loaded: &mut Loaded, training: &Training) -> Result<(
         let x = training.select(t, width, spec, "input")?;
         Ok(x.subrows(0, rows - horizon).to_owned())
     };
-    super::predict::in_batches(loaded, None, &args.data, input, |tables, _, outs| {
+    super::predict::in_batches(loaded, None, &args.data, input, |tables, _, _, outs| {
         for (t, y_hat) in tables.iter().zip(outs) {
             let tc = t.select(target_spec.as_deref())?;
             if tc.len() != y_hat.ncols() {
