@@ -1,10 +1,10 @@
 //! Aquifer's own nodes in a [`Model`](super::Model) graph: the [`Node`] and readout
-//! implementations of reservoirs, ES2Ns, IP reservoirs, NVARs, ridge, RLS and LMS readouts,
+//! implementations of reservoirs, ES2Ns, IP and local-plasticity reservoirs, NVARs, ridge, RLS and LMS readouts,
 //! and their model-file parts.
 
 use crate::error::{Error, Result};
 use crate::io::ModelFile;
-use crate::nodes::{Es2n, IpReservoir, Nvar, Reservoir};
+use crate::nodes::{Es2n, IpReservoir, LocalReservoir, Nvar, Reservoir};
 use crate::readout::stream::StatsStream;
 use crate::readout::{Lms, Ridge, RidgeStats, Rls};
 use crate::traits::{Node, OfflineReadout, OnlineReadout, Persist};
@@ -77,6 +77,8 @@ impl Slot {
             r.to_part().map(Some)
         } else if let Some(r) = any.downcast_ref::<IpReservoir>() {
             r.to_part().map(Some)
+        } else if let Some(r) = any.downcast_ref::<LocalReservoir>() {
+            r.to_part().map(Some)
         } else if let Some(r) = any.downcast_ref::<RidgeNode>() {
             r.to_part().map(Some)
         } else if let Some(r) = any.downcast_ref::<Rls>() {
@@ -97,6 +99,7 @@ impl Slot {
             "nvar" => Slot::Fixed(Box::new(Nvar::from_part(part)?)),
             "es2n" => Slot::Fixed(Box::new(Es2n::from_part(part)?)),
             "ip_reservoir" => Slot::Fixed(Box::new(IpReservoir::from_part(part)?)),
+            "local_reservoir" => Slot::Fixed(Box::new(LocalReservoir::from_part(part)?)),
             "ridge" => Slot::Offline(Box::new(RidgeNode::from_part(part)?)),
             "rls" => Slot::Online(Box::new(Rls::from_part(part)?)),
             "lms" => Slot::Online(Box::new(Lms::from_part(part)?)),
@@ -132,6 +135,31 @@ impl Node for Reservoir {
     }
     fn set_state(&mut self, state: &[f64]) -> Result<()> {
         Reservoir::set_state(self, state)
+    }
+}
+
+impl Node for LocalReservoir {
+    fn output_dim(&self) -> usize {
+        self.units()
+    }
+    fn input_dim(&self) -> usize {
+        LocalReservoir::input_dim(self)
+    }
+    fn step(&mut self, x: &[f64], out: &mut [f64]) -> Result<()> {
+        out.copy_from_slice(LocalReservoir::step(self, x)?);
+        Ok(())
+    }
+    fn run(&mut self, x: MatRef<'_, f64>) -> Result<Mat<f64>> {
+        LocalReservoir::run(self, x)
+    }
+    fn reset(&mut self) {
+        LocalReservoir::reset(self)
+    }
+    fn state(&self) -> Vec<f64> {
+        LocalReservoir::state(self).to_vec()
+    }
+    fn set_state(&mut self, state: &[f64]) -> Result<()> {
+        LocalReservoir::set_state(self, state)
     }
 }
 

@@ -614,6 +614,10 @@ impl Reservoir {
     pub fn w(&self) -> &Csr {
         &self.w
     }
+    /// The values of `W`'s nonzero entries, to change in place (its pattern stays).
+    pub(crate) fn w_values_mut(&mut self) -> &mut [f64] {
+        self.w.val_mut()
+    }
     /// The input matrix `Win` (`N x F`).
     pub fn win(&self) -> &Mat<f64> {
         &self.win
