@@ -508,3 +508,33 @@ fn run_and_generate_take_graph_model_files() {
     let expected = gen.generate(200, s.subrows(0, 300)).unwrap();
     assert_eq!(read(&d.join("g.csv")), *expected.get("readout").unwrap());
 }
+
+#[test]
+fn the_kuramoto_sivashinsky_dataset_is_written_with_one_column_per_grid_point() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    let out = ok(
+        d,
+        &[
+            "dataset",
+            "kuramoto-sivashinsky",
+            "--steps",
+            "30",
+            "-o",
+            "ks.csv",
+        ],
+    );
+    assert!(out.contains("wrote 30 x 128"), "{out}");
+    let text = std::fs::read_to_string(d.join("ks.csv")).unwrap();
+    let header: Vec<&str> = text.lines().next().unwrap().split(',').collect();
+    assert_eq!((header[0], header[127], header.len()), ("u0", "u127", 128));
+    let lib = aquifer::datasets::kuramoto_sivashinsky(&Default::default(), 30).unwrap();
+    let last: Vec<f64> = text
+        .lines()
+        .last()
+        .unwrap()
+        .split(',')
+        .map(|v| v.parse().unwrap())
+        .collect();
+    assert!((0..128).all(|j| (last[j] - lib[(29, j)]).abs() < 1e-12));
+}

@@ -316,3 +316,98 @@ fn rabinovich_fabrikant_and_the_double_scroll_follow_tight_tolerance_solutions()
     };
     assert!(datasets::rabinovich_fabrikant(&bad, 10).is_err());
 }
+
+#[test]
+fn kuramoto_sivashinsky_matches_reservoirpy_and_stays_bounded() {
+    let dir = std::path::Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/kuramoto");
+    let smaller = KuramotoSivashinsky {
+        n: 64,
+        scale: 8.0,
+        contour_points: 8,
+        h: 0.1,
+        ..KuramotoSivashinsky::default()
+    };
+    for (name, p, rows) in [
+        ("default.npy", KuramotoSivashinsky::default(), 101),
+        ("n64_m8_h0.1.npy", smaller, 51),
+    ] {
+        let reference = aquifer::io::read_table(dir.join(name)).unwrap().data;
+        let ours = kuramoto_sivashinsky(&p, rows).unwrap();
+        assert_eq!((ours.nrows(), ours.ncols()), (rows, p.n));
+        let worst = (0..rows)
+            .flat_map(|t| (0..p.n).map(move |j| (t, j)))
+            .map(|(t, j)| (ours[(t, j)] - reference[(t, j)]).abs())
+            .fold(0.0, f64::max);
+        println!("{name}: largest difference from ReservoirPy over {rows} steps {worst:.1e}");
+        assert!(worst < 1e-10, "{name}: {worst}");
+    }
+    // 10^4 steps (2500 time units): chaotic, bounded, and the warm-up skips rows
+    let long = kuramoto_sivashinsky(&KuramotoSivashinsky::default(), 10_000).unwrap();
+    let peak = long
+        .col_iter()
+        .flat_map(|c| c.iter().copied())
+        .fold(0.0f64, |m, v| m.max(v.abs()));
+    let late = long.subrows(9_000, 1_000);
+    let spread = late
+        .col(0)
+        .iter()
+        .fold((f64::MAX, f64::MIN), |(l, h), v| (l.min(*v), h.max(*v)));
+    println!("10^4 steps: largest |u| {peak:.2}, u(x_1) over the last 1000 steps in {spread:?}");
+    assert!(
+        peak < 10.0 && spread.1 - spread.0 > 1.0,
+        "{peak} {spread:?}"
+    );
+    let skipped = kuramoto_sivashinsky(
+        &KuramotoSivashinsky {
+            warmup: 9_000,
+            ..KuramotoSivashinsky::default()
+        },
+        1_000,
+    )
+    .unwrap();
+    assert_eq!(skipped, late.to_owned());
+    // parameters are checked
+    for (bad, name) in [
+        (
+            KuramotoSivashinsky {
+                n: 63,
+                ..Default::default()
+            },
+            "n",
+        ),
+        (
+            KuramotoSivashinsky {
+                h: 0.0,
+                ..Default::default()
+            },
+            "h",
+        ),
+        (
+            KuramotoSivashinsky {
+                scale: f64::NAN,
+                ..Default::default()
+            },
+            "scale",
+        ),
+        (
+            KuramotoSivashinsky {
+                contour_points: 0,
+                ..Default::default()
+            },
+            "contour_points",
+        ),
+    ] {
+        match kuramoto_sivashinsky(&bad, 10) {
+            Err(Error::InvalidParameter { name: n, .. }) => assert_eq!(n, name),
+            other => panic!("{name}: {other:?}"),
+        }
+    }
+    let short = KuramotoSivashinsky {
+        x0: Some(vec![0.0; 5]),
+        ..Default::default()
+    };
+    assert!(matches!(
+        kuramoto_sivashinsky(&short, 10),
+        Err(Error::ShapeMismatch { .. })
+    ));
+}

@@ -3,8 +3,8 @@
 use crate::error::{Error, Result};
 use crate::table;
 use aquifer::datasets::{
-    self, DoubleScroll, Henon, Logistic, Lorenz, Lorenz96, MackeyGlass, Multiscroll, Narma,
-    RabinovichFabrikant, Rossler,
+    self, DoubleScroll, Henon, KuramotoSivashinsky, Logistic, Lorenz, Lorenz96, MackeyGlass,
+    Multiscroll, Narma, RabinovichFabrikant, Rossler,
 };
 use aquifer::faer::Mat;
 use clap::ValueEnum;
@@ -34,6 +34,9 @@ pub enum Name {
     /// The double-scroll electronic circuit (next-generation reservoir computing's second
     /// system), columns v1, v2, i.
     DoubleScroll,
+    /// Kuramoto-Sivashinsky equation on 128 grid points of [0, 32 pi], sampled every 0.25,
+    /// columns u0..u127.
+    KuramotoSivashinsky,
     /// MSO-8 (eight superimposed sines), normalised to [-1, 1].
     Mso8,
     /// Monthly sunspot numbers 1749-2008 (real data, `--steps` and `--seed` ignored).
@@ -121,6 +124,10 @@ fn build(args: &Args) -> aquifer::Result<(Vec<String>, Mat<f64>)> {
             cols(&["v1", "v2", "i"]),
             datasets::double_scroll(&DoubleScroll::default(), n)?,
         ),
+        Name::KuramotoSivashinsky => {
+            let s = datasets::kuramoto_sivashinsky(&KuramotoSivashinsky::default(), n)?;
+            ((0..s.ncols()).map(|j| format!("u{j}")).collect(), s)
+        }
         Name::Mso8 => (
             cols(&["x"]),
             datasets::mso(n, &datasets::MSO_FREQUENCIES, true)?,
@@ -178,11 +185,12 @@ pub fn run(args: &Args) -> Result<()> {
     if let Name::JapaneseVowels = args.name {
         return japanese_vowels(&args.out);
     }
-    // the series and its integration's work: a few columns (36 for Lorenz-96), twice
-    let cols = if let Name::Lorenz96 = args.name {
-        36
-    } else {
-        3
+    // the series and its integration's work: a few columns (36 for Lorenz-96, 128 for
+    // Kuramoto-Sivashinsky), twice
+    let cols = match args.name {
+        Name::Lorenz96 => 36,
+        Name::KuramotoSivashinsky => 128,
+        _ => 3,
     };
     crate::memory::check(
         &format!("a dataset of {} steps", args.steps),

@@ -6,6 +6,7 @@
 //! function documents where Aquifer differs.
 
 mod chaos;
+mod kuramoto;
 mod narma;
 mod real;
 mod split;
@@ -15,6 +16,7 @@ pub use chaos::{
     rabinovich_fabrikant, rossler, DoubleScroll, Henon, Logistic, Lorenz, Lorenz96, MackeyGlass,
     MgScheme, Multiscroll, RabinovichFabrikant, Rossler, MSO_FREQUENCIES,
 };
+pub use kuramoto::{kuramoto_sivashinsky, KuramotoSivashinsky};
 pub use narma::{narma, Narma};
 pub use real::{
     digits, japanese_vowels, mnist1d, santafe_laser, sunspots_monthly, sunspots_yearly, Digits,
