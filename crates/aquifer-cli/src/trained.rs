@@ -173,8 +173,8 @@ impl Loaded {
     }
 
     /// The outputs of each series from the current state (left unchanged), in parallel, with
-    /// the output columns' names: an ESN's `y0`, `y1`, ... (a classifier's class names), a
-    /// graph's `<node><k>`.
+    /// the output columns' names: an ESN's `y0`, `y1`, ..., a graph's `<node><k>` (`y0`, ...
+    /// for the one readout `aquifer fit` names `y`); a classifier's class names.
     pub fn run_many(
         &mut self,
         xs: &[Mat<f64>],
@@ -199,6 +199,10 @@ impl Loaded {
                         data
                     })
                     .collect();
+                // a classifier's one readout gives the scores of its classes
+                if let Some(c) = classes.filter(|c| c.names.len() == names.len()) {
+                    names = c.names.clone();
+                }
                 Ok((names, tables))
             }
         }

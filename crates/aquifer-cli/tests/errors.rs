@@ -141,7 +141,7 @@ fn bad_configurations_name_the_key() {
     let e = fit("[reservoir]\nunits = 30\nrc_connectivity = 1.5\n");
     assert!(e.contains("rc_connectivity") && e.contains("1.5"), "{e}");
     let e = fit("[readout]\nridge = 1e-3\n");
-    assert!(e.contains("missing field `reservoir`"), "{e}");
+    assert!(e.contains("no model: add a [reservoir] table"), "{e}");
     let e = fit("[reservoir]\nactivation = \"swish\"\n");
     assert!(e.contains("swish"), "{e}");
     let e = fit("[reservoir\n");

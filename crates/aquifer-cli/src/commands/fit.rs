@@ -1,14 +1,15 @@
 //! `aquifer fit`: a model from a TOML configuration and CSV/.npy training series.
 
 use crate::classes::{label_of, Classes};
-use crate::config;
+use crate::config::{self, Network};
 use crate::error::{Error, Result};
 use crate::outputs::{self, Kind};
 use crate::progress;
 use crate::table::{self, Table};
 use aquifer::faer::Mat;
+use aquifer::model::Esn;
 use aquifer::readout::RidgeStats;
-use aquifer::traits::{Fit, Persist};
+use aquifer::traits::Fit;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -192,7 +193,7 @@ pub fn load_pairs(
 }
 
 /// Fits and writes the model; returns it.
-pub fn run(args: &Args, quiet: bool) -> Result<aquifer::model::Esn> {
+pub fn run(args: &Args, quiet: bool) -> Result<Network> {
     let mut inputs: Vec<&Path> = args.data.iter().map(PathBuf::as_path).collect();
     inputs.push(&args.config);
     outputs::check(&inputs, &[(&args.out, Kind::Model, "--out")])?;
@@ -215,19 +216,6 @@ pub fn run(args: &Args, quiet: bool) -> Result<aquifer::model::Esn> {
         }
     };
     let (xs, ys) = (&pairs.xs, &pairs.ys);
-    let mut esn = cfg
-        .build(base, xs[0].ncols(), ys[0].ncols())
-        .map_err(|e| match e {
-            // a series stored as features x time looks like a few steps of many inputs
-            Error::Usage(m) if xs[0].ncols() > xs[0].nrows() => Error::Usage(format!(
-                "{m} ({} has {} rows and {} columns: a series is one row per time step; \
-                 transpose it if its rows are features)",
-                args.data[0].display(),
-                xs[0].nrows(),
-                xs[0].ncols()
-            )),
-            e => e,
-        })?;
     // a series too short for the warm-up is named by its file
     let short = xs.iter().position(|x| x.nrows() <= cfg.warmup);
     if let Some(k) = short {
@@ -242,33 +230,29 @@ pub fn run(args: &Args, quiet: bool) -> Result<aquifer::model::Esn> {
         ));
     }
     let start = Instant::now();
-    if xs.len() <= BATCH {
-        esn.fit(xs, ys, cfg.warmup)?;
-    } else {
-        // Batches of series, so that progress can be shown; statistics merge exactly.
-        let bar = progress::bar(xs.len() as u64, "series", quiet);
-        let mut stats: Option<RidgeStats> = None;
-        for (bx, by) in xs.chunks(BATCH).zip(ys.chunks(BATCH)) {
-            let s = esn.statistics(bx, by, cfg.warmup)?;
-            match &mut stats {
-                Some(acc) => acc.merge(&s)?,
-                None => stats = Some(s),
-            }
-            bar.inc(bx.len() as u64);
-        }
-        bar.finish_and_clear();
-        esn.fit_statistics(&stats.expect("at least one batch"))?;
-        // As `fit`: leave the reservoir in the last state of the last training series.
-        esn.reservoir_mut()
-            .run(xs.last().expect("at least one series"))?;
+    let mut network = cfg.network(base, xs, ys[0].ncols()).map_err(|e| match e {
+        // a series stored as features x time looks like a few steps of many inputs
+        Error::Usage(m) if xs[0].ncols() > xs[0].nrows() => Error::Usage(format!(
+            "{m} ({} has {} rows and {} columns: a series is one row per time step; \
+                 transpose it if its rows are features)",
+            args.data[0].display(),
+            xs[0].nrows(),
+            xs[0].ncols()
+        )),
+        e => e,
+    })?;
+    match &mut network {
+        Network::Esn(esn) => fit_esn(esn, xs, ys, cfg.warmup, quiet)?,
+        Network::Graph(model, _) => model.fit(xs, ys, cfg.warmup)?,
     }
     let seconds = start.elapsed().as_secs_f64();
     let steps: usize = xs.iter().map(|x| x.nrows()).sum();
     // what the model was made from: `info` shows it, `run` reads the columns by these names
-    let mut part = esn.to_part()?;
+    let mut part = network.to_part()?;
     part.about = serde_json::json!({
         "made_by": "aquifer fit",
         "config": args.config.display().to_string(),
+        "kind": cfg.kind(),
         "seed": cfg.seed,
         "spectral_radius": cfg.spectral_radius(),
         "warmup": cfg.warmup,
@@ -283,12 +267,12 @@ pub fn run(args: &Args, quiet: bool) -> Result<aquifer::model::Esn> {
     }
     aquifer::io::write(&args.out, &part)?;
     println!(
-        "fitted {} units on {} series ({steps} steps, warm-up {} each): {} inputs -> {} targets in {:.2} s",
-        esn.reservoir().units(),
+        "fitted {} on {} series ({steps} steps, warm-up {} each): {} inputs -> {} targets in {:.2} s",
+        network.describe(),
         xs.len(),
         cfg.warmup,
-        esn.input_dim(),
-        esn.output_dim(),
+        xs[0].ncols(),
+        ys[0].ncols(),
         seconds
     );
     if let Some(classes) = &classes {
@@ -307,5 +291,36 @@ pub fn run(args: &Args, quiet: bool) -> Result<aquifer::model::Esn> {
         );
     }
     println!("wrote {}", args.out.display());
-    Ok(esn)
+    Ok(network)
+}
+
+/// Fits an echo state network's readout; many series in batches whose statistics merge
+/// exactly, with a progress bar.
+fn fit_esn(
+    esn: &mut Esn,
+    xs: &[Mat<f64>],
+    ys: &[Mat<f64>],
+    warmup: usize,
+    quiet: bool,
+) -> Result<()> {
+    if xs.len() <= BATCH {
+        esn.fit(xs, ys, warmup)?;
+        return Ok(());
+    }
+    let bar = progress::bar(xs.len() as u64, "series", quiet);
+    let mut stats: Option<RidgeStats> = None;
+    for (bx, by) in xs.chunks(BATCH).zip(ys.chunks(BATCH)) {
+        let s = esn.statistics(bx, by, warmup)?;
+        match &mut stats {
+            Some(acc) => acc.merge(&s)?,
+            None => stats = Some(s),
+        }
+        bar.inc(bx.len() as u64);
+    }
+    bar.finish_and_clear();
+    esn.fit_statistics(&stats.expect("at least one batch"))?;
+    // As `fit`: leave the reservoir in the last state of the last training series.
+    esn.reservoir_mut()
+        .run(xs.last().expect("at least one series"))?;
+    Ok(())
 }

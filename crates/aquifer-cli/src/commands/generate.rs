@@ -1,19 +1,20 @@
 //! `aquifer generate`: warm a model up on a series, then feed its predictions back.
 
-use crate::error::Result;
+use crate::error::{Error, Result};
 use crate::outputs::{self, Kind};
 use crate::progress;
 use crate::table::{self, numbered};
-use crate::trained::{load, outputs_table, unfitted, Loaded};
+use crate::trained::{load, outputs_table, unfitted, Loaded, Training};
 use aquifer::faer::Mat;
-use aquifer::traits::Stateful;
+use aquifer::model::Model;
+use aquifer::traits::{Run, Stateful, Step};
 use std::path::PathBuf;
 
 /// Arguments of `aquifer generate`.
 #[derive(Debug, clap::Args)]
 pub struct GenerateArgs {
-    /// The model file: an ESN whose outputs match its inputs, or a graph without input nodes
-    /// whose readouts feed back.
+    /// The model file: an ESN (or a graph made by `aquifer fit`) whose outputs match its
+    /// inputs, or a graph without input nodes whose readouts feed back.
     pub model: PathBuf,
     /// The series the closed loop warms up on (teacher-forced), CSV or .npy: an ESN's inputs,
     /// or a graph's readout outputs.
@@ -44,6 +45,59 @@ pub fn run(args: &GenerateArgs, quiet: bool) -> Result<()> {
     generate_from(args, quiet).map_err(|e| unfitted(&args.model, e))
 }
 
+/// A graph fed by its inputs (as `aquifer fit` makes for the `ip`, `es2n` and `nvar` kinds)
+/// generates as an echo state network: it runs over the warm-up inputs, then each output row
+/// is the next input.
+fn generate_fed_back(
+    args: &GenerateArgs,
+    training: &Training,
+    model: &mut Model,
+    quiet: bool,
+) -> Result<()> {
+    let width: usize = model.input_dim();
+    let warm = training.read(&args.warm, width, args.inputs.as_deref(), "input")?;
+    let outputs = model.run(&warm)?;
+    let (names, last) = outputs_table(&outputs);
+    if names.len() != width {
+        return Err(Error::usage(format!(
+            "{}: the model's {} outputs cannot feed back into its {width} inputs",
+            args.model.display(),
+            names.len()
+        )));
+    }
+    let n = args.steps;
+    crate::memory::check(
+        &format!("a generated series of {n} steps"),
+        "--steps",
+        crate::memory::values(n, width),
+    )?;
+    let mut out = Mat::zeros(n, width);
+    let mut row: Vec<f64> = last.row(last.nrows() - 1).iter().copied().collect();
+    let mut next = vec![0.0; width];
+    let bar = progress::bar(n as u64, "steps", quiet);
+    for t in 0..n {
+        out.as_mut()
+            .row_mut(t)
+            .iter_mut()
+            .zip(&row)
+            .for_each(|(o, v)| *o = *v);
+        if t + 1 < n {
+            model.step(&row, &mut next)?;
+            std::mem::swap(&mut row, &mut next);
+        }
+        if t % CHUNK == 0 {
+            bar.set_position(t as u64);
+        }
+    }
+    bar.finish_and_clear();
+    table::write(&args.out, &names, &out)?;
+    println!(
+        "wrote {n} x {width} generated steps to {}",
+        args.out.display()
+    );
+    Ok(())
+}
+
 /// Steps generated between progress updates.
 const CHUNK: usize = 2000;
 
@@ -56,6 +110,16 @@ fn generate_from(args: &GenerateArgs, quiet: bool) -> Result<()> {
     let (from_zero, note) = training.starts_from_zero(args.reset, args.keep_state);
     let mut esn = match loaded {
         Loaded::Esn(esn) => *esn,
+        Loaded::Graph(mut model) if model.input_dim() > 0 => {
+            if from_zero {
+                model.reset();
+            }
+            generate_fed_back(args, &training, &mut model, quiet)?;
+            if let Some(note) = note {
+                eprintln!("{note}");
+            }
+            return Ok(());
+        }
         Loaded::Graph(mut model) => {
             if from_zero {
                 model.reset();

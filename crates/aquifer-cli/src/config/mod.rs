@@ -28,21 +28,59 @@
 //! input_to_readout = false
 //! ```
 //!
-//! ReservoirPy's short names are accepted as aliases: `sr` for `spectral_radius`, `lr` for
-//! `leak_rate`, and `fit_intercept` (Aquifer's earlier name) for `fit_bias`.
+//! `kind` chooses the reservoir (default `"leaky"`, the leaky-integrator reservoir above); the
+//! others take the same keys, and their own:
 //!
-//! Every key is optional except the `[reservoir]` table; defaults are the library's
-//! ([`ReservoirParams::default`], ReservoirPy 0.4's). An unknown key is an error naming it and
-//! its line. An imported `W` is rescaled only if `spectral_radius` is given; the hyperparameters
+//! ```toml
+//! [reservoir]
+//! kind = "ip"              # intrinsic plasticity: tanh (Gaussian target) or sigmoid (exponential)
+//! mu = 0.0
+//! sigma = 1.0
+//! learning_rate = 5e-4     # or eta
+//! epochs = 1
+//! # kind = "es2n"          # edge of stability: proximity = 1.0 (replaces leak_rate)
+//! # kind = "local"         # local plasticity of W: rule = "oja" (anti-oja, hebbian,
+//! #                        # anti-hebbian, bcm), learning_rate = 1e-3, bcm_theta = 0.0,
+//! #                        # synapse_normalization = false, epochs = 1
+//! ```
+//!
+//! The plastic kinds (`ip`, `local`) first learn without targets from the training inputs
+//! (after `warmup` steps of each series), then the readout is fitted. A next-generation
+//! reservoir takes the place of `[reservoir]`:
+//!
+//! ```toml
+//! [nvar]
+//! delay = 2          # taps k
+//! strides = 1        # steps s between taps
+//! order = 2          # monomial order p
+//! monomials = "order"  # or "up_to": every order 2..=p
+//! constant = false
+//! ```
+//!
+//! ReservoirPy's short names are accepted as aliases: `sr` for `spectral_radius`, `lr` for
+//! `leak_rate`, `eta` for `learning_rate`, `local_rule` for `rule`, and `fit_intercept`
+//! (Aquifer's earlier name) for `fit_bias`.
+//!
+//! Every key is optional, but one of `[reservoir]` and `[nvar]` must be there; defaults are
+//! the library's ([`ReservoirParams::default`], ReservoirPy 0.4's; a `local` reservoir's
+//! [`LocalBuild`](aquifer::nodes::LocalBuild)'s). A key that does not apply to the kind is
+//! refused. An unknown key is an error naming it and its line. An imported `W` is rescaled only if `spectral_radius` is given; the hyperparameters
 //! that only shape a drawn matrix (for example `rc_connectivity` with `w_file`) are refused
 //! beside an imported one, so that no setting is silently ignored.
+
+mod network;
+
+pub use network::Network;
 
 use crate::error::{Error, Result};
 use crate::table;
 use aquifer::activation::Activation;
 use aquifer::init::{self, InputScaling, Values};
 use aquifer::model::Esn;
-use aquifer::nodes::{BiasInit, GivenMatrices, LeakRate, ReservoirParams};
+use aquifer::nodes::{
+    BiasInit, GivenMatrices, LeakRate, LocalBuild, LocalRule, NvarParams, Reservoir,
+    ReservoirParams,
+};
 use aquifer::readout::{Ridge, RidgeParams};
 use serde::Deserialize;
 use std::path::{Path, PathBuf};
@@ -57,8 +95,12 @@ pub struct Config {
     /// Steps discarded at the start of each training series.
     #[serde(default)]
     pub warmup: usize,
-    /// The reservoir.
-    pub reservoir: ReservoirSection,
+    /// The reservoir (or `nvar`).
+    #[serde(default)]
+    pub reservoir: Option<ReservoirSection>,
+    /// A next-generation reservoir, in place of the reservoir.
+    #[serde(default)]
+    pub nvar: Option<NvarParams>,
     /// The readout.
     #[serde(default)]
     pub readout: ReadoutSection,
@@ -67,10 +109,39 @@ pub struct Config {
     source: Option<(PathBuf, String)>,
 }
 
+/// Which reservoir `[reservoir]` makes.
+#[derive(Debug, Clone, Copy, Default, PartialEq, Eq, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum ReservoirKind {
+    /// The leaky-integrator echo state reservoir.
+    #[default]
+    #[serde(alias = "esn")]
+    Leaky,
+    /// Intrinsic plasticity (gains and biases learned without targets).
+    Ip,
+    /// The edge-of-stability reservoir.
+    Es2n,
+    /// Local plasticity of `W` (learned without targets).
+    Local,
+}
+
+impl ReservoirKind {
+    fn name(self) -> &'static str {
+        match self {
+            ReservoirKind::Leaky => "leaky",
+            ReservoirKind::Ip => "ip",
+            ReservoirKind::Es2n => "es2n",
+            ReservoirKind::Local => "local",
+        }
+    }
+}
+
 /// The `[reservoir]` table: hyperparameters, or matrices to import.
 #[derive(Debug, Clone, Default, Deserialize)]
 #[serde(deny_unknown_fields)]
 pub struct ReservoirSection {
+    #[serde(default)]
+    kind: ReservoirKind,
     units: Option<usize>,
     #[serde(alias = "sr")]
     spectral_radius: Option<f64>,
@@ -88,6 +159,44 @@ pub struct ReservoirSection {
     w_file: Option<PathBuf>,
     win_file: Option<PathBuf>,
     bias_file: Option<PathBuf>,
+    proximity: Option<f64>,
+    mu: Option<f64>,
+    sigma: Option<f64>,
+    #[serde(alias = "eta")]
+    learning_rate: Option<f64>,
+    epochs: Option<usize>,
+    #[serde(alias = "local_rule")]
+    rule: Option<LocalRule>,
+    bcm_theta: Option<f64>,
+    synapse_normalization: Option<bool>,
+}
+
+impl ReservoirSection {
+    /// The keys set that only some kinds take, with those kinds.
+    fn kind_keys(&self) -> Vec<(&'static str, bool, &'static [ReservoirKind])> {
+        use ReservoirKind::*;
+        const DRAWN_OR_GIVEN: &[ReservoirKind] = &[Leaky, Ip, Local];
+        vec![
+            ("proximity", self.proximity.is_some(), &[Es2n]),
+            ("mu", self.mu.is_some(), &[Ip]),
+            ("sigma", self.sigma.is_some(), &[Ip]),
+            ("learning_rate", self.learning_rate.is_some(), &[Ip, Local]),
+            ("epochs", self.epochs.is_some(), &[Ip, Local]),
+            ("rule", self.rule.is_some(), &[Local]),
+            ("bcm_theta", self.bcm_theta.is_some(), &[Local]),
+            (
+                "synapse_normalization",
+                self.synapse_normalization.is_some(),
+                &[Local],
+            ),
+            ("leak_rate", self.leak_rate.is_some(), DRAWN_OR_GIVEN),
+            ("noise_in", self.noise_in.is_some(), &[Leaky, Es2n, Local]),
+            ("noise_rc", self.noise_rc.is_some(), &[Leaky, Es2n, Local]),
+            ("w_file", self.w_file.is_some(), DRAWN_OR_GIVEN),
+            ("win_file", self.win_file.is_some(), DRAWN_OR_GIVEN),
+            ("bias_file", self.bias_file.is_some(), DRAWN_OR_GIVEN),
+        ]
+    }
 }
 
 /// The `[readout]` table.
@@ -149,56 +258,130 @@ pub fn load(path: &Path) -> Result<Config> {
 }
 
 impl Config {
-    /// Whether building would draw a reservoir of at most `max_units` units and read no
-    /// file (used to bound fuzzing).
+    /// Whether building would draw a reservoir of at most `max_units` units (or an NVAR of
+    /// at most that many features), learn over at most 3 epochs and read no file (used to
+    /// bound fuzzing).
     pub fn is_small(&self, max_units: usize) -> bool {
-        let r = &self.reservoir;
-        r.units.unwrap_or(ReservoirParams::default().units) <= max_units
-            && r.w_file.is_none()
-            && r.win_file.is_none()
-            && r.bias_file.is_none()
+        let reservoir = self.reservoir.as_ref().is_none_or(|r| {
+            r.units.unwrap_or(ReservoirParams::default().units) <= max_units
+                && r.epochs.unwrap_or(1) <= 3
+                && r.w_file.is_none()
+                && r.win_file.is_none()
+                && r.bias_file.is_none()
+        });
+        let nvar = self.nvar.as_ref().is_none_or(|p| {
+            p.features(4)
+                .is_some_and(|f| f <= max_units as u128 && p.delay * p.strides <= max_units)
+        });
+        reservoir && nvar
     }
 
     /// The spectral radius `W` is scaled to: the configuration's, or the default for a drawn
-    /// `W` (an imported one is used as it is without one).
+    /// `W` (an imported one is used as it is without one); none for an NVAR.
     pub fn spectral_radius(&self) -> Option<f64> {
-        match (self.reservoir.spectral_radius, &self.reservoir.w_file) {
+        let r = self.reservoir.as_ref()?;
+        match (r.spectral_radius, &r.w_file) {
             (Some(sr), _) => Some(sr),
             (None, Some(_)) => None,
             (None, None) => ReservoirParams::default().spectral_radius,
         }
     }
 
-    /// Builds the (unfitted) network for `inputs` input and `outputs` output columns, reading
-    /// imported matrices relative to `base` (the configuration's folder). A value out of range
-    /// is named with the configuration file and its line.
+    /// The kind of model: `leaky`, `ip`, `es2n`, `local` or `nvar`.
+    pub fn kind(&self) -> &'static str {
+        match &self.reservoir {
+            Some(r) => r.kind.name(),
+            None => "nvar",
+        }
+    }
+
+    /// Builds the (unfitted) echo state network of a `leaky` reservoir for `inputs` input and
+    /// `outputs` output columns, reading imported matrices relative to `base` (the
+    /// configuration's folder). A value out of range is named with the configuration file and
+    /// its line. [`Config::network`] builds every kind.
     pub fn build(&self, base: &Path, inputs: usize, outputs: usize) -> Result<Esn> {
-        self.build_here(base, inputs, outputs)
-            .map_err(|e| self.locate(e))
+        let built = self.check_sections().and_then(|r| {
+            if r.kind != ReservoirKind::Leaky {
+                return Err(Error::usage(format!(
+                    "reservoir.kind = \"{}\" learns from the inputs before the readout: \
+                     build it with Config::network",
+                    r.kind.name()
+                )));
+            }
+            let (params, given) = self.reservoir_of(r, base, inputs, outputs)?;
+            self.esn(params.build_with(inputs, given)?, outputs)
+        });
+        built.map_err(|e| self.locate(e))
+    }
+
+    /// The `[reservoir]` table, once the tables and keys are checked against each other.
+    fn check_sections(&self) -> Result<&ReservoirSection> {
+        let r = match (&self.reservoir, &self.nvar) {
+            (Some(_), Some(_)) => {
+                return Err(self.at_keys(
+                    &["[nvar]"],
+                    "[reservoir] and [nvar] are two models: keep one".into(),
+                ))
+            }
+            (None, None) => {
+                return Err(
+                    self.at_keys(&[], "no model: add a [reservoir] table (or [nvar])".into())
+                )
+            }
+            (Some(r), None) => r,
+            (None, Some(_)) => {
+                return Err(Error::usage("no [reservoir] table (the model is an NVAR)"))
+            }
+        };
+        for (key, set, kinds) in r.kind_keys() {
+            if set && !kinds.contains(&r.kind) {
+                let takes: Vec<String> =
+                    kinds.iter().map(|k| format!("\"{}\"", k.name())).collect();
+                return Err(self.at_keys(
+                    &[key],
+                    format!(
+                        "reservoir.{key} does not apply to kind = \"{}\" (only to {}); remove it",
+                        r.kind.name(),
+                        takes.join(", ")
+                    ),
+                ));
+            }
+        }
+        Ok(r)
     }
 
     /// A library error about a parameter, as an error of the configuration at the line that
     /// sets it (or of the file, for a default).
     fn locate(&self, e: Error) -> Error {
-        let (Some((path, text)), Error::Aquifer(aquifer::Error::InvalidParameter { name, .. })) =
-            (&self.source, &e)
-        else {
+        let Error::Aquifer(aquifer::Error::InvalidParameter { name, .. }) = &e else {
             return e;
         };
         let keys: &[&str] = match *name {
             "spectral_radius" => &["spectral_radius", "sr"],
             "leak_rate" => &["leak_rate", "lr"],
+            "learning_rate" => &["learning_rate", "eta"],
             "bias connectivity" | "bias_scaling" => &["bias"],
             other => &[other][..],
+        };
+        self.at_keys(keys, e.to_string())
+    }
+
+    /// An error of the configuration file at the first line that sets one of `keys` (or
+    /// opens the table, for `[name]`), or of the file.
+    fn at_keys(&self, keys: &[&str], reason: String) -> Error {
+        let Some((path, text)) = &self.source else {
+            return Error::Usage(reason);
         };
         let line = text.lines().position(|l| {
             let l = l.trim_start();
             keys.iter().any(|k| {
+                if k.starts_with('[') {
+                    return l.starts_with(k);
+                }
                 l.strip_prefix(k)
                     .is_some_and(|rest| rest.trim_start().starts_with('='))
             })
         });
-        let reason = e.to_string();
         Error::Config {
             path: path.clone(),
             reason: match line {
@@ -208,8 +391,15 @@ impl Config {
         }
     }
 
-    fn build_here(&self, base: &Path, inputs: usize, outputs: usize) -> Result<Esn> {
-        let r = &self.reservoir;
+    /// The reservoir's hyperparameters and imported matrices, checked against each other and
+    /// against the memory a network of `inputs` and `outputs` columns would take.
+    fn reservoir_of(
+        &self,
+        r: &ReservoirSection,
+        base: &Path,
+        inputs: usize,
+        outputs: usize,
+    ) -> Result<(ReservoirParams, GivenMatrices)> {
         let conflict = |file: &Option<PathBuf>, keys: &[(&str, bool)]| -> Result<()> {
             if let (Some(f), Some((key, _))) = (file, keys.iter().find(|(_, set)| *set)) {
                 return Err(Error::usage(format!(
@@ -256,7 +446,11 @@ impl Config {
             given.bias = Some(t.data.col(0).iter().copied().collect());
         }
 
-        let defaults = ReservoirParams::default();
+        // a local-plasticity reservoir's own defaults (ReservoirPy's): uniform W, a bias
+        let defaults = match r.kind {
+            ReservoirKind::Local => LocalBuild::default().params().clone(),
+            _ => ReservoirParams::default(),
+        };
         let imported_units = given.w.as_ref().map(|w| w.nrows()).or_else(|| {
             given
                 .win
@@ -274,10 +468,9 @@ impl Config {
             (None, Some(n)) => n,
             (None, None) => defaults.units,
         };
-        let spectral_radius = self.spectral_radius();
         let params = ReservoirParams {
             units,
-            spectral_radius,
+            spectral_radius: self.spectral_radius(),
             leak_rate: r.leak_rate.clone().unwrap_or(defaults.leak_rate),
             input_scaling: r.input_scaling.clone().unwrap_or(defaults.input_scaling),
             input_connectivity: r.input_connectivity.unwrap_or(defaults.input_connectivity),
@@ -306,17 +499,25 @@ impl Config {
             )
         };
         crate::memory::check(&what, keys, planned)?;
-        let reservoir = params.build_with(inputs, given)?;
-        let readout = Ridge::with_params(RidgeParams {
-            ridge: self.readout.ridge,
-            fit_bias: self.readout.fit_bias,
-        })?;
         if outputs == 0 {
             return Err(Error::usage("no target columns"));
         }
+        Ok((params, given))
+    }
+
+    /// The ridge readout of `[readout]`.
+    fn ridge(&self) -> Result<Ridge> {
+        Ok(Ridge::with_params(RidgeParams {
+            ridge: self.readout.ridge,
+            fit_bias: self.readout.fit_bias,
+        })?)
+    }
+
+    /// The echo state network of `reservoir` and the readout.
+    fn esn(&self, reservoir: Reservoir, outputs: usize) -> Result<Esn> {
         Ok(Esn::new(
             reservoir,
-            readout,
+            self.ridge()?,
             self.readout.input_to_readout,
             outputs,
         )?)
