@@ -90,11 +90,15 @@ pub fn picture(
         path: path.to_path_buf(),
         reason,
     };
-    if panels
-        .iter()
-        .any(|p| p.lines.iter().all(|l| l.values.is_empty()))
-    {
-        return Err(fail("nothing to draw (an empty series)".into()));
+    // non-finite values (a diverged forecast) are left out of the drawing
+    if panels.iter().any(|p| {
+        p.lines
+            .iter()
+            .all(|l| l.values.iter().all(|v| !v.is_finite()))
+    }) {
+        return Err(fail(
+            "nothing to draw (an empty series, or no finite value)".into(),
+        ));
     }
     if !(1..=MAX_SIDE).contains(&width) || !(1..=MAX_SIDE).contains(&height_per_panel) {
         return Err(Error::usage(format!(
@@ -166,7 +170,7 @@ fn render<DB: DrawingBackend>(
             }
             x0 = x0.min(l.start);
             x1 = x1.max(l.start + l.values.len() - 1);
-            for &v in &l.values {
+            for &v in l.values.iter().filter(|v| v.is_finite()) {
                 y0 = y0.min(v);
                 y1 = y1.max(v);
             }
@@ -212,6 +216,7 @@ fn render<DB: DrawingBackend>(
                 .values
                 .iter()
                 .enumerate()
+                .filter(|(_, v)| v.is_finite())
                 .map(|(i, &v)| ((l.start + i) as f64, v / scale));
             let anno = if l.values.len() == 1 {
                 // one row: a point, since a line needs two
@@ -298,6 +303,37 @@ mod tests {
         assert_eq!(tick_decimals(0.0), 0);
         assert_eq!(tick_label(-1e-17, 1), "0.0");
         assert_eq!(tick_label(-0.25, 2), "-0.25");
+    }
+
+    #[test]
+    fn non_finite_values_are_left_out() {
+        let line = |values: Vec<f64>| Line {
+            label: "l".into(),
+            start: 0,
+            values,
+            color: PALETTE[0],
+            stroke: Stroke::Solid,
+        };
+        let panel = |values| Panel {
+            title: "t".into(),
+            x_label: "x".into(),
+            y_label: "y".into(),
+            lines: vec![line(values)],
+        };
+        // a forecast that diverged: its finite part is drawn
+        let diverged = panel(vec![
+            1.0,
+            2.0,
+            1e300,
+            f64::INFINITY,
+            f64::NAN,
+            f64::INFINITY,
+        ]);
+        let png = picture("d.png".as_ref(), &[diverged], 300, 200).unwrap();
+        assert_eq!(&png[..4], b"\x89PNG");
+        let none = panel(vec![f64::INFINITY, f64::NAN]);
+        let e = picture("n.png".as_ref(), &[none], 300, 200).unwrap_err();
+        assert!(e.to_string().contains("no finite value"), "{e}");
     }
 
     #[test]

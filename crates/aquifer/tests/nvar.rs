@@ -162,7 +162,7 @@ fn the_nvar_as_esn_users_know_it_runs_over_many_series_in_parallel() {
     ));
 }
 
-/// One NG-RC trial on Lorenz-63 as `examples/ngrc_lorenz.rs` runs it (dt = 0.025, 28 features,
+/// One NG-RC trial on Lorenz-63 as `examples/ngrc.rs` runs it (dt = 0.025, 28 features,
 /// ridge 2.5e-6 on the increments, 200 + 400 points, 44 in closed loop), with the training
 /// data perturbed by noise of std 1e-3: the test NRMSE is of the paper's order.
 #[test]
