@@ -1,0 +1,444 @@
+//! A study: trials drawn by a sampler, evaluated in parallel by an objective, recorded.
+
+use super::records::{self, Records, Trial};
+use super::space::{Params, Space};
+use super::tpe::{self, TpeParams};
+use crate::error::{Error, Result};
+use crate::parallel::Parallelism;
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+use std::collections::{BTreeMap, BTreeSet};
+use std::path::Path;
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Instant;
+
+/// How the next trials' hyperparameters are drawn.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
+#[serde(tag = "kind", rename_all = "snake_case", deny_unknown_fields)]
+pub enum Sampler {
+    /// Independently from each space's prior.
+    Random,
+    /// Tree-structured Parzen estimator ([`TpeParams`]).
+    Tpe(TpeParams),
+}
+
+/// Whether the loss is minimised (errors) or maximised (accuracy).
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Default, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Direction {
+    /// Smaller is better.
+    #[default]
+    Minimize,
+    /// Larger is better.
+    Maximize,
+}
+
+impl Direction {
+    /// The loss as a value to minimise.
+    pub fn signed(self, loss: f64) -> f64 {
+        match self {
+            Direction::Minimize => loss,
+            Direction::Maximize => -loss,
+        }
+    }
+}
+
+/// What a study is: recorded first in its records file, so that it can be resumed and
+/// reported on.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(deny_unknown_fields)]
+pub struct StudySpec {
+    /// A name for reports.
+    pub name: String,
+    /// The hyperparameters and their spaces.
+    pub space: BTreeMap<String, Space>,
+    /// The sampler.
+    pub sampler: Sampler,
+    /// Seed of the sampler and of every instance.
+    pub seed: u64,
+    /// Trials drawn together from the same history (and run in parallel). The samples depend
+    /// on it, never on the number of threads.
+    pub batch: usize,
+    /// Instances (models with different seeds) per trial.
+    pub instances: usize,
+    /// Whether the loss is minimised or maximised.
+    pub direction: Direction,
+    /// The loss's name, for reports (`nrmse`, `accuracy`, ...).
+    pub loss: String,
+    /// What the objective needs besides the parameters (the command line keeps its model
+    /// configuration and data here); not read by the study.
+    #[serde(default)]
+    pub context: serde_json::Value,
+}
+
+impl StudySpec {
+    /// A study of `space` with the TPE sampler, batches of 8, one instance, minimising.
+    pub fn new(name: &str, space: BTreeMap<String, Space>, seed: u64) -> Self {
+        StudySpec {
+            name: name.to_string(),
+            space,
+            sampler: Sampler::Tpe(TpeParams::default()),
+            seed,
+            batch: 8,
+            instances: 1,
+            direction: Direction::Minimize,
+            loss: "loss".into(),
+            context: serde_json::Value::Null,
+        }
+    }
+
+    /// Checks the spaces and counts.
+    pub fn validate(&self) -> Result<()> {
+        for (name, s) in &self.space {
+            s.validate(name)?;
+        }
+        if self.batch == 0 {
+            return Err(Error::invalid("batch", 0, "must be >= 1"));
+        }
+        if self.instances == 0 {
+            return Err(Error::invalid("instances_per_trial", 0, "must be >= 1"));
+        }
+        if let Sampler::Tpe(p) = self.sampler {
+            if p.candidates == 0 {
+                return Err(Error::invalid("candidates", 0, "must be >= 1"));
+            }
+            if !(p.prior_weight.is_finite() && p.prior_weight > 0.0) {
+                return Err(Error::invalid(
+                    "prior_weight",
+                    p.prior_weight,
+                    "must be > 0",
+                ));
+            }
+        }
+        Ok(())
+    }
+}
+
+/// One model of a trial: the trial's number, the instance's index and its seed.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct Instance {
+    /// The trial's number.
+    pub trial: usize,
+    /// The instance's index in the trial.
+    pub index: usize,
+    /// Its seed (derived from the study's seed, the trial and the index).
+    pub seed: u64,
+}
+
+/// What an objective returns for one instance: the loss, or the losses over a grid of
+/// hyperparameters it resolved itself (the ridge, in closed form), each with the values it
+/// used. The trial keeps the grid point whose mean loss over the instances is best.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Evaluation {
+    /// Per grid point, the hyperparameters it sets and the loss.
+    pub grid: Vec<(Params, f64)>,
+}
+
+impl From<f64> for Evaluation {
+    fn from(loss: f64) -> Self {
+        Evaluation {
+            grid: vec![(Params::new(), loss)],
+        }
+    }
+}
+
+/// Called after each finished trial with it and the trials so far.
+pub type OnTrial = Box<dyn Fn(&Trial, &[Trial]) + Send + Sync>;
+
+/// A study: a [`StudySpec`], its finished trials and, if any, its records file.
+///
+/// ```
+/// use aquifer::search::{Space, Study, StudySpec};
+/// let space = [("x".to_string(), Space::Uniform { low: -5.0, high: 5.0 })].into();
+/// let mut study = Study::new(StudySpec::new("parabola", space, 1))?;
+/// study.optimize(60, |p, _| {
+///     let x = p["x"].as_f64().unwrap();
+///     Ok((x - 1.0).powi(2).into())
+/// })?;
+/// let best = study.best().unwrap();
+/// assert!((best.params["x"].as_f64().unwrap() - 1.0).abs() < 0.3);
+/// # Ok::<(), aquifer::Error>(())
+/// ```
+pub struct Study {
+    spec: StudySpec,
+    trials: Vec<Trial>,
+    records: Option<Mutex<Records>>,
+    stop: Arc<AtomicBool>,
+    threads: Parallelism,
+    on_trial: Option<OnTrial>,
+}
+
+impl std::fmt::Debug for Study {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Study")
+            .field("spec", &self.spec)
+            .field("trials", &self.trials.len())
+            .finish()
+    }
+}
+
+/// The component of the study's seed for the sampler's streams.
+const SAMPLER: u64 = 0x5A_4D_50;
+
+impl Study {
+    /// A study kept in memory.
+    pub fn new(spec: StudySpec) -> Result<Self> {
+        spec.validate()?;
+        Ok(Study {
+            spec,
+            trials: Vec::new(),
+            records: None,
+            stop: Arc::new(AtomicBool::new(false)),
+            threads: Parallelism::Auto,
+            on_trial: None,
+        })
+    }
+
+    /// A study recorded in a new file at `path` (an existing file is an error).
+    pub fn recorded(spec: StudySpec, path: &Path) -> Result<Self> {
+        let mut study = Study::new(spec)?;
+        study.records = Some(Mutex::new(Records::create(path, &study.spec)?));
+        Ok(study)
+    }
+
+    /// The study recorded at `path`, to go on with: its trials are the history, numbering
+    /// continues, and new trials are appended.
+    pub fn resume(path: &Path) -> Result<Self> {
+        let (spec, trials) = records::read(path)?;
+        let mut study = Study::new(spec)?;
+        study.trials = trials;
+        study.records = Some(Mutex::new(Records::append(path)?));
+        Ok(study)
+    }
+
+    /// The flag that stops the study: trials not yet started are not run; those running
+    /// finish and are recorded (set it from a Ctrl-C handler).
+    pub fn stop_flag(&self) -> Arc<AtomicBool> {
+        Arc::clone(&self.stop)
+    }
+
+    /// Threads the trials run on (each trial on one thread).
+    pub fn threads(&mut self, threads: Parallelism) -> &mut Self {
+        self.threads = threads;
+        self
+    }
+
+    /// Calls `f` after each finished trial (for a progress bar).
+    pub fn on_trial(&mut self, f: impl Fn(&Trial, &[Trial]) + Send + Sync + 'static) -> &mut Self {
+        self.on_trial = Some(Box::new(f));
+        self
+    }
+
+    /// The description.
+    pub fn spec(&self) -> &StudySpec {
+        &self.spec
+    }
+
+    /// The finished trials, by number.
+    pub fn trials(&self) -> &[Trial] {
+        &self.trials
+    }
+
+    /// The best trial with a finite loss.
+    pub fn best(&self) -> Option<&Trial> {
+        let d = self.spec.direction;
+        self.trials.iter().filter(|t| t.is_ok()).min_by(|a, b| {
+            d.signed(a.loss.unwrap_or(f64::NAN))
+                .total_cmp(&d.signed(b.loss.unwrap_or(f64::NAN)))
+                .then(a.number.cmp(&b.number))
+        })
+    }
+
+    /// The hyperparameters of trial `number`, drawn from the trials of the batches before its
+    /// own: the same whatever the threads, interruptions and resumptions.
+    fn suggest(&self, number: usize) -> Params {
+        let start = number - number % self.spec.batch;
+        let d = self.spec.direction;
+        let history: Vec<(&Params, f64)> = self
+            .trials
+            .iter()
+            .filter(|t| t.number < start)
+            .map(|t| {
+                (
+                    &t.params,
+                    t.loss
+                        .filter(|l| l.is_finite())
+                        .map_or(f64::NAN, |l| d.signed(l)),
+                )
+            })
+            .collect();
+        let space: Vec<(String, Space)> = self
+            .spec
+            .space
+            .iter()
+            .map(|(k, v)| (k.clone(), v.clone()))
+            .collect();
+        let mut rng =
+            crate::rng::stream(crate::rng::derive(self.spec.seed, SAMPLER), number as u64);
+        match self.spec.sampler {
+            Sampler::Random => space
+                .iter()
+                .map(|(name, s)| (name.clone(), s.sample(&mut rng)))
+                .collect(),
+            Sampler::Tpe(p) => tpe::suggest(&space, &history, &p, &mut rng),
+        }
+    }
+
+    /// Runs trials until trials `0..trials` are all finished (those recorded already are not
+    /// run again) or the stop flag is set; each trial runs `instances` instances of
+    /// `objective` one after the other on one thread, and trials run in parallel within a
+    /// batch. A trial whose objective fails, panics or gives a loss that is not finite is
+    /// recorded with its error, and the study goes on. Returns the finished trials.
+    pub fn optimize<F>(&mut self, trials: usize, objective: F) -> Result<&[Trial]>
+    where
+        F: Fn(&Params, &Instance) -> Result<Evaluation> + Sync,
+    {
+        let b = self.spec.batch;
+        for first in (0..trials).step_by(b) {
+            if self.stop.load(Ordering::SeqCst) {
+                break;
+            }
+            let done: BTreeSet<usize> = self.trials.iter().map(|t| t.number).collect();
+            let todo: Vec<(usize, Params)> = (first..(first + b).min(trials))
+                .filter(|k| !done.contains(k))
+                .map(|k| (k, self.suggest(k)))
+                .collect();
+            if todo.is_empty() {
+                continue;
+            }
+            let finished: Mutex<Vec<Trial>> = Mutex::new(Vec::new());
+            let failed: Mutex<Option<Error>> = Mutex::new(None);
+            let this = &*self;
+            let objective = &objective;
+            self.threads.install(|| {
+                todo.par_iter().for_each(|(number, params)| {
+                    if this.stop.load(Ordering::SeqCst) {
+                        return;
+                    }
+                    let trial = this.evaluate(*number, params, objective);
+                    let mut all = finished.lock().unwrap_or_else(|e| e.into_inner());
+                    if let Some(records) = &this.records {
+                        let pushed = records
+                            .lock()
+                            .unwrap_or_else(|e| e.into_inner())
+                            .push(&trial);
+                        if let Err(e) = pushed {
+                            failed
+                                .lock()
+                                .unwrap_or_else(|e| e.into_inner())
+                                .get_or_insert(e);
+                        }
+                    }
+                    all.push(trial);
+                    if let Some(f) = &this.on_trial {
+                        let mut so_far: Vec<Trial> = this.trials.clone();
+                        so_far.extend(all.iter().cloned());
+                        f(all.last().expect("just pushed"), &so_far);
+                    }
+                })
+            })?;
+            if let Some(e) = failed.into_inner().unwrap_or_else(|e| e.into_inner()) {
+                return Err(e);
+            }
+            let mut batch = finished.into_inner().unwrap_or_else(|e| e.into_inner());
+            batch.sort_by_key(|t| t.number);
+            self.trials.extend(batch);
+            self.trials.sort_by_key(|t| t.number);
+        }
+        Ok(&self.trials)
+    }
+
+    /// One trial: every instance, then the grid point with the best mean.
+    fn evaluate<F>(&self, number: usize, params: &Params, objective: &F) -> Trial
+    where
+        F: Fn(&Params, &Instance) -> Result<Evaluation> + Sync,
+    {
+        let start = Instant::now();
+        let seeds: Vec<u64> = (0..self.spec.instances)
+            .map(|i| {
+                crate::rng::derive(crate::rng::derive(self.spec.seed, number as u64), i as u64)
+            })
+            .collect();
+        let mut trial = Trial {
+            number,
+            params: params.clone(),
+            loss: None,
+            losses: Vec::new(),
+            spread: None,
+            seeds: seeds.clone(),
+            seconds: 0.0,
+            error: None,
+        };
+        let mut evaluations = Vec::with_capacity(seeds.len());
+        for (index, &seed) in seeds.iter().enumerate() {
+            let instance = Instance {
+                trial: number,
+                index,
+                seed,
+            };
+            let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                objective(params, &instance)
+            }));
+            match run {
+                Ok(Ok(e)) if !e.grid.is_empty() => evaluations.push(e),
+                Ok(Ok(_)) => {
+                    trial.error = Some("the objective returned no loss".into());
+                    break;
+                }
+                Ok(Err(e)) => {
+                    trial.error = Some(e.to_string());
+                    break;
+                }
+                Err(panic) => {
+                    let msg = panic
+                        .downcast_ref::<String>()
+                        .cloned()
+                        .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
+                        .unwrap_or_else(|| "unknown panic".into());
+                    trial.error = Some(format!("the objective panicked: {msg}"));
+                    break;
+                }
+            }
+        }
+        if trial.error.is_none() {
+            self.choose(&mut trial, &evaluations);
+        }
+        trial.seconds = start.elapsed().as_secs_f64();
+        trial
+    }
+
+    /// The grid point with the best mean loss over the instances.
+    fn choose(&self, trial: &mut Trial, evaluations: &[Evaluation]) {
+        let points = evaluations[0].grid.len();
+        if evaluations.iter().any(|e| e.grid.len() != points) {
+            trial.error = Some("the instances returned grids of different sizes".into());
+            return;
+        }
+        let d = self.spec.direction;
+        let mean = |k: usize| {
+            evaluations.iter().map(|e| e.grid[k].1).sum::<f64>() / evaluations.len() as f64
+        };
+        let best = (0..points)
+            .filter(|&k| mean(k).is_finite())
+            .min_by(|&a, &b| d.signed(mean(a)).total_cmp(&d.signed(mean(b))));
+        let Some(k) = best else {
+            trial.error = Some(format!(
+                "the loss is not finite ({}): the model diverged",
+                mean(0)
+            ));
+            return;
+        };
+        trial.losses = evaluations.iter().map(|e| e.grid[k].1).collect();
+        let m = mean(k);
+        trial.loss = Some(m);
+        if trial.losses.len() > 1 {
+            let n = trial.losses.len() as f64;
+            let var = trial.losses.iter().map(|l| (l - m).powi(2)).sum::<f64>() / (n - 1.0);
+            trial.spread = Some(var.sqrt());
+        }
+        for (name, v) in &evaluations[0].grid[k].0 {
+            trial.params.insert(name.clone(), v.clone());
+        }
+    }
+}
