@@ -2,7 +2,7 @@
 //!
 //! `aquifer demo` forecasts and generates Mackey-Glass and draws the result; `fit` makes a model
 //! file (a forecaster, or a classifier with `--classes`) from a TOML configuration and CSV/.npy
-//! series; `run`, `predict`, `score` and `generate` use it; `info` describes it; `dataset` writes
+//! series; `run`, `predict`, `score` and `generate` use it; `info` describes it; `search` tunes hyperparameters; `dataset` writes
 //! built-in datasets; `plot` draws series; `bench harvest` times the reservoir kernel. Every failure is one line naming the problem and a non-zero exit.
 
 pub mod classes;
@@ -13,13 +13,16 @@ pub mod memory;
 pub mod outputs;
 pub mod plot;
 pub mod progress;
+pub mod study;
 pub mod table;
 pub mod trained;
 
 pub use error::{Error, Result};
 
 use clap::{Parser, Subcommand};
-use commands::{bench, dataset, demo, fit, generate, info, plot as plot_cmd, predict, score};
+use commands::{
+    bench, dataset, demo, fit, generate, info, plot as plot_cmd, predict, score, search,
+};
 
 /// The command line.
 #[derive(Debug, Parser)]
@@ -69,6 +72,9 @@ pub enum Command {
     /// Print how well a model does on series with known answers: a classifier's accuracy and
     /// confusion matrix, a forecaster's NRMSE, RMSE and R² per target.
     Score(score::Args),
+    /// Search hyperparameters (TOML study file): random or TPE, in parallel, recorded in JSON
+    /// lines and resumable; the ridge is solved for in closed form.
+    Search(search::Args),
     /// Warm a model up on a series, then feed its predictions back: write the generated series.
     Generate(generate::GenerateArgs),
     /// Print a model file's kind, configuration and tensor shapes.
@@ -97,6 +103,7 @@ fn execute_here(cli: &Cli) -> Result<()> {
         Command::Run(a) => predict::run(a, predict::Mode::Run),
         Command::Predict(a) => predict::run(a, predict::Mode::Predict),
         Command::Score(a) => score::run(a),
+        Command::Search(a) => search::run(a, cli.quiet),
         Command::Generate(a) => generate::run(a, cli.quiet),
         Command::Info(a) => info::run(a),
         Command::Dataset(a) => dataset::run(a),

@@ -168,6 +168,9 @@ pub enum Error {
         /// The machine's memory and swap, in bytes.
         limit: u64,
     },
+    /// A search objective of the caller's failed (its own error, as text).
+    #[error("{0}")]
+    Objective(String),
     /// An I/O operation failed.
     #[error("I/O error on {path}: {source}")]
     Io {

@@ -1,7 +1,7 @@
 //! `aquifer dataset NAME`: built-in datasets to CSV or .npy.
 
 use crate::error::{Error, Result};
-use crate::table;
+use crate::table::{self, Table};
 use aquifer::datasets::{
     self, DoubleScroll, Henon, KuramotoSivashinsky, Logistic, Lorenz, Lorenz96, MackeyGlass,
     Multiscroll, Narma, RabinovichFabrikant, Rossler,
@@ -11,7 +11,7 @@ use clap::ValueEnum;
 use std::path::{Path, PathBuf};
 
 /// The datasets the command line can write.
-#[derive(Debug, Clone, Copy, ValueEnum)]
+#[derive(Debug, Clone, Copy, PartialEq, Eq, ValueEnum)]
 pub enum Name {
     /// Mackey-Glass (tau = 17), one column.
     MackeyGlass,
@@ -69,12 +69,18 @@ pub struct Args {
 }
 
 fn build(args: &Args) -> aquifer::Result<(Vec<String>, Mat<f64>)> {
+    generate(args.name, args.steps, args.seed)
+}
+
+/// The series of a dataset (every generated one, and the shipped series) and its column names.
+/// The Japanese vowels, many series, are read with [`tables`].
+pub fn generate(name: Name, steps: usize, seed: u64) -> aquifer::Result<(Vec<String>, Mat<f64>)> {
     let cols = |names: &[&str]| names.iter().map(|s| s.to_string()).collect::<Vec<_>>();
-    let n = args.steps;
-    Ok(match args.name {
+    let n = steps;
+    Ok(match name {
         Name::MackeyGlass => {
             let p = MackeyGlass {
-                seed: args.seed,
+                seed,
                 ..Default::default()
             };
             (cols(&["x"]), datasets::mackey_glass(&p, n)?)
@@ -98,7 +104,7 @@ fn build(args: &Args) -> aquifer::Result<(Vec<String>, Mat<f64>)> {
         Name::Narma10 => {
             let (u, y) = datasets::narma(
                 &Narma {
-                    seed: args.seed,
+                    seed,
                     ..Narma::narma10()
                 },
                 n,
@@ -134,8 +140,66 @@ fn build(args: &Args) -> aquifer::Result<(Vec<String>, Mat<f64>)> {
         ),
         Name::Sunspots => (cols(&["sunspots"]), datasets::sunspots_monthly()?),
         Name::SunspotsYearly => (cols(&["sunspots"]), datasets::sunspots_yearly()?),
-        Name::JapaneseVowels => unreachable!("written by japanese_vowels()"),
+        Name::JapaneseVowels => {
+            return Err(aquifer::Error::Unsupported {
+                operation: "one series of the Japanese vowels",
+                reason: "the dataset is 640 series: read it with `tables`".into(),
+            })
+        }
         Name::SantafeLaser => (cols(&["intensity"]), datasets::santafe_laser()?),
+    })
+}
+
+/// A dataset as tables, named `dataset NAME` (one per series): one for a generated or shipped
+/// series; for the Japanese vowels, the 270 training utterances with the columns of
+/// `aquifer dataset japanese-vowels` (`c0`..`c11`, `speaker0`..`speaker8`).
+pub fn tables(name: Name, steps: usize, seed: u64) -> Result<Vec<Table>> {
+    let label = name
+        .to_possible_value()
+        .map_or_else(|| format!("{name:?}"), |v| v.get_name().to_string());
+    if let Name::JapaneseVowels = name {
+        let jv = datasets::japanese_vowels()?;
+        let names = vowel_columns();
+        return Ok(jv
+            .train
+            .iter()
+            .zip(&jv.train_labels)
+            .enumerate()
+            .map(|(k, (x, &l))| Table {
+                path: PathBuf::from(format!("dataset {label}, train_{k:03}")),
+                names: names.clone(),
+                data: utterance(x, l),
+            })
+            .collect());
+    }
+    if steps == 0 {
+        return Err(Error::usage("a dataset needs at least 1 step"));
+    }
+    let (names, data) = generate(name, steps, seed)?;
+    Ok(vec![Table {
+        path: PathBuf::from(format!("dataset {label}")),
+        names,
+        data,
+    }])
+}
+
+/// The columns of a Japanese vowels utterance: the cepstral coefficients, then the speaker.
+fn vowel_columns() -> Vec<String> {
+    let mut names: Vec<String> = (0..12).map(|j| format!("c{j}")).collect();
+    names.extend((0..9).map(|j| format!("speaker{j}")));
+    names
+}
+
+/// An utterance with its speaker one-hot on every row.
+fn utterance(x: &Mat<f64>, label: usize) -> Mat<f64> {
+    Mat::from_fn(x.nrows(), 21, |i, j| {
+        if j < 12 {
+            x[(i, j)]
+        } else if j - 12 == label {
+            1.0
+        } else {
+            0.0
+        }
     })
 }
 
@@ -156,24 +220,18 @@ fn japanese_vowels(dir: &Path) -> Result<()> {
 fn japanese_vowels_into(dir: &crate::outputs::Folder) -> Result<Vec<(&'static str, usize)>> {
     let jv = datasets::japanese_vowels()?;
     let mut counts = Vec::new();
-    let mut names: Vec<String> = (0..12).map(|j| format!("c{j}")).collect();
-    names.extend((0..9).map(|j| format!("speaker{j}")));
+    let names = vowel_columns();
     let sets = [
         ("train", &jv.train, &jv.train_labels),
         ("test", &jv.test, &jv.test_labels),
     ];
     for (set, series, labels) in sets {
         for (k, (x, &label)) in series.iter().zip(labels.iter()).enumerate() {
-            let m = Mat::from_fn(x.nrows(), 21, |i, j| {
-                if j < 12 {
-                    x[(i, j)]
-                } else if j - 12 == label {
-                    1.0
-                } else {
-                    0.0
-                }
-            });
-            table::write(&dir.join(format!("{set}_{k:03}.csv")), &names, &m)?;
+            table::write(
+                &dir.join(format!("{set}_{k:03}.csv")),
+                &names,
+                &utterance(x, label),
+            )?;
         }
         counts.push((set, series.len()));
     }

@@ -73,14 +73,30 @@ pub fn load_classified(
     classes: &str,
     last: Option<usize>,
 ) -> Result<(Pairs, Classes)> {
+    let tables = files
+        .iter()
+        .map(|f| table::read(f))
+        .collect::<Result<Vec<_>>>()?;
+    classified(&tables, inputs, classes, last)
+}
+
+/// Input series and one-hot class targets from tables (see [`load_classified`]).
+pub fn classified(
+    tables: &[Table],
+    inputs: Option<&str>,
+    classes: &str,
+    last: Option<usize>,
+) -> Result<(Pairs, Classes)> {
     if last == Some(0) {
         return Err(Error::usage("--last must be at least 1 step"));
     }
+    let files: Vec<PathBuf> = tables.iter().map(|t| t.path.clone()).collect();
+    let files = &files[..];
     let mut xs = Vec::with_capacity(files.len());
     let mut labels = Vec::with_capacity(files.len());
     let mut names: Option<(Vec<String>, Vec<String>)> = None;
-    for path in files {
-        let t: Table = table::read(path)?;
+    for t in tables {
+        let path = &t.path;
         let ic = t.select(inputs)?;
         let cc = t.select(Some(classes))?;
         if let Some(j) = cc.iter().find(|j| ic.contains(j)) {
@@ -92,8 +108,8 @@ pub fn load_classified(
                 ),
             ));
         }
-        check_same_columns(&mut names, &t, &ic, &cc, files)?;
-        labels.push(label_of(&t, &cc)?);
+        check_same_columns(&mut names, t, &ic, &cc, files)?;
+        labels.push(label_of(t, &cc)?);
         xs.push(t.columns(&ic, 0, t.data.nrows()));
     }
     let (input_names, class_columns) = names.unwrap_or_default();
@@ -162,17 +178,39 @@ pub fn load_pairs(
              (or name target columns with --targets)",
         ));
     }
+    let tables = files
+        .iter()
+        .map(|f| table::read(f))
+        .collect::<Result<Vec<_>>>()?;
+    pairs(&tables, inputs, targets, horizon)
+}
+
+/// Input and target series from tables (see [`load_pairs`]).
+pub fn pairs(
+    tables: &[Table],
+    inputs: Option<&str>,
+    targets: Option<&str>,
+    horizon: usize,
+) -> Result<Pairs> {
+    if targets.is_none() && horizon == 0 {
+        return Err(Error::usage(
+            "the targets default to the inputs, so --horizon must be >= 1 \
+             (or name target columns with --targets)",
+        ));
+    }
+    let files: Vec<PathBuf> = tables.iter().map(|t| t.path.clone()).collect();
+    let files = &files[..];
     let mut xs = Vec::with_capacity(files.len());
     let mut ys = Vec::with_capacity(files.len());
     let mut names: Option<(Vec<String>, Vec<String>)> = None;
-    for path in files {
-        let t: Table = table::read(path)?;
+    for t in tables {
+        let path = &t.path;
         let ic = t.select(inputs)?;
         let tc = match targets {
             Some(spec) => t.select(Some(spec))?,
             None => ic.clone(),
         };
-        check_same_columns(&mut names, &t, &ic, &tc, files)?;
+        check_same_columns(&mut names, t, &ic, &tc, files)?;
         let rows = t.data.nrows();
         if rows <= horizon {
             return Err(Error::data(

@@ -9,3 +9,4 @@ pub mod info;
 pub mod plot;
 pub mod predict;
 pub mod score;
+pub mod search;

@@ -7,7 +7,7 @@ use crate::error::{Error, Result};
 use aquifer::faer::Mat;
 use aquifer::io::ModelFile;
 use aquifer::model::{Esn, Model};
-use aquifer::nodes::{Es2n, IpParams, IpReservoir, LocalParams, LocalReservoir};
+use aquifer::nodes::{Es2n, IpParams, IpReservoir, LocalParams, LocalReservoir, Reservoir};
 use aquifer::readout::RidgeParams;
 use aquifer::traits::{Node, Persist};
 use std::path::Path;
@@ -43,17 +43,46 @@ impl Network {
     }
 }
 
+/// The node that makes a model's features: a reservoir (an ESN's), or another node with its
+/// name in the graph and what it is.
+enum Made {
+    Reservoir(Box<Reservoir>),
+    Node(Box<dyn Node>, &'static str, String),
+}
+
 impl Config {
     /// Builds the model for the training inputs `xs` and `outputs` target columns, reading
     /// imported matrices relative to `base`: an `ip` or `local` reservoir first learns from
     /// `xs` (without targets, after `warmup` steps of each series). A value out of range is
     /// named with the configuration file and its line.
     pub fn network(&self, base: &Path, xs: &[Mat<f64>], outputs: usize) -> Result<Network> {
-        self.network_here(base, xs, outputs)
-            .map_err(|e| self.locate(e))
+        let built = self.made(base, xs, outputs).and_then(|made| match made {
+            Made::Reservoir(r) => Ok(Network::Esn(Box::new(self.esn(*r, outputs)?))),
+            Made::Node(node, name, what) => {
+                let inputs = xs.first().map_or(0, |x| x.ncols());
+                self.graph(name, node, inputs, outputs, what)
+            }
+        });
+        built.map_err(|e| self.locate(e))
     }
 
-    fn network_here(&self, base: &Path, xs: &[Mat<f64>], outputs: usize) -> Result<Network> {
+    /// The node whose outputs feed the readout (built, and trained if plastic, as for
+    /// [`Config::network`]), and whether the inputs feed the readout beside them.
+    pub fn features(
+        &self,
+        base: &Path,
+        xs: &[Mat<f64>],
+        outputs: usize,
+    ) -> Result<(Box<dyn Node>, bool)> {
+        let made = self.made(base, xs, outputs).map_err(|e| self.locate(e))?;
+        let node = match made {
+            Made::Reservoir(r) => r as Box<dyn Node>,
+            Made::Node(node, _, _) => node,
+        };
+        Ok((node, self.readout.input_to_readout))
+    }
+
+    fn made(&self, base: &Path, xs: &[Mat<f64>], outputs: usize) -> Result<Made> {
         let inputs = xs.first().map_or(0, |x| x.ncols());
         if let (None, Some(nvar)) = (&self.reservoir, &self.nvar) {
             if self.readout.input_to_readout {
@@ -78,62 +107,52 @@ impl Config {
             )?;
             let node = nvar.build(inputs)?;
             let what = format!("an NVAR of {} features", node.output_dim());
-            return self.graph("nvar", node, inputs, outputs, what);
+            return Ok(Made::Node(Box::new(node), "nvar", what));
         }
         let r = self.check_sections()?;
-        let made = self.reservoir_of(r, base, inputs, outputs)?;
-        let units = made.0.units;
+        let (params, given) = self.reservoir_of(r, base, inputs, outputs)?;
+        let units = params.units;
         let warmup = self.warmup;
-        match r.kind {
-            ReservoirKind::Leaky => {
-                let (params, given) = made;
-                Ok(Network::Esn(Box::new(
-                    self.esn(params.build_with(inputs, given)?, outputs)?,
-                )))
-            }
+        Ok(match r.kind {
+            ReservoirKind::Leaky => Made::Reservoir(Box::new(params.build_with(inputs, given)?)),
             ReservoirKind::Local => {
-                let (params, given) = made;
                 let mut local = LocalReservoir::from_reservoir(
                     params.build_with(inputs, given)?,
                     local_params(r),
                 )?;
                 local.fit(xs, warmup)?;
-                Ok(Network::Esn(Box::new(
-                    self.esn(local.into_reservoir(), outputs)?,
-                )))
+                Made::Reservoir(Box::new(local.into_reservoir()))
             }
             ReservoirKind::Ip => {
-                let (params, given) = made;
                 let mut ip =
                     IpReservoir::from_reservoir(&params.build_with(inputs, given)?, ip_params(r))?;
                 ip.fit(xs, warmup)?;
                 let what = format!("an IP reservoir of {units} units");
-                self.graph("reservoir", ip, inputs, outputs, what)
+                Made::Node(Box::new(ip), "reservoir", what)
             }
             ReservoirKind::Es2n => {
-                let (params, _) = made;
                 let es2n = Es2n::builder()
                     .reservoir_params(params)
                     .proximity(r.proximity.unwrap_or(1.0))
                     .build(inputs)?;
                 let what = format!("an ES2N of {units} units");
-                self.graph("reservoir", es2n, inputs, outputs, what)
+                Made::Node(Box::new(es2n), "reservoir", what)
             }
-        }
+        })
     }
 
     /// `input -> node -> ridge` (and `input -> ridge` with `input_to_readout`).
     fn graph(
         &self,
         name: &str,
-        node: impl Node + 'static,
+        node: Box<dyn Node>,
         inputs: usize,
         outputs: usize,
         what: String,
     ) -> Result<Network> {
         let mut b = Model::builder();
         let u = b.input("u", inputs);
-        let n = b.node(name, node);
+        let n = b.boxed_node(name, node);
         let y = b.ridge(
             READOUT,
             RidgeParams {

@@ -206,8 +206,12 @@ pub fn log_grid(low: f64, high: f64, count: usize) -> Result<Vec<f64>> {
     if count == 1 {
         return Ok(vec![low]);
     }
-    let (a, b) = (low.ln(), high.ln());
+    let (a, b) = (low.log10(), high.log10());
+    // 12 significant digits: 1e-10, 1e-9, ... rather than 9.999999999999996e-11
     Ok((0..count)
-        .map(|k| (a + (b - a) * k as f64 / (count - 1) as f64).exp())
+        .map(|k| {
+            let v = 10f64.powf(a + (b - a) * k as f64 / (count - 1) as f64);
+            format!("{v:.11e}").parse().unwrap_or(v)
+        })
         .collect())
 }

@@ -218,6 +218,12 @@ impl Study {
         Arc::clone(&self.stop)
     }
 
+    /// Stops on this flag instead of the study's own (one flag for a process's Ctrl-C).
+    pub fn stop_on(&mut self, flag: Arc<AtomicBool>) -> &mut Self {
+        self.stop = flag;
+        self
+    }
+
     /// Threads the trials run on (each trial on one thread).
     pub fn threads(&mut self, threads: Parallelism) -> &mut Self {
         self.threads = threads;

@@ -51,6 +51,10 @@ impl ModelBuilder {
     pub fn node(&mut self, name: &str, node: impl Node + 'static) -> NodeId {
         self.add_spec(name, Spec::Node(Box::new(node)))
     }
+    /// A node already boxed (one of several kinds chosen at run time).
+    pub fn boxed_node(&mut self, name: &str, node: Box<dyn Node>) -> NodeId {
+        self.add_spec(name, Spec::Node(node))
+    }
     /// A readout of your own that learns in closed form, trained by [`Model::fit`].
     pub fn offline_readout(&mut self, name: &str, node: impl OfflineReadout + 'static) -> NodeId {
         self.add_spec(name, Spec::Offline(Box::new(node)))
