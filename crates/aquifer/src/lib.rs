@@ -98,6 +98,16 @@ struct SpikingGuideDoctests;
 #[doc = include_str!("../../../docs/core.md")]
 struct CoreGuideDoctests;
 
+/// The search guide's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/search.md")]
+struct SearchGuideDoctests;
+
+/// The NVAR guide's examples, compiled and run as doctests.
+#[cfg(doctest)]
+#[doc = include_str!("../../../docs/nvar.md")]
+struct NvarGuideDoctests;
+
 /// The gated reservoir guide's examples, compiled and run as doctests.
 #[cfg(doctest)]
 #[doc = include_str!("../../../docs/gated.md")]
