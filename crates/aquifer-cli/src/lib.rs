@@ -13,6 +13,7 @@ pub mod memory;
 pub mod outputs;
 pub mod plot;
 pub mod progress;
+pub mod report;
 pub mod study;
 pub mod table;
 pub mod trained;
@@ -21,7 +22,8 @@ pub use error::{Error, Result};
 
 use clap::{Parser, Subcommand};
 use commands::{
-    bench, dataset, demo, fit, generate, info, plot as plot_cmd, predict, score, search,
+    bench, dataset, demo, fit, generate, info, plot as plot_cmd, predict, report as report_cmd,
+    score, search,
 };
 
 /// The command line.
@@ -75,6 +77,8 @@ pub enum Command {
     /// Search hyperparameters (TOML study file): random or TPE, in parallel, recorded in JSON
     /// lines and resumable; the ridge is solved for in closed form.
     Search(search::Args),
+    /// Draw a study's report: PNG plots, one self-contained HTML page, a CSV of its trials.
+    Report(report_cmd::Args),
     /// Warm a model up on a series, then feed its predictions back: write the generated series.
     Generate(generate::GenerateArgs),
     /// Print a model file's kind, configuration and tensor shapes.
@@ -104,6 +108,7 @@ fn execute_here(cli: &Cli) -> Result<()> {
         Command::Predict(a) => predict::run(a, predict::Mode::Predict),
         Command::Score(a) => score::run(a),
         Command::Search(a) => search::run(a, cli.quiet),
+        Command::Report(a) => report_cmd::run(a),
         Command::Generate(a) => generate::run(a, cli.quiet),
         Command::Info(a) => info::run(a),
         Command::Dataset(a) => dataset::run(a),

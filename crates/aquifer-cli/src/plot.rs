@@ -9,7 +9,7 @@ use std::sync::Once;
 
 /// The font every label is drawn with: DejaVu Sans (licence in `assets/FONT-LICENSE.md`).
 const FONT: &[u8] = include_bytes!("../assets/DejaVuSans.ttf");
-const FAMILY: &str = "sans-serif";
+pub(crate) const FAMILY: &str = "sans-serif";
 /// The most lines named in a legend.
 const LEGEND_MAX: usize = 8;
 /// The widest and tallest picture drawn, in pixels.
@@ -62,7 +62,7 @@ pub const PALETTE: [(u8, u8, u8); 6] = [
     (230, 159, 0),
 ];
 
-fn register_font() {
+pub(crate) fn register_font() {
     static ONCE: Once = Once::new();
     ONCE.call_once(|| {
         // The bytes are a valid TrueType font, checked by a test.
@@ -142,7 +142,7 @@ pub fn picture(
     }
 }
 
-fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> std::result::Result<Vec<u8>, String> {
+pub(crate) fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> std::result::Result<Vec<u8>, String> {
     let mut out = Vec::new();
     {
         let mut encoder = png::Encoder::new(&mut out, w, h);

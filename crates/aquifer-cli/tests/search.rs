@@ -293,3 +293,126 @@ fn ctrl_c_keeps_every_finished_trial_and_the_study_resumes() {
         "{out}"
     );
 }
+
+#[test]
+fn the_report_draws_every_figure_into_a_self_contained_page() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+    ok(d, &["search", "mg.toml"]);
+    let out = ok(d, &["report", "mg.jsonl"]);
+    assert!(out.contains("wrote mg-report"), "{out}");
+    let r = d.join("mg-report");
+    for png in ["loss", "pairs", "progress", "spread"] {
+        let bytes = std::fs::read(r.join(format!("{png}.png"))).unwrap();
+        assert_eq!(&bytes[..8], b"\x89PNG\r\n\x1a\n", "{png}");
+    }
+    let page = std::fs::read_to_string(r.join("report.html")).unwrap();
+    assert_eq!(page.matches("<figure class=\"plot\"><svg").count(), 4);
+    // nothing to fetch: no link, script or image from elsewhere (SVG namespaces aside)
+    let outside = page
+        .replace("http://www.w3.org/2000/svg", "")
+        .replace("http://www.w3.org/1999/xlink", "");
+    assert!(
+        !outside.contains("http://") && !outside.contains("https://") && !outside.contains("src=")
+    );
+    let records = records(&d.join("mg.jsonl"));
+    let best = records[1..]
+        .iter()
+        .filter(|t| t["loss"].is_number())
+        .min_by(|a, b| {
+            a["loss"]
+                .as_f64()
+                .unwrap()
+                .total_cmp(&b["loss"].as_f64().unwrap())
+        })
+        .unwrap();
+    assert!(
+        page.contains(&format!("Best trial: {} with nrmse", best["number"])),
+        "best trial not shown"
+    );
+    let csv = std::fs::read_to_string(r.join("trials.csv")).unwrap();
+    let lines: Vec<&str> = csv.lines().collect();
+    assert_eq!(lines.len(), 13);
+    assert!(
+        lines[0].starts_with("number,loss,spread,seconds,error,"),
+        "{}",
+        lines[0]
+    );
+    assert!(lines[0].contains("reservoir.input_scaling") && lines[0].contains("readout.ridge"));
+    // the folder is not written over
+    let e = fails(d, &["report", "mg.jsonl"]);
+    assert!(e.contains("not empty"), "{e}");
+
+    // the page as a browser renders it: headless Chromium measures every figure and shows the
+    // best trial (.ci/run installs Chromium; elsewhere the check needs it on the PATH)
+    let Some(chromium) = ["chromium", "chromium-browser", "google-chrome"]
+        .into_iter()
+        .find(|c| {
+            std::process::Command::new(c)
+                .arg("--version")
+                .output()
+                .is_ok_and(|o| o.status.success())
+        })
+    else {
+        assert!(
+            std::env::var_os("CI").is_none(),
+            "CI needs Chromium for the page check"
+        );
+        eprintln!("note: no Chromium on the PATH: the rendered page is not checked");
+        return;
+    };
+    let url = format!(
+        "file://{}",
+        r.join("report.html").canonicalize().unwrap().display()
+    );
+    let dom = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--dump-dom",
+            &url,
+        ])
+        .output()
+        .unwrap();
+    let dom = String::from_utf8_lossy(&dom.stdout);
+    let rendered = dom
+        .split("data-rendered=\"")
+        .nth(1)
+        .and_then(|s| s.split('"').next())
+        .unwrap_or_else(|| {
+            panic!(
+                "the page's script did not run: {}",
+                &dom[..dom.len().min(300)]
+            )
+        });
+    let sizes: Vec<(u32, u32)> = rendered
+        .split(' ')
+        .map(|s| {
+            let (w, h) = s.split_once('x').unwrap();
+            (w.parse().unwrap(), h.parse().unwrap())
+        })
+        .collect();
+    assert_eq!(sizes.len(), 4, "{rendered}");
+    assert!(
+        sizes.iter().all(|&(w, h)| w >= 300 && h >= 200),
+        "{rendered}"
+    );
+    assert!(dom.contains(&format!("Best trial: {}", best["number"])));
+    let shot = r.join("shot.png");
+    let status = std::process::Command::new(chromium)
+        .args([
+            "--headless",
+            "--no-sandbox",
+            "--disable-gpu",
+            "--window-size=1280,1600",
+            &format!("--screenshot={}", shot.display()),
+            &url,
+        ])
+        .output()
+        .unwrap();
+    assert!(status.status.success());
+    let png = std::fs::read(&shot).unwrap();
+    assert_eq!(&png[..4], b"\x89PNG");
+}

@@ -8,5 +8,6 @@ pub mod generate;
 pub mod info;
 pub mod plot;
 pub mod predict;
+pub mod report;
 pub mod score;
 pub mod search;

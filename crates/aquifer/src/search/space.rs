@@ -37,6 +37,7 @@ impl fmt::Display for Value {
         match self {
             Value::Bool(v) => write!(f, "{v}"),
             Value::Int(v) => write!(f, "{v}"),
+            Value::Float(v) if *v != 0.0 && !(1e-4..1e6).contains(&v.abs()) => write!(f, "{v:e}"),
             Value::Float(v) => write!(f, "{v}"),
             Value::Str(v) => write!(f, "{v}"),
         }
