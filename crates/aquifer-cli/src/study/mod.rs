@@ -30,10 +30,10 @@
 //! "reservoir.spectral_radius" = { distribution = "log_uniform", low = 0.1, high = 2.0 }
 //! "reservoir.leak_rate" = { distribution = "log_uniform", low = 0.01, high = 1.0 }
 //!
-//! [ridge]                      # solved for in closed form over this grid (the default)
-//! low = 1e-10
+//! [ridge]                      # solved for in closed form over this grid (the default:
+//! low = 1e-12                  # every half decade from 1e-12 to 1)
 //! high = 1.0
-//! count = 11                   # or values = [1e-8, 1e-6]
+//! count = 25                   # or values = [1e-8, 1e-6]
 //! # warmups = [50, 100, 200]   # (in [ridge]) warm-ups tried on the same features
 //! ```
 
@@ -164,20 +164,20 @@ pub struct RidgeSection {
     low: f64,
     #[serde(default = "high_ridge")]
     high: f64,
-    #[serde(default = "eleven")]
+    #[serde(default = "every_half_decade")]
     count: usize,
     values: Option<Vec<f64>>,
     warmups: Option<Vec<usize>>,
 }
 
 fn low_ridge() -> f64 {
-    1e-10
+    1e-12
 }
 fn high_ridge() -> f64 {
     1.0
 }
-fn eleven() -> usize {
-    11
+fn every_half_decade() -> usize {
+    25
 }
 
 impl Default for RidgeSection {
@@ -185,7 +185,7 @@ impl Default for RidgeSection {
         RidgeSection {
             low: low_ridge(),
             high: high_ridge(),
-            count: eleven(),
+            count: every_half_decade(),
             values: None,
             warmups: None,
         }
