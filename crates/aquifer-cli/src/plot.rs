@@ -148,6 +148,7 @@ pub(crate) fn encode_png(rgb: &[u8], (w, h): (u32, u32)) -> std::result::Result<
         let mut encoder = png::Encoder::new(&mut out, w, h);
         encoder.set_color(png::ColorType::Rgb);
         encoder.set_depth(png::BitDepth::Eight);
+        encoder.set_compression(png::Compression::Best);
         let mut writer = encoder.write_header().map_err(|e| e.to_string())?;
         writer.write_image_data(rgb).map_err(|e| e.to_string())?;
         writer.finish().map_err(|e| e.to_string())?;

@@ -416,3 +416,37 @@ fn the_report_draws_every_figure_into_a_self_contained_page() {
     let png = std::fs::read(&shot).unwrap();
     assert_eq!(&png[..4], b"\x89PNG");
 }
+
+#[test]
+fn warm_ups_are_solved_for_beside_the_ridge() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+    let study = STUDY
+        .replace("trials = 12", "trials = 4")
+        .replace("count = 9\n", "count = 9\nwarmups = [20, 200]\n");
+    write(d, "w.toml", &study);
+    ok(d, &["search", "w.toml"]);
+    let lines = records(&d.join("w.jsonl"));
+    assert_eq!(lines.len(), 5);
+    for t in &lines[1..] {
+        let w = t["params"]["warmup"].as_i64().unwrap();
+        assert!(w == 20 || w == 200, "{t}");
+    }
+    let best = ok(d, &["search", "--best", "w.jsonl"]);
+    assert!(
+        best.contains("warmup = 20\n") || best.contains("warmup = 200\n"),
+        "{best}"
+    );
+    // a warm-up in [space] and in [ridge] warmups is refused
+    write(
+        d,
+        "both.toml",
+        &study.replace(
+            "[space]\n",
+            "[space]\nwarmup = { distribution = \"int\", low = 10, high = 100 }\n",
+        ),
+    );
+    let e = fails(d, &["search", "both.toml"]);
+    assert!(e.contains("warmup"), "{e}");
+}

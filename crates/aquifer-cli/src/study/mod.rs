@@ -6,7 +6,7 @@
 //! seed = 1                     # the sampler's and every instance's seed
 //! trials = 100                 # the budget
 //! sampler = "tpe"              # or "random"; [tpe] startup = 10, candidates = 24
-//! batch = 8                    # trials drawn together (and run in parallel)
+//! batch = 4                    # trials drawn together (and run in parallel)
 //! instances_per_trial = 3      # models with different seeds per trial; the loss is their mean
 //! loss = "nrmse"               # mse, rmse, nrmse, r2; accuracy with classes
 //! records = "mg.jsonl"         # default: the study file's name with .jsonl
@@ -61,7 +61,7 @@ pub struct StudyFile {
     sampler: SamplerName,
     #[serde(default)]
     tpe: TpeParams,
-    #[serde(default = "eight")]
+    #[serde(default = "four")]
     batch: usize,
     #[serde(default = "one", alias = "instances")]
     instances_per_trial: usize,
@@ -76,8 +76,8 @@ pub struct StudyFile {
     ridge: RidgeSection,
 }
 
-fn eight() -> usize {
-    8
+fn four() -> usize {
+    4
 }
 
 fn one() -> usize {

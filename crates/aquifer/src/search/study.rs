@@ -73,14 +73,14 @@ pub struct StudySpec {
 }
 
 impl StudySpec {
-    /// A study of `space` with the TPE sampler, batches of 8, one instance, minimising.
+    /// A study of `space` with the TPE sampler, batches of 4, one instance, minimising.
     pub fn new(name: &str, space: BTreeMap<String, Space>, seed: u64) -> Self {
         StudySpec {
             name: name.to_string(),
             space,
             sampler: Sampler::Tpe(TpeParams::default()),
             seed,
-            batch: 8,
+            batch: 4,
             instances: 1,
             direction: Direction::Minimize,
             loss: "loss".into(),
@@ -425,7 +425,9 @@ impl Study {
         let mean = |k: usize| {
             evaluations.iter().map(|e| e.grid[k].1).sum::<f64>() / evaluations.len() as f64
         };
+        // ties go to the later point (in a ridge grid, the stronger regularisation)
         let best = (0..points)
+            .rev()
             .filter(|&k| mean(k).is_finite())
             .min_by(|&a, &b| d.signed(mean(a)).total_cmp(&d.signed(mean(b))));
         let Some(k) = best else {
