@@ -172,12 +172,6 @@ pub fn load_pairs(
     targets: Option<&str>,
     horizon: usize,
 ) -> Result<Pairs> {
-    if targets.is_none() && horizon == 0 {
-        return Err(Error::usage(
-            "the targets default to the inputs, so --horizon must be >= 1 \
-             (or name target columns with --targets)",
-        ));
-    }
     let tables = files
         .iter()
         .map(|f| table::read(f))

@@ -234,21 +234,24 @@ impl Default for ReadoutSection {
 
 /// Parses a configuration; errors name the key and the line (`origin` names the file).
 pub fn parse(text: &str, origin: &Path) -> Result<Config> {
-    let mut config: Config = toml::from_str(text).map_err(|e| {
-        let reason = match e.span() {
-            Some(span) => {
-                let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-                format!("line {line}: {}", e.message().trim())
-            }
-            None => e.message().trim().to_string(),
-        };
-        Error::Config {
-            path: origin.to_path_buf(),
-            reason: reason.replace('\n', " "),
-        }
-    })?;
+    let mut config: Config = toml::from_str(text).map_err(|e| toml_error(origin, text, e))?;
     config.source = Some((origin.to_path_buf(), text.to_string()));
     Ok(config)
+}
+
+/// A TOML error of the file `path` (its text `text`), named with its line.
+pub(crate) fn toml_error(path: &Path, text: &str, e: toml::de::Error) -> Error {
+    let reason = match e.span() {
+        Some(span) => {
+            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
+            format!("line {line}: {}", e.message().trim())
+        }
+        None => e.message().trim().to_string(),
+    };
+    Error::Config {
+        path: path.to_path_buf(),
+        reason: reason.replace('\n', " "),
+    }
 }
 
 /// Reads and parses a configuration file.

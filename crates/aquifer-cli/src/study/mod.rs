@@ -211,20 +211,6 @@ struct Context {
     text: String,
 }
 
-fn config_error(path: &Path, text: &str, e: toml::de::Error) -> Error {
-    let reason = match e.span() {
-        Some(span) => {
-            let line = text[..span.start.min(text.len())].matches('\n').count() + 1;
-            format!("line {line}: {}", e.message().trim())
-        }
-        None => e.message().trim().to_string(),
-    };
-    Error::Config {
-        path: path.to_path_buf(),
-        reason: reason.replace('\n', " "),
-    }
-}
-
 /// Reads a study file.
 pub fn load(path: &Path) -> Result<Study> {
     let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
@@ -232,7 +218,7 @@ pub fn load(path: &Path) -> Result<Study> {
 }
 
 fn parse_file(text: &str, path: &Path) -> Result<StudyFile> {
-    toml::from_str(text).map_err(|e| config_error(path, text, e))
+    toml::from_str(text).map_err(|e| crate::config::toml_error(path, text, e))
 }
 
 /// Parses a study file's text (`path` names it and its folder holds its data files).

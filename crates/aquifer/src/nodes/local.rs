@@ -44,7 +44,7 @@ use super::{BiasInit, Reservoir, ReservoirParams};
 use crate::error::{check_positive, Error, Result};
 use crate::init::Values;
 use crate::io::ModelFile;
-use crate::series::{check_series, AsSeries};
+use crate::series::AsSeries;
 use crate::traits::Persist;
 use faer::Mat;
 use serde::{Deserialize, Serialize};
@@ -182,18 +182,7 @@ impl LocalReservoir {
     /// the finite range (a learning rate too large for the rule), it is restored and the error
     /// names the learning rate.
     pub fn fit<S: AsSeries>(&mut self, xs: &[S], warmup: usize) -> Result<()> {
-        if xs.is_empty() {
-            return Err(Error::Empty {
-                what: "list of training series".into(),
-            });
-        }
-        for (i, x) in xs.iter().enumerate() {
-            check_series(
-                &format!("input series {i}"),
-                x.as_series(),
-                Some(self.input_dim()),
-            )?;
-        }
+        super::check_training_inputs(xs, self.input_dim())?;
         let saved = self.reservoir.w().val().to_vec();
         let learned = self.learn(xs, warmup);
         self.reservoir.reset();

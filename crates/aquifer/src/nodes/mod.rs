@@ -40,3 +40,20 @@ pub(crate) fn step_through(
     }
     Ok(out)
 }
+
+/// Checks the input series of an unsupervised `fit`: at least one, each of `inputs` features
+/// and finite.
+pub(crate) fn check_training_inputs<S: crate::series::AsSeries>(
+    xs: &[S],
+    inputs: usize,
+) -> crate::error::Result<()> {
+    if xs.is_empty() {
+        return Err(crate::error::Error::Empty {
+            what: "list of training series".into(),
+        });
+    }
+    for (i, x) in xs.iter().enumerate() {
+        crate::series::check_series(&format!("input series {i}"), x.as_series(), Some(inputs))?;
+    }
+    Ok(())
+}

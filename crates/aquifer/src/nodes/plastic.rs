@@ -36,7 +36,7 @@ use crate::activation::Activation;
 use crate::csr::Csr;
 use crate::error::{check_positive, Error, Result};
 use crate::io::{ModelFile, Tensor};
-use crate::series::{check_series, AsSeries};
+use crate::series::AsSeries;
 use crate::traits::Persist;
 use faer::{Mat, MatRef};
 use serde::{Deserialize, Serialize};
@@ -219,18 +219,7 @@ impl IpReservoir {
     /// Unsupervised training: `epochs` passes over the series, each from the zero state, the
     /// gains and biases updated at every step after the first `warmup`. Leaves the zero state.
     pub fn fit<S: AsSeries>(&mut self, xs: &[S], warmup: usize) -> Result<()> {
-        if xs.is_empty() {
-            return Err(Error::Empty {
-                what: "list of training series".into(),
-            });
-        }
-        for (i, x) in xs.iter().enumerate() {
-            check_series(
-                &format!("input series {i}"),
-                x.as_series(),
-                Some(self.input_dim()),
-            )?;
-        }
+        super::check_training_inputs(xs, self.input_dim())?;
         let mut u = vec![0.0; self.input_dim()];
         for _ in 0..self.params.epochs {
             for x in xs {
