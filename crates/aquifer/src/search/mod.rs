@@ -11,11 +11,13 @@
 mod records;
 mod ridge_grid;
 mod space;
+mod spec;
 mod study;
 mod tpe;
 
 pub use records::{read as read_records, Records, Trial};
 pub use ridge_grid::{log_grid, RidgeGrid};
 pub use space::{Params, Space, Value};
-pub use study::{Direction, Evaluation, Instance, OnTrial, Sampler, Study, StudySpec};
+pub use spec::{Direction, Sampler, StudySpec};
+pub use study::{Evaluation, Instance, OnTrial, Study};
 pub use tpe::TpeParams;

@@ -2,7 +2,7 @@
 //! finished trial, appended and flushed as each trial finishes, so that a crash loses nothing.
 
 use super::space::Params;
-use super::study::StudySpec;
+use super::spec::StudySpec;
 use crate::error::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
