@@ -36,6 +36,45 @@ pub struct Task {
     warmups: Option<Vec<usize>>,
 }
 
+/// The training statistics after each warm-up of `warmups`, every row of the features read
+/// once: each series is cut at the warm-ups into segments whose statistics, merged from the
+/// last row backwards, give those of the rows after each warm-up.
+fn training_stats(
+    train: &[(Mat<f64>, Mat<f64>)],
+    warmups: &[usize],
+) -> Result<std::collections::BTreeMap<usize, RidgeStats>> {
+    let mut cuts: Vec<usize> = warmups.to_vec();
+    cuts.sort_unstable();
+    cuts.dedup();
+    let mut by_warmup: std::collections::BTreeMap<usize, RidgeStats> = Default::default();
+    for (f, y) in train {
+        let rows = f.nrows();
+        if let Some(&w) = cuts.iter().find(|&&w| w >= rows) {
+            return Err(Error::usage(format!(
+                "warmup = {w} leaves no training rows of a series of {rows} rows"
+            )));
+        }
+        let mut after: Option<RidgeStats> = None;
+        let mut end = rows;
+        for &w in cuts.iter().rev() {
+            let segment = RidgeStats::from_series(f.subrows(w, end - w), y.subrows(w, end - w), 0)?;
+            match &mut after {
+                Some(acc) => acc.merge(&segment)?,
+                None => after = Some(segment),
+            }
+            end = w;
+            let so_far = after.as_ref().expect("set above");
+            match by_warmup.get_mut(&w) {
+                Some(acc) => acc.merge(so_far)?,
+                None => {
+                    by_warmup.insert(w, so_far.clone());
+                }
+            }
+        }
+    }
+    Ok(by_warmup)
+}
+
 /// A study value as a configuration value.
 fn toml_value(v: &Value) -> toml::Value {
     match v {
@@ -229,23 +268,10 @@ impl Task {
         let sampled_ridge = params.get("readout.ridge").and_then(Value::as_f64);
         let ridges = sampled_ridge.map_or_else(|| self.ridges.clone(), |r| vec![r]);
         let mut grid = Vec::with_capacity(warmups.len() * ridges.len());
+        let stats_by_warmup = training_stats(&train, &warmups)?;
         for &w in &warmups {
-            let mut stats: Option<RidgeStats> = None;
-            for (f, y) in &train {
-                if w >= f.nrows() {
-                    return Err(Error::usage(format!(
-                        "warmup = {w} leaves no training rows of a series of {} rows",
-                        f.nrows()
-                    )));
-                }
-                let s = RidgeStats::from_series(f.as_ref(), y.as_ref(), w)?;
-                match &mut stats {
-                    Some(acc) => acc.merge(&s)?,
-                    None => stats = Some(s),
-                }
-            }
-            let stats = stats.expect("one training series at least");
-            let solver = RidgeGrid::new(&stats, cfg.readout.fit_bias)?;
+            let stats = &stats_by_warmup[&w];
+            let solver = RidgeGrid::new(stats, cfg.readout.fit_bias)?;
             // the rows scored: after the warm-up of each validation series (the rows of one
             // split series follow its training rows: nothing to skip)
             let skip = match self.split {
@@ -328,5 +354,53 @@ impl Task {
             Loss::R2 => (0..m).map(|j| 1.0 - sse[j] / (n * var[j])).sum::<f64>() / m as f64,
             Loss::Accuracy => unreachable!("handled above"),
         })
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn statistics_by_warm_up_equal_those_formed_directly() {
+        let series = |k: usize| {
+            let f = Mat::from_fn(300 + 50 * k, 4, |t, j| {
+                ((t * (j + 1) + k) as f64 * 0.13).sin()
+            });
+            let y = Mat::from_fn(f.nrows(), 2, |t, j| f[(t, j)] - 0.3 * f[(t, 3)]);
+            (f, y)
+        };
+        let train = vec![series(0), series(1)];
+        let warmups = [100, 0, 20, 100];
+        let got = training_stats(&train, &warmups).unwrap();
+        assert_eq!(got.len(), 3);
+        for &w in &warmups {
+            let mut direct: Option<RidgeStats> = None;
+            for (f, y) in &train {
+                let s = RidgeStats::from_series(f.as_ref(), y.as_ref(), w).unwrap();
+                match &mut direct {
+                    Some(acc) => acc.merge(&s).unwrap(),
+                    None => direct = Some(s),
+                }
+            }
+            let (a, b) = (&got[&w], direct.unwrap());
+            assert_eq!(a.count(), b.count());
+            for i in 0..4 {
+                assert!((a.mean_x()[i] - b.mean_x()[i]).abs() < 1e-12);
+                for j in 0..4 {
+                    assert!(
+                        (a.cxx()[(i, j)] - b.cxx()[(i, j)]).abs()
+                            < 1e-9 * b.cxx()[(i, i)].abs().max(1.0)
+                    );
+                }
+                for j in 0..2 {
+                    assert!(
+                        (a.cxy()[(i, j)] - b.cxy()[(i, j)]).abs()
+                            < 1e-9 * b.cxx()[(i, i)].abs().max(1.0)
+                    );
+                }
+            }
+        }
+        assert!(training_stats(&train, &[300]).is_err());
     }
 }

@@ -31,7 +31,7 @@
 //! # Ok::<(), aquifer::Error>(())
 //! ```
 
-use super::{LeakRate, Reservoir, ReservoirBuilder};
+use super::{LeakRate, Reservoir, ReservoirParams};
 use crate::activation::Activation;
 use crate::csr::Csr;
 use crate::error::{check_positive, Error, Result};
@@ -112,7 +112,7 @@ impl IpReservoir {
     /// A builder of the recurrent part (as a [`Reservoir`]'s, with a scalar leak rate and
     /// `tanh` or `sigmoid` units); [`IpBuild::build`] takes the learning parameters.
     pub fn builder() -> IpBuild {
-        IpBuild(Reservoir::builder())
+        IpBuild::default()
     }
 
     /// The IP reservoir with the matrices of `reservoir` (its leak rate must be a scalar), gains
@@ -282,48 +282,25 @@ impl IpReservoir {
     }
 }
 
-/// The builder of an [`IpReservoir`]: a [`ReservoirBuilder`] for the recurrent part.
+/// The builder of an [`IpReservoir`]: the recurrent part's hyperparameters (those of a
+/// [`Reservoir`]; a scalar leak rate, `tanh` or `sigmoid` units, noise not used).
 #[derive(Debug, Clone, Default)]
-pub struct IpBuild(pub ReservoirBuilder);
+pub struct IpBuild {
+    params: ReservoirParams,
+}
 
 impl IpBuild {
-    /// Number of units.
-    pub fn units(self, n: usize) -> Self {
-        IpBuild(self.0.units(n))
+    super::reservoir::reservoir_setters!(params);
+
+    /// The recurrent part's hyperparameters gathered so far.
+    pub fn params(&self) -> &ReservoirParams {
+        &self.params
     }
-    /// Target spectral radius of `W`.
-    pub fn spectral_radius(self, v: f64) -> Self {
-        IpBuild(self.0.spectral_radius(v))
-    }
-    /// Leak rate of the net inputs.
-    pub fn leak_rate(self, v: f64) -> Self {
-        IpBuild(self.0.leak_rate(v))
-    }
-    /// Input gain.
-    pub fn input_scaling(self, v: f64) -> Self {
-        IpBuild(self.0.input_scaling(v))
-    }
-    /// Fraction of nonzero entries of `W`.
-    pub fn rc_connectivity(self, v: f64) -> Self {
-        IpBuild(self.0.rc_connectivity(v))
-    }
-    /// Fraction of nonzero entries of `Win`.
-    pub fn input_connectivity(self, v: f64) -> Self {
-        IpBuild(self.0.input_connectivity(v))
-    }
-    /// `tanh` (Gaussian target) or `sigmoid` (exponential target).
-    pub fn activation(self, v: Activation) -> Self {
-        IpBuild(self.0.activation(v))
-    }
-    /// Seed of every random matrix.
-    pub fn seed(self, v: u64) -> Self {
-        IpBuild(self.0.seed(v))
-    }
+
     /// Builds the reservoir for inputs of `inputs` features, learning by `params`.
     pub fn build(&self, inputs: usize, params: IpParams) -> Result<IpReservoir> {
-        let base = self.0.params();
-        params.validate(base.activation)?;
-        IpReservoir::from_reservoir(&self.0.build(inputs)?, params)
+        params.validate(self.params.activation)?;
+        IpReservoir::from_reservoir(&self.params.build(inputs)?, params)
     }
 }
 

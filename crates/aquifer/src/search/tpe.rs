@@ -130,18 +130,19 @@ impl Parzen {
     }
 
     fn log_pdf(&self, x: f64) -> f64 {
-        let terms: Vec<f64> = (0..self.mus.len())
-            .map(|i| {
-                let z = (x - self.mus[i]) / self.sigmas[i];
-                self.weights[i].ln()
-                    - 0.5 * z * z
-                    - self.sigmas[i].ln()
-                    - 0.5 * (2.0 * std::f64::consts::PI).ln()
-                    - self.log_mass[i]
-            })
-            .collect();
-        let max = terms.iter().fold(f64::NEG_INFINITY, |m, &t| m.max(t));
-        max + terms.iter().map(|t| (t - max).exp()).sum::<f64>().ln()
+        let half_log_two_pi = 0.5 * (2.0 * std::f64::consts::PI).ln();
+        let term = |i: usize| {
+            let z = (x - self.mus[i]) / self.sigmas[i];
+            self.weights[i].ln()
+                - 0.5 * z * z
+                - self.sigmas[i].ln()
+                - half_log_two_pi
+                - self.log_mass[i]
+        };
+        // log-sum-exp over the components, without a buffer
+        let n = self.mus.len();
+        let max = (0..n).map(term).fold(f64::NEG_INFINITY, f64::max);
+        max + (0..n).map(|i| (term(i) - max).exp()).sum::<f64>().ln()
     }
 }
 
