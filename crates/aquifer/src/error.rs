@@ -186,7 +186,7 @@ pub type Result<T, E = Error> = std::result::Result<T, E>;
 
 impl Error {
     /// Shorthand for [`Error::InvalidParameter`].
-    pub(crate) fn invalid(name: &'static str, value: impl std::fmt::Display, reason: &str) -> Self {
+    pub fn invalid(name: &'static str, value: impl std::fmt::Display, reason: &str) -> Self {
         Error::InvalidParameter {
             name,
             value: value.to_string(),

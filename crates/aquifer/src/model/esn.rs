@@ -94,11 +94,6 @@ impl EsnBuilder {
         self.input_to_readout = yes;
         self
     }
-    /// Replaces all reservoir hyperparameters.
-    pub fn reservoir_params(mut self, params: ReservoirParams) -> Self {
-        self.reservoir = params;
-        self
-    }
     /// Replaces the readout hyperparameters.
     pub fn readout_params(mut self, params: RidgeParams) -> Self {
         self.readout = params;

@@ -248,7 +248,9 @@ pub struct RidgeNode {
 }
 
 impl RidgeNode {
-    pub(crate) fn new(ridge: Ridge, features: usize, outputs: usize) -> Self {
+    /// A readout of `features` inputs and `outputs` outputs around `ridge` (fitted or not:
+    /// a fitted one must have those shapes, which [`Model`](super::Model) checks).
+    pub fn new(ridge: Ridge, features: usize, outputs: usize) -> Self {
         RidgeNode {
             ridge,
             features,

@@ -48,12 +48,6 @@ impl Default for Es2nBuilder {
 impl Es2nBuilder {
     super::reservoir::reservoir_setters!(params);
 
-    /// Every reservoir hyperparameter at once (`leak_rate` must stay 1).
-    pub fn reservoir_params(mut self, params: ReservoirParams) -> Self {
-        self.params = params;
-        self
-    }
-
     /// `beta` in `(0, 1]`: the weight of the nonlinear update against the orthogonal map.
     pub fn proximity(mut self, beta: f64) -> Self {
         self.proximity = beta;

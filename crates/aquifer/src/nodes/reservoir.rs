@@ -401,7 +401,7 @@ pub struct ReservoirBuilder {
 }
 
 /// Setters of every reservoir hyperparameter, for a builder that keeps its [`ReservoirParams`]
-/// in the field `$field` (used by [`ReservoirBuilder`] and the ESN builder).
+/// in the field `$field` (used by [`ReservoirBuilder`], the ESN builder and the builders of the other reservoirs).
 macro_rules! reservoir_setters {
     ($field:ident) => {
         /// Number of units.
@@ -467,6 +467,11 @@ macro_rules! reservoir_setters {
         /// Seed of every random object.
         pub fn seed(mut self, v: u64) -> Self {
             self.$field.seed = v;
+            self
+        }
+        /// Every reservoir hyperparameter at once (e.g. read from a configuration).
+        pub fn reservoir_params(mut self, params: $crate::nodes::ReservoirParams) -> Self {
+            self.$field = params;
             self
         }
     };

@@ -83,6 +83,13 @@ impl Model {
     pub fn target_dim(&self) -> usize {
         self.trained.iter().map(|&i| self.dims[i]).sum()
     }
+    /// Names of the trained readouts, in the order their columns appear in a target series.
+    pub fn trained_names(&self) -> Vec<&str> {
+        self.trained
+            .iter()
+            .map(|&i| self.names[i].as_str())
+            .collect()
+    }
     /// Names of the output nodes, in order.
     pub fn output_names(&self) -> Vec<&str> {
         self.outputs
