@@ -16,7 +16,8 @@ from . import datasets, metrics, search
 from ._aquifer import AquiferError, NotFittedError, __version__
 from .gated import GatedModel
 from .io import load, loads
-from .model import ESN, Model
+from .esn import ESN
+from .graph import Model, Node
 from .spiking import LSMClassifier
 from .nodes import (
     ES2N,
@@ -25,7 +26,6 @@ from .nodes import (
     RLS,
     IPReservoir,
     LocalPlasticityReservoir,
-    Node,
     Reservoir,
     Ridge,
 )

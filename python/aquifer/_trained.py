@@ -3,9 +3,10 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, Optional
+from typing import Any, Dict, Optional, Type, TypeVar
 
 from . import _aquifer
+from ._files import write_bytes
 
 
 def defaults(kind: str) -> Dict[str, Any]:
@@ -43,3 +44,36 @@ def report(native: Any) -> Optional[Dict[str, Any]]:
         return None
     train, val, best = r
     return {"train_loss": list(train), "validation_loss": list(val), "best_epoch": int(best)}
+
+
+S = TypeVar("S", bound="Saved")
+
+
+class Saved:
+    """Saving and pickling of a model held by a native object (through model-file bytes)."""
+
+    _native: Any
+    _native_type: Any
+
+    def _model(self) -> Any:  # pragma: no cover - defined by each model
+        raise NotImplementedError
+
+    def save(self, path: str) -> None:
+        """Writes the fitted model to a model file, atomically (``aquifer.load`` reads it)."""
+        write_bytes(path, bytes(self._model().to_bytes()))
+
+    @classmethod
+    def _from_bytes(cls: Type[S], data: bytes) -> S:
+        m = cls()
+        m._native = cls._native_type.from_bytes(data)
+        return m
+
+    def __getstate__(self) -> Dict[str, Any]:
+        d = dict(self.__dict__)
+        d["_native"] = None if self._native is None else bytes(self._native.to_bytes())
+        return d
+
+    def __setstate__(self, d: Dict[str, Any]) -> None:
+        native = d.pop("_native")
+        self.__dict__.update(d)
+        self._native = None if native is None else self._native_type.from_bytes(native)

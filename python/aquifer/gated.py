@@ -23,7 +23,7 @@ from . import _aquifer, _trained
 from ._series import Array, as_many, as_series, labels as as_labels, restore
 
 
-class GatedModel:
+class GatedModel(_trained.Saved):
     """A gated reservoir and its head. ``fit(x, y, task=...)`` learns target series
     (``"series"``: an output at every step), one row per series (``"last"``), or classes
     (``"classes"``: integer labels, softmax cross-entropy).
@@ -67,6 +67,8 @@ class GatedModel:
         self.task: Optional[str] = None
         self.classes_: Optional[np.ndarray] = None
         self._native: Optional[_aquifer.Gated] = None
+
+    _native_type = _aquifer.Gated
 
     def _model(self) -> _aquifer.Gated:
         if self._native is None:
@@ -123,24 +125,3 @@ class GatedModel:
     def report(self) -> Optional[Dict[str, Any]]:
         """Training (and validation) loss per epoch, and the epoch kept."""
         return None if self._native is None else _trained.report(self._native)
-
-    def save(self, path: str) -> None:
-        from .io import write_bytes
-
-        write_bytes(path, bytes(self._model().to_bytes()))
-
-    @classmethod
-    def _from_bytes(cls, data: bytes) -> "GatedModel":
-        m = cls()
-        m._native = _aquifer.Gated.from_bytes(data)
-        return m
-
-    def __getstate__(self) -> Dict[str, Any]:
-        d = dict(self.__dict__)
-        d["_native"] = None if self._native is None else bytes(self._native.to_bytes())
-        return d
-
-    def __setstate__(self, d: Dict[str, Any]) -> None:
-        native = d.pop("_native")
-        self.__dict__.update(d)
-        self._native = None if native is None else _aquifer.Gated.from_bytes(native)

@@ -1,4 +1,4 @@
-"""Nodes: reservoirs, NVAR and readouts, with ReservoirPy's names and operators.
+"""Nodes: reservoirs, NVAR and readouts, with ReservoirPy's names and defaults.
 
 A node is built lazily, when it first sees data (its input dimension is then known). Nodes
 compose into a :class:`~aquifer.Model` with ``>>`` (an edge), ``<<`` (feedback, one step late),
@@ -14,184 +14,14 @@ model holds it: read its state and weights through the node, run it through the 
 
 from __future__ import annotations
 
-import itertools
 import json
-from typing import TYPE_CHECKING, Any, Dict, Iterator, List, Optional, Tuple, Type
+from typing import Any, Dict, List, Optional, Tuple
 
 import numpy as np
 
 from . import _aquifer, _params
-from ._series import Array, as_many, as_series, restore
-
-if TYPE_CHECKING:  # pragma: no cover
-    from .model import Model
-
-_counters: Dict[str, Iterator[int]] = {}
-
-
-def _auto_name(prefix: str) -> str:
-    return f"{prefix}-{next(_counters.setdefault(prefix, itertools.count()))}"
-
-
-class Node:
-    """What every node shares: a name, lazy building, state, persistence and the graph
-    operators."""
-
-    _prefix = "Node"
-
-    def __init__(self, name: Optional[str] = None) -> None:
-        self.name: str = name if name is not None else _auto_name(self._prefix)
-        self._native: Optional[_aquifer.Node] = None
-        self._owner: Optional["Model"] = None
-        self._feedback: List[Node] = []
-
-    # ---- building ------------------------------------------------------------------------
-    def _build(self, input_dim: int) -> _aquifer.Node:  # pragma: no cover - abstract
-        raise NotImplementedError
-
-    def _native_for(self, input_dim: int) -> _aquifer.Node:
-        """The native node, built for ``input_dim`` features if it is not yet."""
-        if self._native is None:
-            self._native = self._build(input_dim)
-        elif self._native.input_dim != input_dim:
-            raise _aquifer.AquiferError(
-                f"node `{self.name}` takes {self._native.input_dim} features, "
-                f"got {input_dim}"
-            )
-        return self._native
-
-    def _standalone(self, what: str) -> None:
-        if self._owner is not None:
-            raise _aquifer.AquiferError(
-                f"node `{self.name}` belongs to a model: {what} the model instead"
-            )
-
-    @property
-    def initialized(self) -> bool:
-        """Whether the node has been built (it has seen data or been loaded)."""
-        return self._native is not None or self._owner is not None
-
-    @property
-    def input_dim(self) -> Optional[int]:
-        """Features of the input, once built."""
-        if self._owner is not None:
-            return None
-        return None if self._native is None else self._native.input_dim
-
-    @property
-    def output_dim(self) -> Optional[int]:
-        """Features of the output, once built."""
-        if self._owner is not None:
-            return None
-        return None if self._native is None else self._native.output_dim
-
-    # ---- running -------------------------------------------------------------------------
-    def run(self, x: Any) -> Any:
-        """Outputs for a series ``(timesteps, features)`` from the current state, which moves
-        on; for several series (a list or a 3-D array), the outputs of each from the current
-        state, which is left unchanged (the series run in parallel)."""
-        self._standalone("run")
-        xs, form = as_many(x)
-        native = self._native_for(xs[0].shape[1])
-        if form == "one":
-            return native.run(xs[0])
-        return restore(native.run_many(xs), form)
-
-    predict = run
-
-    def reset(self) -> "Node":
-        """Back to the initial state (zeros)."""
-        if self._owner is not None:
-            self._owner._require_graph().set_node_state(self.name, np.zeros(len(self.state())))
-        elif self._native is not None:
-            self._native.reset()
-        return self
-
-    def state(self) -> Array:
-        """A copy of the state (a reservoir's units; empty for stateless nodes)."""
-        if self._owner is not None:
-            return np.array(self._owner._require_graph().node_state(self.name))
-        if self._native is None:
-            raise _aquifer.NotFittedError(f"node `{self.name}` has not been built yet")
-        return np.array(self._native.state())
-
-    def set_state(self, state: Any) -> "Node":
-        """Sets the state."""
-        s = np.ascontiguousarray(state, dtype=np.float64).ravel()
-        if self._owner is not None:
-            self._owner._require_graph().set_node_state(self.name, s)
-        elif self._native is None:
-            raise _aquifer.NotFittedError(f"node `{self.name}` has not been built yet")
-        else:
-            self._native.set_state(s)
-        return self
-
-    # ---- graph operators -----------------------------------------------------------------
-    def __rshift__(self, other: Any) -> "Model":
-        from .model import Model
-
-        return Model._link(self, other)
-
-    def __rrshift__(self, other: Any) -> "Model":
-        from .model import Model
-
-        return Model._link(other, self)
-
-    def __lshift__(self, other: Any) -> "Model":
-        from .model import Model
-
-        return Model._feedback_of(self, other)
-
-    def __ilshift__(self, other: "Node") -> "Node":  # type: ignore[misc]
-        """``node <<= readout``: ``readout`` feeds back into this node (one step late) in every
-        model holding both."""
-        if not isinstance(other, Node):
-            raise TypeError("<<= takes a node")
-        self._feedback.append(other)
-        return self
-
-    def __and__(self, other: Any) -> "Model":
-        from .model import Model
-
-        return Model._merge(self, other)
-
-    # ---- persistence ---------------------------------------------------------------------
-    def save(self, path: str) -> None:
-        """Writes the built node to a model file (atomically), readable by ``aquifer.load``,
-        the command line and the Rust crate."""
-        from .io import write_bytes
-
-        write_bytes(path, self._bytes())
-
-    def _bytes(self) -> bytes:
-        self._standalone("save")
-        if self._native is None:
-            raise _aquifer.NotFittedError(f"node `{self.name}` has not been built yet")
-        return bytes(self._native.to_bytes())
-
-    def __getstate__(self) -> Dict[str, Any]:
-        d = dict(self.__dict__)
-        if self._owner is not None:
-            raise _aquifer.AquiferError(
-                f"node `{self.name}` belongs to a model: pickle the model instead"
-            )
-        d["_native"] = None if self._native is None else bytes(self._native.to_bytes())
-        return d
-
-    def __setstate__(self, d: Dict[str, Any]) -> None:
-        native = d.pop("_native")
-        self.__dict__.update(d)
-        self._native = None if native is None else _aquifer.Node.from_bytes(native)
-
-    def __repr__(self) -> str:
-        if self._native is not None:
-            dims = f"{self._native.input_dim} -> {self._native.output_dim}"
-        elif self._owner is not None:
-            dims = "in a model"
-        else:
-            dims = "not built"
-        return f"{type(self).__name__}('{self.name}', {dims})"
-
+from ._series import Array, as_many, as_series
+from .graph import KINDS, Node
 
 class _ReservoirBase(Node):
     """Hyperparameters shared by the reservoirs, ReservoirPy's names and defaults."""
@@ -474,6 +304,10 @@ class _Plastic(_ReservoirBase):
         """Whether ``fit`` has run."""
         return getattr(self, "_trained", False)
 
+    def _learn_inputs(self, xs: List[Array], warmup: int) -> None:
+        if not self.trained:
+            self.fit(xs, warmup=warmup)
+
 
 class IPReservoir(_Plastic):
     """A reservoir with intrinsic plasticity (Schrauwen et al. 2008 for ``tanh``, Triesch 2005
@@ -660,9 +494,6 @@ class NVAR(Node):
 class _Readout(Node):
     """A trained linear readout: ``y = x Wout + bias``."""
 
-    def _params_json(self) -> str:  # pragma: no cover - abstract
-        raise NotImplementedError
-
     @property
     def Wout(self) -> Optional[Array]:
         """The weights ``(features, outputs)``, once trained."""
@@ -688,6 +519,9 @@ class _Readout(Node):
         """Whether the readout has been trained."""
         return self._weights() is not None
 
+    def _readout_fitted(self) -> bool:
+        return self.fitted
+
 
 class Ridge(_Readout):
     """Ridge regression readout, solved in closed form with an unpenalised intercept
@@ -702,6 +536,7 @@ class Ridge(_Readout):
     """
 
     _prefix = "Ridge"
+    _readout_tag = "ridge"
 
     def __init__(self, ridge: float = 0.0, fit_bias: bool = True, name: Optional[str] = None) -> None:
         super().__init__(name)
@@ -721,7 +556,6 @@ class Ridge(_Readout):
 
 
 class _Online(_Readout):
-    _native_kind = "rls"
 
     def partial_fit(self, x: Any, y: Any) -> Array:
         """Learns online along a series, step by step, towards ``y``; returns the outputs
@@ -730,7 +564,7 @@ class _Online(_Readout):
         xs = as_series(x, "x")
         ys = as_series(y, "y")
         if self._native is None:
-            make = _aquifer.Node.rls if self._native_kind == "rls" else _aquifer.Node.lms
+            make = _aquifer.Node.rls if self._readout_tag == "rls" else _aquifer.Node.lms
             self._native = make(self._params_json(), xs.shape[1], ys.shape[1])
         return self._native.partial_fit(xs, ys)
 
@@ -759,7 +593,7 @@ class RLS(_Online):
     """
 
     _prefix = "RLS"
-    _native_kind = "rls"
+    _readout_tag = "rls"
 
     def __init__(
         self,
@@ -781,7 +615,7 @@ class LMS(_Online):
     """Least mean squares readout (online), learning rate ``learning_rate``."""
 
     _prefix = "LMS"
-    _native_kind = "lms"
+    _readout_tag = "lms"
 
     def __init__(self, learning_rate: float = 1e-6, fit_bias: bool = True, name: Optional[str] = None) -> None:
         super().__init__(name)
@@ -791,8 +625,7 @@ class LMS(_Online):
         return _params.dumps({"learning_rate": float(self.learning_rate), "fit_bias": bool(self.fit_bias)})
 
 
-#: Model-file kinds of nodes, and the class that holds each.
-NODE_KINDS: Dict[str, Type[Node]] = {
+KINDS.update({
     "reservoir": Reservoir,
     "es2n": ES2N,
     "ip_reservoir": IPReservoir,
@@ -801,7 +634,9 @@ NODE_KINDS: Dict[str, Type[Node]] = {
     "ridge": Ridge,
     "rls": RLS,
     "lms": LMS,
-}
+})
+#: Model-file kinds of nodes, and the class that holds each.
+NODE_KINDS = KINDS
 
 
 def node_from_native(native: _aquifer.Node, name: Optional[str] = None) -> Node:

@@ -38,7 +38,7 @@ except ImportError as e:  # pragma: no cover - optional dependency
 
 from . import _aquifer, _params
 from ._series import as_many
-from .model import ESN
+from .esn import ESN
 
 
 def _seed(random_state: Any) -> int:

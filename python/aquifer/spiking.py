@@ -23,7 +23,7 @@ from . import _aquifer, _trained
 from ._series import as_many, labels as as_labels, restore
 
 
-class LSMClassifier:
+class LSMClassifier(_trained.Saved):
     """A liquid of ``units`` LIF neurons and a readout of its binned rates, classifying whole
     series. Liquid hyperparameters by name (``rc_connectivity``, ``sr``, ``exc_ratio``,
     ``beta``, ``threshold``, ``refractory``, ``topology``, ``input_scaling``,
@@ -74,6 +74,8 @@ class LSMClassifier:
         self.classes_: Optional[np.ndarray] = None
         self._native: Optional[_aquifer.Lsm] = None
 
+    _native_type = _aquifer.Lsm
+
     def _model(self) -> _aquifer.Lsm:
         if self._native is None:
             raise _aquifer.NotFittedError("the classifier is not fitted: call fit first")
@@ -107,24 +109,3 @@ class LSMClassifier:
     @property
     def report(self) -> Optional[Dict[str, Any]]:
         return None if self._native is None else _trained.report(self._native)
-
-    def save(self, path: str) -> None:
-        from .io import write_bytes
-
-        write_bytes(path, bytes(self._model().to_bytes()))
-
-    @classmethod
-    def _from_bytes(cls, data: bytes) -> "LSMClassifier":
-        m = cls()
-        m._native = _aquifer.Lsm.from_bytes(data)
-        return m
-
-    def __getstate__(self) -> Dict[str, Any]:
-        d = dict(self.__dict__)
-        d["_native"] = None if self._native is None else bytes(self._native.to_bytes())
-        return d
-
-    def __setstate__(self, d: Dict[str, Any]) -> None:
-        native = d.pop("_native")
-        self.__dict__.update(d)
-        self._native = None if native is None else _aquifer.Lsm.from_bytes(native)

@@ -6,11 +6,10 @@ use crate::arrays::{
 };
 use crate::errors::{compute, json_error, lock, to_py};
 use crate::nodes::{AnyNode, Node};
-use aquifer::io::ModelFile;
 use aquifer::model::Esn as RustEsn;
 use aquifer::nodes::ReservoirParams;
 use aquifer::readout::{Ridge, RidgeParams};
-use aquifer::traits::{Fit, Persist, Run, Stateful};
+use aquifer::traits::{Fit, Run, Stateful};
 use aquifer::Error;
 use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
 use pyo3::prelude::*;
@@ -83,16 +82,14 @@ impl Esn {
     /// The network saved in a model file's bytes.
     #[staticmethod]
     fn from_bytes(py: Python<'_>, data: Vec<u8>) -> PyResult<Self> {
-        let e = compute(py, move || {
-            RustEsn::from_part(&ModelFile::from_bytes(&data)?)
-        })?;
-        Ok(Esn::wrap(e))
+        Ok(Esn {
+            inner: crate::files::from_bytes(py, data)?,
+        })
     }
 
     /// The model file's bytes.
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = compute(py, || lock(&self.inner)?.to_part()?.to_bytes())?;
-        Ok(PyBytes::new(py, &bytes))
+        crate::files::to_bytes(py, &self.inner)
     }
 
     #[getter]

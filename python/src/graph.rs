@@ -3,9 +3,8 @@
 use crate::arrays::{to_numpy, vec_to_numpy, view, views, weights_to_numpy, Weights};
 use crate::errors::{compute, json_error, lock, to_py};
 use crate::nodes::{GraphNode, Node};
-use aquifer::io::ModelFile;
 use aquifer::model::{Model, NodeId, Outputs};
-use aquifer::traits::{Fit, PartialFit, Persist, Run, Stateful, Step};
+use aquifer::traits::{Fit, PartialFit, Run, Stateful, Step};
 use aquifer::Error;
 use faer::Mat;
 use numpy::{PyArray1, PyArray2, PyReadonlyArray1, PyReadonlyArray2};
@@ -103,14 +102,14 @@ impl Graph {
     /// The graph saved in a model file's bytes.
     #[staticmethod]
     fn from_bytes(py: Python<'_>, data: Vec<u8>) -> PyResult<Self> {
-        let m = compute(py, move || Model::from_part(&ModelFile::from_bytes(&data)?))?;
-        Ok(Graph::wrap(m))
+        Ok(Graph {
+            inner: crate::files::from_bytes(py, data)?,
+        })
     }
 
     /// The model file's bytes.
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = compute(py, || lock(&self.inner)?.to_part()?.to_bytes())?;
-        Ok(PyBytes::new(py, &bytes))
+        crate::files::to_bytes(py, &self.inner)
     }
 
     #[getter]

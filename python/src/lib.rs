@@ -6,6 +6,7 @@ mod arrays;
 mod data;
 mod errors;
 mod esn;
+mod files;
 mod graph;
 mod nodes;
 mod search;
@@ -47,27 +48,4 @@ fn _aquifer(m: &Bound<'_, PyModule>) -> PyResult<()> {
         m.add_function(f)?;
     }
     Ok(())
-}
-
-mod files {
-    use crate::errors::compute;
-    use pyo3::prelude::*;
-
-    /// The kind of model a model file's bytes hold (checked: format, version, checksum).
-    #[pyfunction]
-    pub fn kind_of(py: Python<'_>, data: Vec<u8>) -> PyResult<String> {
-        compute(py, move || {
-            Ok(aquifer::io::ModelFile::from_bytes(&data)?.kind)
-        })
-    }
-
-    /// The configuration a model file's bytes hold, as JSON.
-    #[pyfunction]
-    pub fn describe(py: Python<'_>, data: Vec<u8>) -> PyResult<String> {
-        compute(py, move || {
-            Ok(aquifer::io::ModelFile::from_bytes(&data)?
-                .config
-                .to_string())
-        })
-    }
 }

@@ -4,9 +4,8 @@ use crate::arrays::{list_to_numpy, to_numpy, view, views};
 use crate::errors::{compute, json_error, lock, to_py};
 use aquifer::gated::{GatedModel, GatedParams, GatedTraining};
 use aquifer::grad::TrainingReport;
-use aquifer::io::ModelFile;
 use aquifer::spiking::{Liquid, LiquidParams, LsmClassifier, SurrogateParams};
-use aquifer::traits::{Classify, Fit, Persist, Run, Stateful, Targets};
+use aquifer::traits::{Classify, Fit, Run, Stateful, Targets};
 use numpy::{PyArray2, PyReadonlyArray2};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
@@ -70,17 +69,13 @@ impl Gated {
 
     #[staticmethod]
     fn from_bytes(py: Python<'_>, data: Vec<u8>) -> PyResult<Self> {
-        let m = compute(py, move || {
-            GatedModel::from_part(&ModelFile::from_bytes(&data)?)
-        })?;
         Ok(Gated {
-            inner: Mutex::new(m),
+            inner: crate::files::from_bytes(py, data)?,
         })
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = compute(py, || lock(&self.inner)?.to_part()?.to_bytes())?;
-        Ok(PyBytes::new(py, &bytes))
+        crate::files::to_bytes(py, &self.inner)
     }
 
     /// Trains towards target series (an output at every step), after `warmup` steps.
@@ -196,17 +191,13 @@ impl Lsm {
 
     #[staticmethod]
     fn from_bytes(py: Python<'_>, data: Vec<u8>) -> PyResult<Self> {
-        let m = compute(py, move || {
-            LsmClassifier::from_part(&ModelFile::from_bytes(&data)?)
-        })?;
         Ok(Lsm {
-            inner: Mutex::new(m),
+            inner: crate::files::from_bytes(py, data)?,
         })
     }
 
     fn to_bytes<'py>(&self, py: Python<'py>) -> PyResult<Bound<'py, PyBytes>> {
-        let bytes = compute(py, || lock(&self.inner)?.to_part()?.to_bytes())?;
-        Ok(PyBytes::new(py, &bytes))
+        crate::files::to_bytes(py, &self.inner)
     }
 
     /// Trains on series and their classes.

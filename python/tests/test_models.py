@@ -213,3 +213,19 @@ def test_metrics_match_numpy():
     assert aquifer.metrics.rsquare(y, p) == pytest.approx(pooled, rel=1e-12)
     per, total = aquifer.metrics.memory_capacity(aquifer.Reservoir(50, sr=0.9, input_scaling=0.1, seed=0), 60)
     assert per.shape == (60,) and 5 < total <= 50
+
+
+def test_force_learning_generates_a_sine():
+    """FORCE: an RLS readout fed back into the reservoir learns online to produce a sine, then
+    goes on producing it alone."""
+    reservoir = aquifer.Reservoir(300, lr=1.0, sr=1.2, seed=0)
+    rls = aquifer.RLS(alpha=1.0)
+    reservoir <<= rls
+    model = reservoir >> rls
+    t = np.arange(4400)
+    target = np.sin(t / 8.0).reshape(-1, 1)
+    silent = np.zeros((4400, 1))
+    out = model.partial_fit(silent[:4000], target[1:4001])
+    assert np.abs(out[-500:] - target[3501:4001]).max() < 0.05
+    alone = model.run(silent[4000:4300])
+    assert np.abs(alone - target[4001:4301]).max() < 0.05

@@ -1,4 +1,5 @@
-"""Models: nodes wired into a graph (``>>``, ``<<``, ``&``, lists), and the echo state network.
+"""Graphs: every node's shared behaviour (a name, lazy building, state, persistence and
+ReservoirPy's operators) and the :class:`Model` they compose into.
 
 >>> import numpy as np, aquifer
 >>> x = np.sin(np.linspace(0, 40, 801)).reshape(-1, 1)
@@ -14,24 +15,187 @@ True
 
 from __future__ import annotations
 
+import itertools
 import json
-from typing import Any, Dict, List, Optional, Sequence, Tuple, Type, Union
+from typing import Any, Dict, Iterator, List, Optional, Sequence, Tuple, Type
 
 import numpy as np
 
-from . import _aquifer, _params
+from . import _aquifer
+from ._files import write_bytes
 from ._series import Array, as_many, as_series, restore
-from .nodes import (
-    LMS,
-    RLS,
-    Node,
-    Reservoir,
-    Ridge,
-    _Online,
-    _Plastic,
-    _Readout,
-    node_from_native,
-)
+
+_counters: Dict[str, Iterator[int]] = {}
+
+
+def _auto_name(prefix: str) -> str:
+    return f"{prefix}-{next(_counters.setdefault(prefix, itertools.count()))}"
+
+
+class Node:
+    """What every node shares: a name, lazy building, state, persistence and the graph
+    operators."""
+
+    _prefix = "Node"
+    #: A trained readout's kind in a graph (``"ridge"``, ``"rls"``, ``"lms"``), None for others.
+    _readout_tag: Optional[str] = None
+
+    def _params_json(self) -> str:
+        """A readout's hyperparameters as the core's JSON."""
+        raise NotImplementedError
+
+    def _readout_fitted(self) -> bool:
+        """Whether a readout has been trained (False for other nodes)."""
+        return False
+
+    def _learn_inputs(self, xs: List[Array], warmup: int) -> None:
+        """Learns from the model's input series before the model's first fit (the plastic
+        reservoirs); nothing for other nodes."""
+
+    def __init__(self, name: Optional[str] = None) -> None:
+        self.name: str = name if name is not None else _auto_name(self._prefix)
+        self._native: Optional[_aquifer.Node] = None
+        self._owner: Optional["Model"] = None
+        self._feedback: List[Node] = []
+
+    # ---- building ------------------------------------------------------------------------
+    def _build(self, input_dim: int) -> _aquifer.Node:  # pragma: no cover - abstract
+        raise NotImplementedError
+
+    def _native_for(self, input_dim: int) -> _aquifer.Node:
+        """The native node, built for ``input_dim`` features if it is not yet."""
+        if self._native is None:
+            self._native = self._build(input_dim)
+        elif self._native.input_dim != input_dim:
+            raise _aquifer.AquiferError(
+                f"node `{self.name}` takes {self._native.input_dim} features, "
+                f"got {input_dim}"
+            )
+        return self._native
+
+    def _standalone(self, what: str) -> None:
+        if self._owner is not None:
+            raise _aquifer.AquiferError(
+                f"node `{self.name}` belongs to a model: {what} the model instead"
+            )
+
+    @property
+    def initialized(self) -> bool:
+        """Whether the node has been built (it has seen data or been loaded)."""
+        return self._native is not None or self._owner is not None
+
+    @property
+    def input_dim(self) -> Optional[int]:
+        """Features of the input, once built."""
+        if self._owner is not None:
+            return None
+        return None if self._native is None else self._native.input_dim
+
+    @property
+    def output_dim(self) -> Optional[int]:
+        """Features of the output, once built."""
+        if self._owner is not None:
+            return None
+        return None if self._native is None else self._native.output_dim
+
+    # ---- running -------------------------------------------------------------------------
+    def run(self, x: Any) -> Any:
+        """Outputs for a series ``(timesteps, features)`` from the current state, which moves
+        on; for several series (a list or a 3-D array), the outputs of each from the current
+        state, which is left unchanged (the series run in parallel)."""
+        self._standalone("run")
+        xs, form = as_many(x)
+        native = self._native_for(xs[0].shape[1])
+        if form == "one":
+            return native.run(xs[0])
+        return restore(native.run_many(xs), form)
+
+    predict = run
+
+    def reset(self) -> "Node":
+        """Back to the initial state (zeros)."""
+        if self._owner is not None:
+            self._owner._require_graph().set_node_state(self.name, np.zeros(len(self.state())))
+        elif self._native is not None:
+            self._native.reset()
+        return self
+
+    def state(self) -> Array:
+        """A copy of the state (a reservoir's units; empty for stateless nodes)."""
+        if self._owner is not None:
+            return np.array(self._owner._require_graph().node_state(self.name))
+        if self._native is None:
+            raise _aquifer.NotFittedError(f"node `{self.name}` has not been built yet")
+        return np.array(self._native.state())
+
+    def set_state(self, state: Any) -> "Node":
+        """Sets the state."""
+        s = np.ascontiguousarray(state, dtype=np.float64).ravel()
+        if self._owner is not None:
+            self._owner._require_graph().set_node_state(self.name, s)
+        elif self._native is None:
+            raise _aquifer.NotFittedError(f"node `{self.name}` has not been built yet")
+        else:
+            self._native.set_state(s)
+        return self
+
+    # ---- graph operators -----------------------------------------------------------------
+    def __rshift__(self, other: Any) -> "Model":
+        return Model._link(self, other)
+
+    def __rrshift__(self, other: Any) -> "Model":
+        return Model._link(other, self)
+
+    def __lshift__(self, other: Any) -> "Model":
+        return Model._feedback_of(self, other)
+
+    def __ilshift__(self, other: "Node") -> "Node":  # type: ignore[misc]
+        """``node <<= readout``: ``readout`` feeds back into this node (one step late) in every
+        model holding both."""
+        if not isinstance(other, Node):
+            raise TypeError("<<= takes a node")
+        self._feedback.append(other)
+        return self
+
+    def __and__(self, other: Any) -> "Model":
+        return Model._merge(self, other)
+
+    # ---- persistence ---------------------------------------------------------------------
+    def save(self, path: str) -> None:
+        """Writes the built node to a model file (atomically), readable by ``aquifer.load``,
+        the command line and the Rust crate."""
+        write_bytes(path, self._bytes())
+
+    def _bytes(self) -> bytes:
+        self._standalone("save")
+        if self._native is None:
+            raise _aquifer.NotFittedError(f"node `{self.name}` has not been built yet")
+        return bytes(self._native.to_bytes())
+
+    def __getstate__(self) -> Dict[str, Any]:
+        d = dict(self.__dict__)
+        if self._owner is not None:
+            raise _aquifer.AquiferError(
+                f"node `{self.name}` belongs to a model: pickle the model instead"
+            )
+        d["_native"] = None if self._native is None else bytes(self._native.to_bytes())
+        return d
+
+    def __setstate__(self, d: Dict[str, Any]) -> None:
+        native = d.pop("_native")
+        self.__dict__.update(d)
+        self._native = None if native is None else _aquifer.Node.from_bytes(native)
+
+    def __repr__(self) -> str:
+        if self._native is not None:
+            dims = f"{self._native.input_dim} -> {self._native.output_dim}"
+        elif self._owner is not None:
+            dims = "in a model"
+        else:
+            dims = "not built"
+        return f"{type(self).__name__}('{self.name}', {dims})"
+
+
 
 #: An edge: source, destination, delay in steps, and whether ``<<`` wrote it (feedback).
 Edge = Tuple[Node, Node, int, bool]
@@ -81,18 +245,21 @@ class Model:
         raise TypeError(f"cannot connect a {type(x).__name__}: expected a node, a model or a list")
 
     @staticmethod
+    def _connect(sender: Any, receiver: Any, feedback: bool) -> "Model":
+        """Both graphs, with edges from the sender's exits to the receiver's entries (one step
+        late for feedback)."""
+        ns, es, _, outs = Model._parts(sender)
+        nr, er, ins, _ = Model._parts(receiver)
+        new = [(o, i, int(feedback), feedback) for o in outs for i in ins]
+        return Model(ns + nr, es + er + new)
+
+    @staticmethod
     def _link(a: Any, b: Any) -> "Model":
-        na, ea, _, outs = Model._parts(a)
-        nb, eb, ins, _ = Model._parts(b)
-        new = [(o, i, 0, False) for o in outs for i in ins]
-        return Model(na + nb, ea + eb + new)
+        return Model._connect(a, b, feedback=False)
 
     @staticmethod
     def _feedback_of(receiver: Any, sender: Any) -> "Model":
-        nr, er, ins, _ = Model._parts(receiver)
-        ns, es, _, outs = Model._parts(sender)
-        new = [(o, i, 1, True) for o in outs for i in ins]
-        return Model(nr + ns, er + es + new)
+        return Model._connect(sender, receiver, feedback=True)
 
     @staticmethod
     def _merge(a: Any, b: Any) -> "Model":
@@ -192,7 +359,7 @@ class Model:
         def dim_of(n: Node) -> int:
             if id(n) in out_dim:
                 return out_dim[id(n)]
-            if isinstance(n, _Readout):
+            if n._readout_tag is not None:
                 if n._native is not None:
                     return int(n._native.output_dim)
                 if n.name in targets:
@@ -211,13 +378,12 @@ class Model:
         index: Dict[int, int] = {}
         for n in order:
             width = sum(dim_of(e[0]) for e in edges if e[1] is n) + (input_dim if any(n is s for s in sources) else 0)
-            if isinstance(n, _Readout) and n._native is None:
-                tag = "ridge" if isinstance(n, Ridge) else ("rls" if isinstance(n, RLS) else "lms")
-                spec.append((n.name, tag, n._params_json(), dim_of(n)))
+            if n._readout_tag is not None and n._native is None:
+                spec.append((n.name, n._readout_tag, n._params_json(), dim_of(n)))
             else:
                 native = n._native_for(width)
-                if isinstance(n, _Plastic) and not n.trained and xs is not None and any(n is s for s in sources) and not any(e[1] is n for e in edges):
-                    n.fit(xs, warmup=warmup)
+                if xs is not None and any(n is s for s in sources) and not any(e[1] is n for e in edges):
+                    n._learn_inputs(xs, warmup)
                 spec.append((n.name, "node", native, int(native.output_dim)))
             out_dim[id(n)] = spec[-1][3]
             index[id(n)] = len(spec) - 1
@@ -231,7 +397,7 @@ class Model:
         return self._graph
 
     def _target_dims(self, y: Any) -> Tuple[Dict[str, int], Any]:
-        readouts = [n for n in self.nodes if isinstance(n, _Readout)]
+        readouts = [n for n in self.nodes if n._readout_tag is not None]
         if isinstance(y, dict):
             unknown = set(y) - {r.name for r in readouts}
             if unknown:
@@ -239,7 +405,7 @@ class Model:
             per = {k: as_many(v, f"y[{k!r}]")[0] for k, v in y.items()}
             return {k: v[0].shape[1] for k, v in per.items()}, per
         ys, _ = as_many(y, "y")
-        untrained = [r for r in readouts if not r.fitted] or readouts
+        untrained = [r for r in readouts if not r._readout_fitted()] or readouts
         if len(readouts) == 0:
             raise _aquifer.AquiferError("the model has no readout to train")
         if len(untrained) > 1 and len(readouts) > 1:
@@ -328,8 +494,6 @@ class Model:
     # ---- persistence -------------------------------------------------------------------------
     def save(self, path: str) -> None:
         """Writes the model (once it has seen data) to a model file, atomically."""
-        from .io import write_bytes
-
         write_bytes(path, bytes(self._require_graph().to_bytes()))
 
     @classmethod
@@ -365,177 +529,12 @@ class Model:
         return f"Model({inner}{', built' if self._graph is not None else ''})"
 
 
+
+#: Model-file kinds of nodes and the class that holds each (filled by ``aquifer.nodes``).
+KINDS: Dict[str, Type[Node]] = {}
+
+
 def _kind_class(kind: str) -> Type[Node]:
-    from .nodes import NODE_KINDS
-
-    if kind not in NODE_KINDS:
+    if kind not in KINDS:
         raise _aquifer.AquiferError(f"unknown node kind `{kind}` in the model file")
-    return NODE_KINDS[kind]
-
-
-class ESN:
-    """An echo state network: a leaky reservoir, optionally the input beside its states, and a
-    ridge readout, on Aquifer's fastest path (series harvested in parallel, readout statistics
-    merged in order). Takes every :class:`~aquifer.Reservoir` hyperparameter and ``ridge``,
-    ``fit_bias``, ``input_to_readout``; or ``reservoir=`` and ``readout=`` nodes.
-
-    >>> import numpy as np, aquifer
-    >>> mg = aquifer.datasets.mackey_glass(2000)
-    >>> esn = aquifer.ESN(units=300, lr=0.3, sr=1.25, ridge=1e-7, seed=1)
-    >>> _ = esn.fit(mg[:1500], mg[1:1501], warmup=100)
-    >>> bool(aquifer.metrics.nrmse(mg[1501:1900], esn.run(mg[1500:1899])) < 0.01)
-    True
-    >>> esn.generate(100, warmup=mg[1500:1900]).shape
-    (100, 1)
-    """
-
-    def __init__(
-        self,
-        units: Optional[int] = None,
-        lr: Any = 1.0,
-        sr: Optional[float] = 1.0,
-        input_scaling: Any = 1.0,
-        input_connectivity: float = 0.1,
-        rc_connectivity: float = 0.1,
-        W: Any = "normal",
-        Win: Any = "bernoulli",
-        bias: Any = 0.0,
-        activation: str = "tanh",
-        noise_in: float = 0.0,
-        noise_rc: float = 0.0,
-        ridge: float = 0.0,
-        fit_bias: bool = True,
-        input_to_readout: bool = False,
-        seed: Optional[int] = None,
-        reservoir: Optional[Reservoir] = None,
-        readout: Optional[Ridge] = None,
-        name: Optional[str] = None,
-    ) -> None:
-        self.name = name or "ESN"
-        if reservoir is None:
-            reservoir = Reservoir(
-                units, lr=lr, sr=sr, input_scaling=input_scaling,
-                input_connectivity=input_connectivity, rc_connectivity=rc_connectivity,
-                W=W, Win=Win, bias=bias, activation=activation, noise_in=noise_in,
-                noise_rc=noise_rc, seed=seed,
-            )
-        if not isinstance(reservoir, Reservoir):
-            raise TypeError("ESN: `reservoir` must be an aquifer.Reservoir (other nodes go in a Model)")
-        if readout is None:
-            readout = Ridge(ridge=ridge, fit_bias=fit_bias)
-        if not isinstance(readout, Ridge):
-            raise TypeError("ESN: `readout` must be an aquifer.Ridge (online readouts go in a Model)")
-        self.reservoir = reservoir
-        self.readout = readout
-        self.input_to_readout = input_to_readout
-        self._native: Optional[_aquifer.Esn] = None
-
-    def _esn(self) -> _aquifer.Esn:
-        if self._native is None:
-            raise _aquifer.NotFittedError("the ESN is not fitted: call fit first")
-        return self._native
-
-    def fit(self, x: Any, y: Any, warmup: int = 0) -> "ESN":
-        """Fits the readout on the reservoir's states for input series ``x`` (one or several,
-        harvested in parallel, each from the current state) towards ``y``, discarding
-        ``warmup`` steps of each series."""
-        xs, _ = as_many(x, "x")
-        ys, _ = as_many(y, "y")
-        reservoir = self.reservoir._native_for(xs[0].shape[1])
-        self._native = _aquifer.Esn.from_reservoir(
-            reservoir, self.readout._params_json(), bool(self.input_to_readout), ys[0].shape[1]
-        )
-        self._native.fit(xs, ys, int(warmup))
-        return self
-
-    def run(self, x: Any) -> Any:
-        """Outputs for ``x`` from the current state (which moves on); several series run in
-        parallel, each from the current state (left unchanged)."""
-        esn = self._esn()
-        xs, form = as_many(x, "x")
-        if form == "one":
-            return esn.run(xs[0])
-        return restore(esn.run_many(xs), form)
-
-    predict = run
-
-    def run_with_states(self, x: Any) -> Tuple[Array, Array]:
-        """Outputs and reservoir states for one series."""
-        return self._esn().run_with_states(as_series(x, "x"))
-
-    def generate(self, n: int, warmup: Any) -> Array:
-        """Runs ``warmup`` (inputs), then feeds each output back as the next input for ``n``
-        steps; returns those outputs."""
-        return self._esn().generate(int(n), as_series(warmup, "warmup"))
-
-    def reset(self) -> "ESN":
-        """The reservoir back to a zero state (the readout stays fitted)."""
-        if self._native is not None:
-            self._native.reset()
-        else:
-            self.reservoir.reset()
-        return self
-
-    def state(self) -> Array:
-        """The reservoir's state."""
-        return np.array(self._esn().state())
-
-    def set_state(self, state: Any) -> "ESN":
-        self._esn().set_state(np.ascontiguousarray(state, dtype=np.float64).ravel())
-        return self
-
-    @property
-    def fitted(self) -> bool:
-        return self._native is not None and self._native.is_fitted
-
-    @property
-    def Wout(self) -> Optional[Array]:
-        """Readout weights ``(features, outputs)`` (features: the units, then the inputs
-        with ``input_to_readout``)."""
-        w = None if self._native is None else self._native.weights()
-        return None if w is None else w[0]
-
-    @property
-    def bias(self) -> Optional[Array]:
-        w = None if self._native is None else self._native.weights()
-        return None if w is None else w[1]
-
-    def save(self, path: str) -> None:
-        """Writes the fitted ESN to a model file (atomically): ``aquifer run`` and the Rust
-        crate read it too."""
-        from .io import write_bytes
-
-        write_bytes(path, bytes(self._esn().to_bytes()))
-
-    @classmethod
-    def _from_native(cls, native: _aquifer.Esn) -> "ESN":
-        esn = cls.__new__(cls)
-        esn.name = "ESN"
-        esn.reservoir = node_from_native(native.reservoir())  # type: ignore[assignment]
-        esn.readout = Ridge()
-        esn.input_to_readout = native.input_dim + native.units == (esn.Wout_rows(native))
-        esn._native = native
-        return esn
-
-    @staticmethod
-    def Wout_rows(native: _aquifer.Esn) -> int:
-        w = native.weights()
-        return -1 if w is None else int(w[0].shape[0])
-
-    def __reduce__(self) -> Any:
-        if self._native is None:
-            return (_unbuilt_esn, (self.__dict__,))
-        return (_esn_from_bytes, (bytes(self._native.to_bytes()),))
-
-    def __repr__(self) -> str:
-        return f"ESN(units={getattr(self.reservoir, 'units', '?')}, {'fitted' if self.fitted else 'not fitted'})"
-
-
-def _esn_from_bytes(data: bytes) -> ESN:
-    return ESN._from_native(_aquifer.Esn.from_bytes(data))
-
-
-def _unbuilt_esn(state: Dict[str, Any]) -> ESN:
-    esn = ESN.__new__(ESN)
-    esn.__dict__.update(state)
-    return esn
+    return KINDS[kind]
