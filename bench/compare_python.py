@@ -17,7 +17,6 @@ from reservoirpy.nodes import Ridge as RpyRidge
 
 import aquifer
 
-reservoirpy.verbosity(0)
 
 
 def timed(f):

@@ -240,26 +240,17 @@ impl Node {
         ys: Vec<PyReadonlyArray2<'_, f64>>,
         warmup: usize,
     ) -> PyResult<Self> {
-        use aquifer::traits::OfflineReadout;
+        use aquifer::traits::Fit;
         let p: RidgeParams = parse("ridge hyperparameters", params)?;
         let (xv, yv) = (views(&xs), views(&ys));
         let node = compute(py, || {
-            if xv.len() != yv.len() {
-                return Err(Error::SeriesCountMismatch {
-                    inputs: xv.len(),
-                    targets: yv.len(),
-                });
-            }
             let first = xv.first().ok_or(Error::Empty {
                 what: "training series".into(),
             })?;
-            let outputs = yv[0].ncols();
-            let mut node = RidgeNode::new(Ridge::with_params(p)?, first.ncols(), outputs);
-            for (x, y) in xv.iter().zip(&yv) {
-                node.accumulate(*x, *y, warmup)?;
-            }
-            node.solve()?;
-            Ok(AnyNode::Ridge(node))
+            let (features, outputs) = (first.ncols(), yv.first().map_or(0, |y| y.ncols()));
+            let mut ridge = Ridge::with_params(p)?;
+            ridge.fit(&xv, &yv, warmup)?;
+            Ok(AnyNode::Ridge(RidgeNode::new(ridge, features, outputs)))
         })?;
         Ok(Node::wrap(node))
     }
