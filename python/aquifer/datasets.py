@@ -28,7 +28,8 @@ def _gen(name: str, n_timesteps: int, params: Any) -> Array:
 
 
 def mackey_glass(n_timesteps: int, **params: Any) -> Array:
-    """Mackey-Glass delay equation (``tau``, ``a``, ``b``, ``n``, ``x0``, ``h``, ``seed``...)."""
+    """Mackey-Glass delay equation (``tau``, ``a``, ``b``, ``n``, ``x0``, ``h``, ``seed``...);
+    ``subsample=k`` keeps one value every ``k`` integration steps of ``h``."""
     return _gen("mackey_glass", n_timesteps, params)
 
 
@@ -75,6 +76,24 @@ def logistic_map(n_timesteps: int, **params: Any) -> Array:
 def kuramoto_sivashinsky(n_timesteps: int, **params: Any) -> Array:
     """Kuramoto-Sivashinsky equation by ETDRK4 (ReservoirPy's defaults)."""
     return _gen("kuramoto_sivashinsky", n_timesteps, params)
+
+
+#: Largest Lyapunov exponents from the literature (per time unit): Lorenz-63 at (10, 28, 8/3)
+#: and Rossler at (0.2, 0.2, 5.7), Sprott 2003.
+LYAPUNOV = {"lorenz": 0.9056, "rossler": 0.0714}
+
+
+def largest_lyapunov_exponent(system: str, time: float = 1000.0, **params: Any) -> float:
+    """The largest Lyapunov exponent (per time unit) of a flow (``"lorenz"``, ``"rossler"``,
+    ``"multiscroll"``, ``"rabinovich_fabrikant"``, ``"double_scroll"``, ``"lorenz96"``,
+    ``"mackey_glass"``) with the generator's parameters, by Benettin's method over ``time``
+    time units.
+
+    >>> import aquifer
+    >>> round(aquifer.datasets.largest_lyapunov_exponent("lorenz", 400, h=0.01), 2)
+    0.9
+    """
+    return float(_aquifer.largest_lyapunov_exponent(system, json.dumps(params), float(time)))
 
 
 def narma(n_timesteps: int, **params: Any) -> Tuple[Array, Array]:

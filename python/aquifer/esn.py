@@ -106,6 +106,14 @@ class ESN:
         steps; returns those outputs."""
         return self._esn().generate(int(n), as_series(warmup, "warmup"))
 
+    def set_ridge(self, ridge: float) -> "ESN":
+        """Changes the readout's ridge and solves it again from the last fit's statistics,
+        without harvesting again."""
+        if self._native is not None:
+            self._native.set_ridge(float(ridge))
+        self.readout.ridge = ridge
+        return self
+
     def reset(self) -> "ESN":
         """The reservoir back to a zero state (the readout stays fitted)."""
         if self._native is not None:

@@ -55,10 +55,17 @@ def rsquare(y: Any, y_hat: Any) -> float:
 r2 = rsquare
 
 
-def valid_prediction_time(y: Any, y_hat: Any, threshold: float = 0.4) -> int:
-    """Steps until the error, normalised by ``y``'s standard deviation per feature, first
-    exceeds ``threshold``."""
-    return int(_aquifer.valid_prediction_time(*_pair(y, y_hat), float(threshold)))
+def valid_prediction_time(y: Any, y_hat: Any, threshold: float = 0.4, sigma: Any = None) -> int:
+    """Steps until the error, normalised per feature by ``sigma`` (the attractor's standard
+    deviation, from a long trajectory) or else by ``y``'s own, first exceeds ``threshold``."""
+    s = None if sigma is None else [float(v) for v in np.ravel(sigma)]
+    return int(_aquifer.valid_prediction_time(*_pair(y, y_hat), float(threshold), s))
+
+
+def lyapunov_times(steps: int, dt: float, exponent: float) -> float:
+    """``steps`` samples ``dt`` time units apart, in Lyapunov times of a system whose largest
+    exponent is ``exponent`` (see :func:`aquifer.datasets.largest_lyapunov_exponent`)."""
+    return float(steps) * float(dt) * float(exponent)
 
 
 def accuracy(y_true: Any, y_pred: Any) -> float:

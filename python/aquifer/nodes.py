@@ -554,6 +554,16 @@ class Ridge(_Readout):
         self._native = _aquifer.Node.fit_ridge(self._params_json(), xs, ys, int(warmup))
         return self
 
+    def set_ridge(self, ridge: float) -> "Ridge":
+        """Changes the ridge and solves the readout again from its last fit's statistics,
+        without the data (in a model too: no harvest again)."""
+        if self._owner is not None:
+            self._owner._require_graph().set_ridge(self.name, float(ridge))
+        elif self._native is not None:
+            self._native.set_ridge(float(ridge))
+        self.ridge = ridge
+        return self
+
 
 class _Online(_Readout):
 

@@ -164,16 +164,55 @@ pub fn metric(
     }
 }
 
-/// Steps until the normalised error first exceeds `threshold`.
+/// Steps until the normalised error first exceeds `threshold` (normalised by `sigma` per
+/// column when given, else by the truth's standard deviation).
 #[pyfunction]
+#[pyo3(signature = (y, y_hat, threshold, sigma = None))]
 pub fn valid_prediction_time(
     py: Python<'_>,
     y: PyReadonlyArray2<'_, f64>,
     y_hat: PyReadonlyArray2<'_, f64>,
     threshold: f64,
+    sigma: Option<Vec<f64>>,
 ) -> PyResult<usize> {
     let (a, b) = (view(&y), view(&y_hat));
-    compute(py, || metrics::valid_prediction_time(a, b, threshold))
+    compute(py, || match &sigma {
+        Some(s) => metrics::valid_prediction_time_scaled(a, b, threshold, s),
+        None => metrics::valid_prediction_time(a, b, threshold),
+    })
+}
+
+/// The largest Lyapunov exponent of a system (`lorenz`, `rossler`, `multiscroll`,
+/// `rabinovich_fabrikant`, `double_scroll`, `lorenz96`, `mackey_glass`) with its parameters as
+/// JSON, by Benettin's method over `time` time units.
+#[pyfunction]
+pub fn largest_lyapunov_exponent(
+    py: Python<'_>,
+    name: &str,
+    params_json: &str,
+    time: f64,
+) -> PyResult<f64> {
+    use aquifer::datasets::lyapunov::{self, System};
+    let system = match name {
+        "lorenz" => System::Lorenz(params(name, params_json)?),
+        "rossler" => System::Rossler(params(name, params_json)?),
+        "multiscroll" => System::Multiscroll(params(name, params_json)?),
+        "rabinovich_fabrikant" => System::RabinovichFabrikant(params(name, params_json)?),
+        "double_scroll" => System::DoubleScroll(params(name, params_json)?),
+        "lorenz96" => System::Lorenz96(params(name, params_json)?),
+        "mackey_glass" => System::MackeyGlass(params(name, params_json)?),
+        other => {
+            return Err(to_py(Error::invalid(
+                "system",
+                other,
+                "has no Lyapunov estimate (a flow: lorenz, rossler, multiscroll, \
+                 rabinovich_fabrikant, double_scroll, lorenz96, mackey_glass)",
+            )))
+        }
+    };
+    compute(py, move || {
+        lyapunov::largest_lyapunov_exponent(&system, time)
+    })
 }
 
 /// Fraction of equal labels.

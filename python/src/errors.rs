@@ -62,3 +62,12 @@ pub fn lock<T>(m: &std::sync::Mutex<T>) -> aquifer::Result<std::sync::MutexGuard
             .into(),
     })
 }
+
+/// Panics inside the GIL-free section, as an internal error would: the tests check that it
+/// reaches Python as an `AquiferError`, not as an abort.
+#[pyfunction]
+pub fn _panic_in_rust(py: Python<'_>) -> PyResult<()> {
+    compute(py, || -> aquifer::Result<()> {
+        panic!("a deliberate panic")
+    })
+}

@@ -183,6 +183,11 @@ impl Esn {
         to_numpy(py, out)
     }
 
+    /// Changes the ridge and solves the readout again from the last fit's statistics.
+    fn set_ridge(&self, py: Python<'_>, ridge: f64) -> PyResult<()> {
+        compute(py, || lock(&self.inner)?.set_ridge(ridge))
+    }
+
     /// Back to a zero reservoir state (the readout stays fitted).
     fn reset(&self) -> PyResult<()> {
         lock(&self.inner).map_err(to_py)?.reset();

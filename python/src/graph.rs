@@ -197,6 +197,12 @@ impl Graph {
         named(py, out)
     }
 
+    /// Changes the ridge of the readout `name` and solves it again from the last fit's
+    /// statistics.
+    fn set_ridge(&self, py: Python<'_>, name: &str, ridge: f64) -> PyResult<()> {
+        compute(py, || lock(&self.inner)?.set_ridge(name, ridge))
+    }
+
     /// Back to the initial state: every node reset, every delayed edge zero.
     fn reset(&self) -> PyResult<()> {
         lock(&self.inner).map_err(to_py)?.reset();

@@ -39,11 +39,13 @@ fn _aquifer(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(data::metric, m)?,
         wrap_pyfunction!(data::valid_prediction_time, m)?,
         wrap_pyfunction!(data::accuracy, m)?,
+        wrap_pyfunction!(data::largest_lyapunov_exponent, m)?,
         wrap_pyfunction!(data::memory_capacity, m)?,
         wrap_pyfunction!(files::kind_of, m)?,
         wrap_pyfunction!(files::describe, m)?,
         wrap_pyfunction!(trained::default_params, m)?,
         wrap_pyfunction!(search::default_sampler, m)?,
+        wrap_pyfunction!(errors::_panic_in_rust, m)?,
     ] {
         m.add_function(f)?;
     }

@@ -389,6 +389,17 @@ impl Node {
         to_numpy(py, out)
     }
 
+    /// Changes a ridge readout's ridge and solves it again from its last fit's statistics.
+    fn set_ridge(&self, py: Python<'_>, ridge: f64) -> PyResult<()> {
+        compute(py, || match &mut *lock(&self.inner)? {
+            AnyNode::Ridge(r) => r.set_ridge(ridge),
+            other => Err(Error::Unsupported {
+                operation: "set_ridge",
+                reason: format!("a `{}` is not a ridge readout", other.kind()),
+            }),
+        })
+    }
+
     /// Back to the initial state.
     fn reset(&self) -> PyResult<()> {
         lock(&self.inner).map_err(to_py)?.node().reset();

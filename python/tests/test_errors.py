@@ -93,8 +93,16 @@ def test_training_errors():
 
 
 def test_an_internal_panic_becomes_an_exception():
-    """A corrupt file crafted to pass the checksum is still refused with an error, and the
-    interpreter goes on."""
+    """A panic in Rust reaches Python as an AquiferError (not an abort), and the interpreter
+    goes on."""
+    from aquifer import _aquifer
+
+    with pytest.raises(aquifer.AquiferError, match="internal error.*deliberate panic"):
+        _aquifer._panic_in_rust()
+    assert aquifer.Reservoir(5, seed=0).run(np.ones(2)).shape == (2, 5)
+
+
+def test_garbage_model_files_are_errors():
     for blob in (b"", b"\x00" * 8, b"\xff" * 64, bytes(range(256)) * 4):
         with pytest.raises(aquifer.AquiferError):
             aquifer.loads(blob)

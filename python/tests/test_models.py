@@ -229,3 +229,35 @@ def test_force_learning_generates_a_sine():
     assert np.abs(out[-500:] - target[3501:4001]).max() < 0.05
     alone = model.run(silent[4000:4300])
     assert np.abs(alone - target[4001:4301]).max() < 0.05
+
+
+def test_the_ridge_changes_without_harvesting_again(mg):
+    esn = aquifer.ESN(units=200, lr=0.3, sr=1.25, ridge=1e-2, seed=3).fit(mg[:2000], mg[1:2001], warmup=100)
+    esn.set_ridge(1e-8)
+    direct = aquifer.ESN(units=200, lr=0.3, sr=1.25, ridge=1e-8, seed=3).fit(mg[:2000], mg[1:2001], warmup=100)
+    assert np.array_equal(esn.Wout, direct.Wout)
+    readout = aquifer.Ridge(ridge=1.0)
+    model = aquifer.Reservoir(100, lr=0.3, sr=1.25, seed=0) >> readout
+    model.fit(mg[:2000], mg[1:2001], warmup=100)
+    coarse = readout.Wout
+    readout.set_ridge(1e-8)
+    fine = aquifer.Ridge(ridge=1e-8)
+    other = aquifer.Reservoir(100, lr=0.3, sr=1.25, seed=0) >> fine
+    other.fit(mg[:2000], mg[1:2001], warmup=100)
+    assert np.array_equal(readout.Wout, fine.Wout) and not np.array_equal(coarse, fine.Wout)
+    with pytest.raises(aquifer.AquiferError, match="fit it again"):
+        aquifer.loads(esn._native.to_bytes()).set_ridge(1e-3)
+
+
+def test_lyapunov_exponents_and_valid_time():
+    lam = aquifer.datasets.largest_lyapunov_exponent("lorenz", 400, h=0.01)
+    assert abs(lam - aquifer.datasets.LYAPUNOV["lorenz"]) < 0.03 * 0.9056
+    y = np.sin(np.arange(200) / 9.0).reshape(-1, 1)
+    y_hat = y + 0.003 * np.arange(200).reshape(-1, 1)
+    assert aquifer.metrics.valid_prediction_time(y, y_hat, 0.4, sigma=[0.5]) == 67
+    assert aquifer.metrics.lyapunov_times(100, 0.02, 0.9056) == pytest.approx(1.8112)
+    fine = aquifer.datasets.mackey_glass(991, h=0.1)
+    sampled = aquifer.datasets.mackey_glass(100, h=0.1, subsample=10)
+    assert np.array_equal(sampled[:, 0], fine[::10, 0])
+    with pytest.raises(aquifer.AquiferError):
+        aquifer.datasets.largest_lyapunov_exponent("henon_map")

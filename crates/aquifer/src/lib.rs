@@ -49,6 +49,7 @@ pub mod nodes;
 pub mod parallel;
 pub mod readout;
 pub mod rng;
+pub mod scaler;
 pub mod search;
 pub mod series;
 mod size;

@@ -174,15 +174,14 @@ pub fn r2(y: impl AsSeries, y_hat: impl AsSeries) -> Result<f64> {
 /// Valid prediction time: the number of steps before the normalised error
 /// `e(t) = sqrt(mean_d ((y_d(t) - y_hat_d(t)) / sigma_d)^2)` first exceeds `threshold`, where
 /// `sigma_d` is the standard deviation of column `d` of the truth (Pathak et al. 2018 use 0.4).
-/// Returns `T` if it never does.
+/// Returns `T` if it never does. [`valid_prediction_time_scaled`] takes `sigma` given (the
+/// attractor's, over a long trajectory) instead; [`lyapunov_times`] converts steps.
 pub fn valid_prediction_time(
     y: impl AsSeries,
     y_hat: impl AsSeries,
     threshold: f64,
 ) -> Result<usize> {
-    let (y, yh) = (y.as_series(), y_hat.as_series());
-    check_pair(y, yh)?;
-    crate::error::check_positive("threshold", threshold)?;
+    let y = y.as_series();
     let sigma: Vec<f64> = (0..y.ncols())
         .map(|j| {
             let c = y.col(j);
@@ -190,11 +189,45 @@ pub fn valid_prediction_time(
             (c.iter().map(|v| (v - m).powi(2)).sum::<f64>() / y.nrows() as f64).sqrt()
         })
         .collect();
-    if let Some(j) = sigma.iter().position(|s| *s == 0.0) {
+    valid_prediction_time_scaled(y, y_hat, threshold, &sigma)
+}
+
+/// [`valid_prediction_time`] with the per-column scale `sigma` given: the standard deviation of
+/// the attractor over a long trajectory, so that the figure does not depend on the test
+/// window (a short window's own spread can be far from the attractor's).
+///
+/// ```
+/// use aquifer::faer::Mat;
+/// use aquifer::metrics::{lyapunov_times, valid_prediction_time_scaled};
+/// let y = Mat::from_fn(100, 1, |t, _| (t as f64 / 10.0).sin());
+/// let y_hat = Mat::from_fn(100, 1, |t, _| (t as f64 / 10.0).sin() + 0.01 * t as f64);
+/// // the error passes 0.4 x 0.5 = 0.2 after step 20
+/// assert_eq!(valid_prediction_time_scaled(&y, &y_hat, 0.4, &[0.5])?, 21);
+/// // 21 steps of 0.02 time units, largest Lyapunov exponent 0.9056 (Lorenz-63)
+/// assert!((lyapunov_times(21, 0.02, 0.9056) - 0.380).abs() < 1e-3);
+/// # Ok::<(), aquifer::Error>(())
+/// ```
+pub fn valid_prediction_time_scaled(
+    y: impl AsSeries,
+    y_hat: impl AsSeries,
+    threshold: f64,
+    sigma: &[f64],
+) -> Result<usize> {
+    let (y, yh) = (y.as_series(), y_hat.as_series());
+    check_pair(y, yh)?;
+    crate::error::check_positive("threshold", threshold)?;
+    if sigma.len() != y.ncols() {
+        return Err(Error::shape(
+            "valid prediction time scale",
+            format!("{} values (one per column)", y.ncols()),
+            format!("{} values", sigma.len()),
+        ));
+    }
+    if let Some(j) = sigma.iter().position(|s| !(*s > 0.0 && s.is_finite())) {
         return Err(Error::invalid(
             "valid_prediction_time",
             format!("column {j}"),
-            "the truth is constant",
+            "its scale must be finite and > 0 (is the truth constant?)",
         ));
     }
     for t in 0..y.nrows() {
@@ -207,6 +240,13 @@ pub fn valid_prediction_time(
         }
     }
     Ok(y.nrows())
+}
+
+/// `steps` samples `dt` time units apart in Lyapunov times: `steps x dt x exponent`, with
+/// `exponent` the system's largest Lyapunov exponent (per time unit; see
+/// [`crate::datasets::lyapunov`]).
+pub fn lyapunov_times(steps: usize, dt: f64, exponent: f64) -> f64 {
+    steps as f64 * dt * exponent
 }
 
 /// Counts of a classifier's decisions: how many series of each true class went to each
@@ -305,8 +345,9 @@ pub struct MemoryCapacity {
 }
 
 /// Memory capacity (Jaeger 2001): drive the reservoir (one input) with i.i.d. uniform input in
-/// [-1, 1], train one ridge readout per delay `k = 1..=max_delay` to output `u[t - k]`, and sum
-/// the squared correlations on held-out steps. For `N` units, it is at most `N`.
+/// [-1, 1], train a ridge readout to output `u[t - k]` for every delay `k = 1..=max_delay` (one
+/// solve, a column per delay), and sum the squared correlations on held-out steps. For `N`
+/// units, it is at most `N`.
 ///
 /// The reservoir is reset first and left in its last test state.
 pub fn memory_capacity(
@@ -359,19 +400,22 @@ pub fn memory_capacity_of(
     let states = states(crate::series::column(&u).as_ref())?;
     let x_train = states.subrows(washout, train);
     let x_test = states.subrows(washout + train, test);
-    let mut per_delay = Vec::with_capacity(max_delay);
-    for k in 1..=max_delay {
-        let target = |start: usize, len: usize| Mat::from_fn(len, 1, |i, _| u[start + i - k]);
-        let mut r = Ridge::new(ridge)?;
-        r.fit(&[x_train], &[target(washout, train).as_ref()], 0)?;
-        let pred = r.predict(x_test)?;
-        let truth = target(washout + train, test);
-        let (a, b): (Vec<f64>, Vec<f64>) = (
-            truth.col(0).iter().copied().collect(),
-            pred.col(0).iter().copied().collect(),
-        );
-        per_delay.push(squared_correlation(&a, &b));
-    }
+    // every delay is a column of one target: one ridge solve (one factorisation) for all
+    let target =
+        |start: usize, len: usize| Mat::from_fn(len, max_delay, |i, k| u[start + i - k - 1]);
+    let mut r = Ridge::new(ridge)?;
+    r.fit(&[x_train], &[target(washout, train).as_ref()], 0)?;
+    let pred = r.predict(x_test)?;
+    let truth = target(washout + train, test);
+    let per_delay: Vec<f64> = (0..max_delay)
+        .map(|k| {
+            let (a, b): (Vec<f64>, Vec<f64>) = (
+                truth.col(k).iter().copied().collect(),
+                pred.col(k).iter().copied().collect(),
+            );
+            squared_correlation(&a, &b)
+        })
+        .collect();
     let total = per_delay.iter().sum();
     Ok(MemoryCapacity { per_delay, total })
 }

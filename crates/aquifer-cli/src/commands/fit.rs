@@ -9,7 +9,7 @@ use crate::table::{self, Table};
 use aquifer::faer::Mat;
 use aquifer::model::Esn;
 use aquifer::readout::RidgeStats;
-use aquifer::traits::Fit;
+use aquifer::traits::{Fit, Stateful};
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -341,7 +341,11 @@ fn fit_esn(
     }
     let bar = progress::bar(xs.len() as u64, "series", quiet);
     let mut stats: Option<RidgeStats> = None;
+    // As `fit`: every series from the same state; the last batch leaves the reservoir in the
+    // last state of the last series.
+    let start = esn.state();
     for (bx, by) in xs.chunks(BATCH).zip(ys.chunks(BATCH)) {
+        esn.set_state(&start)?;
         let s = esn.statistics(bx, by, warmup)?;
         match &mut stats {
             Some(acc) => acc.merge(&s)?,
@@ -351,8 +355,5 @@ fn fit_esn(
     }
     bar.finish_and_clear();
     esn.fit_statistics(&stats.expect("at least one batch"))?;
-    // As `fit`: leave the reservoir in the last state of the last training series.
-    esn.reservoir_mut()
-        .run(xs.last().expect("at least one series"))?;
     Ok(())
 }

@@ -118,8 +118,12 @@ pub struct MackeyGlass {
     pub n: f64,
     /// Initial value.
     pub x0: f64,
-    /// Time step.
+    /// Time step of the integration.
     pub h: f64,
+    /// Integration steps per sample: the series keeps every `subsample`-th value, so samples
+    /// are `h x subsample` time units apart (e.g. `h = 0.1, subsample = 10`: one sample per time
+    /// unit from a finer integration, as Jaeger & Haas 2004). 1 keeps every step.
+    pub subsample: usize,
     /// Seed of the random history, used when `history` is `None`.
     pub seed: u64,
     /// The integration scheme.
@@ -139,6 +143,7 @@ impl Default for MackeyGlass {
             n: 10.0,
             x0: 1.2,
             h: 1.0,
+            subsample: 1,
             seed: 0,
             scheme: MgScheme::Rk4,
             history: None,
@@ -159,6 +164,13 @@ pub fn mackey_glass(p: &MackeyGlass, n_timesteps: usize) -> Result<Mat<f64>> {
     check_steps(n_timesteps, 1)?;
     check_h(p.h)?;
     check_finite_params(&[("a", p.a), ("b", p.b), ("n", p.n), ("x0", p.x0)])?;
+    if p.subsample == 0 || p.subsample > 1_000_000 {
+        return Err(Error::invalid(
+            "subsample",
+            p.subsample,
+            "must be between 1 and 1,000,000 integration steps per sample",
+        ));
+    }
     let len_f = (p.tau as f64 / p.h).floor();
     if len_f > MAX_HISTORY as f64 {
         return Err(Error::invalid(
@@ -188,10 +200,13 @@ pub fn mackey_glass(p: &MackeyGlass, n_timesteps: usize) -> Result<Mat<f64>> {
         }
     };
     let eq = |xt: f64, xtau: f64| -p.b * xt + p.a * xtau / (1.0 + xtau.powf(p.n));
+    let every = p.subsample;
     let mut out = Mat::zeros(n_timesteps, 1);
     let mut xt = p.x0;
-    for i in 0..n_timesteps {
-        out[(i, 0)] = xt;
+    for i in 0..(n_timesteps - 1) * every + 1 {
+        if i % every == 0 {
+            out[(i / every, 0)] = xt;
+        }
         let xtau = if p.tau == 0 {
             0.0
         } else {

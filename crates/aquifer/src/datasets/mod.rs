@@ -7,6 +7,7 @@
 
 mod chaos;
 mod kuramoto;
+pub mod lyapunov;
 mod narma;
 mod real;
 mod split;

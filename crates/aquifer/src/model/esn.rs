@@ -234,10 +234,12 @@ impl Esn {
         })
     }
 
-    /// The readout statistics of paired series, each harvested from the current state (which
-    /// is left unchanged), after `warmup` steps of each. Statistics of several batches
-    /// [merge](RidgeStats::merge) exactly; [`Esn::fit_statistics`] then solves them. This is
-    /// how to fit on more data than fits in memory at once.
+    /// The readout statistics of paired series, each harvested from the current state, after
+    /// `warmup` steps of each; the reservoir is left in the last state of the last series, as
+    /// [`Fit::fit`] leaves it. Statistics of several batches [merge](RidgeStats::merge) exactly
+    /// (start each batch from the same state, as `fit` starts every series); then
+    /// [`Esn::fit_statistics`] solves them. This is how to fit on more data than fits in memory
+    /// at once.
     ///
     /// ```
     /// use aquifer::prelude::*;
@@ -246,25 +248,29 @@ impl Esn {
     /// let mut esn = Esn::builder().units(50).seed(3).build(1, 1)?;
     /// let (a, b) = (x.subrows(0, 300), x.subrows(300, 299));
     /// let (ya, yb) = (y.subrows(0, 300), y.subrows(300, 299));
+    /// let start = esn.state();
     /// let mut stats = esn.statistics(&[a], &[ya], 20)?;
+    /// esn.set_state(&start)?;
     /// stats.merge(&esn.statistics(&[b], &[yb], 20)?)?;
     /// esn.fit_statistics(&stats)?;
     /// assert_eq!(stats.count(), 280 + 279);
     /// # Ok::<(), aquifer::Error>(())
     /// ```
     pub fn statistics<'y, S: AsSeries + Sync>(
-        &self,
+        &mut self,
         inputs: &[S],
         targets: impl Into<Targets<'y>>,
         warmup: usize,
     ) -> Result<RidgeStats> {
         let targets = targets.into();
         let ys = targets.series("an echo state network")?;
-        Ok(self.harvest(inputs, ys, warmup)?.0)
+        let (stats, final_state) = self.harvest(inputs, ys, warmup)?;
+        self.reservoir.set_state(&final_state)?;
+        Ok(stats)
     }
 
-    /// Solves the readout from statistics made by [`Esn::statistics`]; the reservoir state is
-    /// unchanged.
+    /// Solves the readout from statistics made by [`Esn::statistics`] (and keeps them, for
+    /// [`Esn::set_ridge`]); the reservoir state is unchanged.
     pub fn fit_statistics(&mut self, stats: &RidgeStats) -> Result<()> {
         if stats.features() != self.feature_dim() || stats.targets() != self.outputs {
             return Err(Error::shape(
@@ -273,7 +279,27 @@ impl Esn {
                 format!("{} x {}", stats.features(), stats.targets()),
             ));
         }
-        self.readout.solve_stats(stats)
+        self.readout.solve_owned_stats(stats.clone())
+    }
+
+    /// Changes the readout's ridge and solves it again from the statistics of the last fit,
+    /// without harvesting again (the state is unchanged). A network loaded from a file has no
+    /// statistics: fit it again.
+    ///
+    /// ```
+    /// use aquifer::prelude::*;
+    /// let series = datasets::mackey_glass(&MackeyGlass::default(), 800)?;
+    /// let (x, y) = datasets::forecasting(&series, 1)?;
+    /// let mut esn = Esn::builder().units(80).ridge(1e-2).seed(1).build(1, 1)?;
+    /// esn.fit(&[&x], &[&y], 50)?;
+    /// esn.set_ridge(1e-8)?;
+    /// let mut direct = Esn::builder().units(80).ridge(1e-8).seed(1).build(1, 1)?;
+    /// direct.fit(&[&x], &[&y], 50)?;
+    /// assert_eq!(esn.readout().weights(), direct.readout().weights());
+    /// # Ok::<(), aquifer::Error>(())
+    /// ```
+    pub fn set_ridge(&mut self, ridge: f64) -> Result<()> {
+        self.readout.set_ridge(ridge)
     }
 
     /// Statistics of every pair harvested from the current state, and the last state of the
@@ -532,7 +558,7 @@ impl Fit for Esn {
         let targets = targets.into();
         let ys = targets.series("an echo state network")?;
         let (stats, final_state) = self.harvest(inputs, ys, warmup)?;
-        self.readout.solve_stats(&stats)?;
+        self.readout.solve_owned_stats(stats)?;
         self.reservoir.set_state(&final_state)
     }
 }

@@ -262,6 +262,11 @@ impl RidgeNode {
     pub fn ridge(&self) -> &Ridge {
         &self.ridge
     }
+    /// Changes the ridge and solves again from the statistics of the last fit
+    /// ([`Ridge::set_ridge`]).
+    pub fn set_ridge(&mut self, ridge: f64) -> Result<()> {
+        self.ridge.set_ridge(ridge)
+    }
 }
 
 impl Node for RidgeNode {

@@ -196,6 +196,28 @@ impl Ridge {
         Ok(())
     }
 
+    /// Changes the ridge and solves again from the statistics of the last [`Fit::fit`] (or
+    /// accumulation), without the data. A readout loaded from a file, or solved from borrowed
+    /// statistics ([`Ridge::solve_stats`]), has none: that is an error.
+    pub fn set_ridge(&mut self, ridge: f64) -> Result<()> {
+        let params = RidgeParams {
+            ridge,
+            ..self.params
+        };
+        params.validate()?;
+        let stats = self.stats.as_ref().ok_or_else(|| Error::Unsupported {
+            operation: "changing the ridge",
+            reason: "the readout keeps no statistics (loaded from a file, or solved from \
+                     statistics it was lent): fit it again"
+                .into(),
+        })?;
+        let (w, b) = solve_ridge(stats, params)?;
+        self.params = params;
+        self.weights = Some(w);
+        self.intercept = b;
+        Ok(())
+    }
+
     /// Solves from given statistics (e.g. merged from several workers).
     pub fn solve_stats(&mut self, stats: &RidgeStats) -> Result<()> {
         if stats.count() == 0 {

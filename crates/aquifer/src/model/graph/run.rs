@@ -108,6 +108,22 @@ impl Model {
         let i = self.index(name)?;
         Ok(self.slots[i].weights())
     }
+    /// Changes the ridge of the ridge readout named `name` and solves it again from the
+    /// statistics of the last [`Fit::fit`], without running the model again.
+    pub fn set_ridge(&mut self, name: &str, ridge: f64) -> Result<()> {
+        let i = self.index(name)?;
+        let node: Option<&mut dyn std::any::Any> = match &mut self.slots[i] {
+            Slot::Offline(n) => Some(n.as_mut()),
+            _ => None,
+        };
+        match node.and_then(|n| n.downcast_mut::<crate::model::RidgeNode>()) {
+            Some(r) => r.set_ridge(ridge),
+            None => Err(Error::Wiring {
+                node: name.into(),
+                problem: "is not a ridge readout",
+            }),
+        }
+    }
     /// The state of the node named `name`.
     pub fn node_state(&self, name: &str) -> Result<Vec<f64>> {
         let i = self.index(name)?;
