@@ -236,3 +236,69 @@ fn mackey_glass_from_a_finer_integration() {
     )
     .is_err());
 }
+
+#[test]
+fn the_esn_classifier_runs_every_series_from_zero() {
+    use aquifer::classify::{decide, one_hot};
+    use aquifer::model::EsnClassifier;
+    let xs: Vec<Mat<f64>> = (0..30)
+        .map(|k| {
+            Mat::from_fn(20 + k % 7, 2, |t, j| {
+                ((t * (k % 3 + 1) + j) as f64 / 5.0).sin()
+            })
+        })
+        .collect();
+    let labels: Vec<usize> = (0..30).map(|k| k % 3).collect();
+    let builder = Esn::builder().units(40).seed(4).ridge(1e-6);
+    let mut clf = EsnClassifier::new(&builder, 2, 3, Some(5)).unwrap();
+    clf.fit(
+        &xs,
+        Targets::Classes {
+            labels: &labels,
+            classes: 3,
+        },
+        0,
+    )
+    .unwrap();
+    // the same by hand: one-hot targets, fit, and each series run from zero
+    let mut esn = builder.build(2, 3).unwrap();
+    let targets: Vec<Mat<f64>> = xs
+        .iter()
+        .zip(&labels)
+        .map(|(x, &c)| one_hot(c, 3, x.nrows()).unwrap())
+        .collect();
+    esn.fit(&xs, &targets, 0).unwrap();
+    let by_hand: Vec<usize> = xs
+        .iter()
+        .map(|x| {
+            esn.reset();
+            decide(esn.run(x).unwrap(), Some(5)).unwrap()
+        })
+        .collect();
+    assert_eq!(clf.classify(&xs).unwrap(), by_hand);
+    assert!(clf.esn().state().iter().all(|&v| v == 0.0));
+    assert_eq!(clf.scores(&xs[..2]).unwrap().len(), 2);
+    // errors
+    assert!(clf
+        .fit(
+            &xs,
+            Targets::Classes {
+                labels: &labels,
+                classes: 4
+            },
+            0
+        )
+        .is_err());
+    assert!(clf
+        .fit(
+            &xs[..3],
+            Targets::Classes {
+                labels: &labels,
+                classes: 3
+            },
+            0
+        )
+        .is_err());
+    assert!(EsnClassifier::new(&builder, 2, 1, None).is_err());
+    assert!(clf.set_last(Some(0)).is_err());
+}
