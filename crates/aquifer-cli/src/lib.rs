@@ -22,8 +22,8 @@ pub use error::{Error, Result};
 
 use clap::{Parser, Subcommand};
 use commands::{
-    bench, dataset, demo, fit, generate, info, plot as plot_cmd, predict, report as report_cmd,
-    score, search,
+    bench, dataset, demo, features, fit, generate, info, plot as plot_cmd, predict,
+    report as report_cmd, score, search,
 };
 
 /// The command line.
@@ -87,6 +87,9 @@ pub enum Command {
     Dataset(dataset::Args),
     /// Draw a series (and a second one to compare) to PNG or SVG.
     Plot(plot_cmd::Args),
+    /// Features from raw recordings: `features mfcc WAV... --out DIR`.
+    #[command(subcommand)]
+    Features(features::Features),
     /// Timings of the core kernels.
     #[command(subcommand)]
     Bench(bench::Bench),
@@ -113,6 +116,7 @@ fn execute_here(cli: &Cli) -> Result<()> {
         Command::Info(a) => info::run(a),
         Command::Dataset(a) => dataset::run(a),
         Command::Plot(a) => plot_cmd::run(a),
+        Command::Features(f) => features::run(f),
         Command::Bench(b) => bench::run(b),
     }
 }

@@ -33,6 +33,7 @@
 #[macro_use]
 mod dispatch;
 pub mod activation;
+pub mod audio;
 pub mod classify;
 mod csr;
 pub mod datasets;

@@ -3,6 +3,7 @@
 pub mod bench;
 pub mod dataset;
 pub mod demo;
+pub mod features;
 pub mod fit;
 pub mod generate;
 pub mod info;
