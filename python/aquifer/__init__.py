@@ -12,7 +12,7 @@ the work runs in Rust, outside the GIL. Series are numpy arrays ``(timesteps, fe
 True
 """
 
-from . import datasets, metrics, search
+from . import audio, datasets, metrics, search
 from ._aquifer import AquiferError, NotFittedError, __version__
 from .gated import GatedModel
 from .io import load, loads
@@ -34,6 +34,7 @@ __all__ = [
     "AquiferError",
     "NotFittedError",
     "__version__",
+    "audio",
     "datasets",
     "metrics",
     "search",

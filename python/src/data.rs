@@ -243,3 +243,45 @@ pub fn memory_capacity(
     })?;
     Ok((mc.per_delay, mc.total))
 }
+
+/// A WAV file's mono samples in [-1, 1] and its sample rate.
+#[pyfunction]
+pub fn read_wav(
+    py: Python<'_>,
+    path: std::path::PathBuf,
+) -> PyResult<(Bound<'_, numpy::PyArray1<f64>>, u32)> {
+    let wav = compute(py, move || aquifer::audio::read_wav(&path))?;
+    Ok((
+        crate::arrays::vec_to_numpy(py, wav.samples)?,
+        wav.sample_rate,
+    ))
+}
+
+/// MFCCs (`frames x n_mfcc`) of samples, with the parameters as JSON.
+#[pyfunction]
+pub fn mfcc<'py>(
+    py: Python<'py>,
+    samples: numpy::PyReadonlyArray1<'py, f64>,
+    sample_rate: u32,
+    params_json: &str,
+) -> PyResult<Arr<'py>> {
+    let p: aquifer::audio::MfccParams = params("mfcc", params_json)?;
+    let s = crate::arrays::vector(&samples);
+    to_numpy(
+        py,
+        compute(py, move || aquifer::audio::mfcc(&s, sample_rate, &p))?,
+    )
+}
+
+/// Samples plus seeded white noise at `snr_db`.
+#[pyfunction]
+pub fn add_noise<'py>(
+    py: Python<'py>,
+    samples: numpy::PyReadonlyArray1<'py, f64>,
+    snr_db: f64,
+    seed: u64,
+) -> PyResult<Bound<'py, numpy::PyArray1<f64>>> {
+    let s = crate::arrays::vector(&samples);
+    let out = compute(py, move || aquifer::audio::add_noise(&s, snr_db, seed))?;
+    crate::arrays::vec_to_numpy(py, out)
+}

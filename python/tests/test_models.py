@@ -261,3 +261,21 @@ def test_lyapunov_exponents_and_valid_time():
     assert np.array_equal(sampled[:, 0], fine[::10, 0])
     with pytest.raises(aquifer.AquiferError):
         aquifer.datasets.largest_lyapunov_exponent("henon_map")
+
+
+def test_sound_features_match_the_command_line_library():
+    import pathlib
+
+    wav = pathlib.Path(__file__).resolve().parents[2] / "data" / "spoken_digits" / "7_en-us_m1_s175p60.wav"
+    samples, rate = aquifer.audio.read_wav(wav)
+    assert rate == 8000 and samples.ndim == 1 and np.abs(samples).max() <= 1.0
+    m = aquifer.audio.mfcc(samples, rate)
+    ref = np.load(pathlib.Path(__file__).resolve().parents[2] / "crates/aquifer/tests/fixtures/mfcc/librosa_mfcc_7_en-us_m1_s175p60.npy")
+    assert m.shape == ref.shape and np.abs(m - ref).max() < 1e-9
+    noisy = aquifer.audio.add_noise(samples, 10.0, seed=1)
+    snr = 10 * np.log10(np.mean(samples**2) / np.mean((noisy - samples) ** 2))
+    assert abs(snr - 10.0) < 0.5
+    with pytest.raises(OSError):
+        aquifer.audio.read_wav("missing.wav")
+    with pytest.raises(aquifer.AquiferError, match="n_mfcc"):
+        aquifer.audio.mfcc(samples, rate, n_mfcc=80)
