@@ -141,6 +141,23 @@ class _ReservoirBase(Node):
         return np.array(self._matrix_parts()[4])
 
 
+#: The hyperparameters every reservoir class passes to `_ReservoirBase`.
+_SHARED = (
+    "lr", "sr", "input_scaling", "input_connectivity", "rc_connectivity", "W", "Win", "bias",
+    "activation", "noise_in", "noise_rc", "input_dim", "seed", "name",
+)
+
+
+def _shared(args: Dict[str, Any]) -> Dict[str, Any]:
+    """A subclass's arguments that `_ReservoirBase` takes (leak 1 and no noise where the class
+    has none)."""
+    out = {k: args[k] for k in _SHARED if k in args}
+    out.setdefault("lr", 1.0)
+    out.setdefault("noise_in", 0.0)
+    out.setdefault("noise_rc", 0.0)
+    return out
+
+
 def _from_matrices(W: Any, Win: Any, bias: Any, *, lr: Any, activation: str) -> _aquifer.Node:
     try:
         import scipy.sparse as sp
@@ -212,23 +229,7 @@ class Reservoir(_ReservoirBase):
         seed: Optional[int] = None,
         name: Optional[str] = None,
     ) -> None:
-        super().__init__(
-            units,
-            lr=lr,
-            sr=sr,
-            input_scaling=input_scaling,
-            input_connectivity=input_connectivity,
-            rc_connectivity=rc_connectivity,
-            W=W,
-            Win=Win,
-            bias=bias,
-            activation=activation,
-            noise_in=noise_in,
-            noise_rc=noise_rc,
-            input_dim=input_dim,
-            seed=seed,
-            name=name,
-        )
+        super().__init__(units, **_shared(locals()))
 
 
 class ES2N(_ReservoirBase):
@@ -261,23 +262,7 @@ class ES2N(_ReservoirBase):
         name: Optional[str] = None,
     ) -> None:
         self.proximity = proximity
-        super().__init__(
-            units,
-            lr=1.0,
-            sr=sr,
-            input_scaling=input_scaling,
-            input_connectivity=input_connectivity,
-            rc_connectivity=rc_connectivity,
-            W=W,
-            Win=Win,
-            bias=bias,
-            activation=activation,
-            noise_in=0.0,
-            noise_rc=0.0,
-            input_dim=input_dim,
-            seed=seed,
-            name=name,
-        )
+        super().__init__(units, **_shared(locals()))
         if self._matrices is not None:
             raise ValueError("ES2N: W and Win must be distributions (its O is drawn with them)")
 
@@ -346,23 +331,7 @@ class IPReservoir(_Plastic):
         name: Optional[str] = None,
     ) -> None:
         self.mu, self.sigma, self.learning_rate, self.epochs = mu, sigma, learning_rate, epochs
-        super().__init__(
-            units,
-            lr=lr,
-            sr=sr,
-            input_scaling=input_scaling,
-            input_connectivity=input_connectivity,
-            rc_connectivity=rc_connectivity,
-            W=W,
-            Win=Win,
-            bias=bias,
-            activation=activation,
-            noise_in=0.0,
-            noise_rc=0.0,
-            input_dim=input_dim,
-            seed=seed,
-            name=name,
-        )
+        super().__init__(units, **_shared(locals()))
         if self._matrices is not None:
             raise ValueError("IPReservoir: W and Win must be distributions")
 
@@ -415,23 +384,7 @@ class LocalPlasticityReservoir(_Plastic):
     ) -> None:
         self.local_rule, self.eta, self.bcm_theta = local_rule, eta, bcm_theta
         self.synapse_normalization, self.epochs = synapse_normalization, epochs
-        super().__init__(
-            units,
-            lr=lr,
-            sr=sr,
-            input_scaling=input_scaling,
-            input_connectivity=input_connectivity,
-            rc_connectivity=rc_connectivity,
-            W=W,
-            Win=Win,
-            bias=bias,
-            activation=activation,
-            noise_in=0.0,
-            noise_rc=0.0,
-            input_dim=input_dim,
-            seed=seed,
-            name=name,
-        )
+        super().__init__(units, **_shared(locals()))
         if self._matrices is not None:
             raise ValueError("LocalPlasticityReservoir: W and Win must be distributions")
 
