@@ -101,6 +101,20 @@ def narma(n_timesteps: int, **params: Any) -> Tuple[Array, Array]:
     return _aquifer.narma(int(n_timesteps), json.dumps(params))
 
 
+def narma10(n_timesteps: int, seed: int = 0, **params: Any) -> Tuple[Array, Array]:
+    """The classic NARMA-10 of Atiya & Parlos (2000): order 10, ``a1 = 0.3, a2 = 0.05,
+    b = 1.5, c = 0.1`` (``narma`` uses ReservoirPy's constants unless told otherwise).
+
+    >>> import aquifer
+    >>> u, y = aquifer.datasets.narma10(1000)
+    >>> u.shape, bool(0.0 <= u.min() and u.max() <= 0.5)
+    ((1000, 1), True)
+    """
+    constants = {"order": 10, "a1": 0.3, "a2": 0.05, "b": 1.5, "c": 0.1, "seed": int(seed)}
+    constants.update(params)
+    return _aquifer.narma(int(n_timesteps), json.dumps(constants))
+
+
 def mso(n_timesteps: int, freqs: Sequence[float], normalize: bool = True) -> Array:
     """A sum of sines of the frequencies ``freqs``."""
     return _aquifer.mso(int(n_timesteps), [float(f) for f in freqs], bool(normalize))
