@@ -14,6 +14,7 @@ pub mod outputs;
 pub mod plot;
 pub mod progress;
 pub mod report;
+pub mod science;
 pub mod study;
 pub mod table;
 pub mod trained;
@@ -117,6 +118,6 @@ fn execute_here(cli: &Cli) -> Result<()> {
         Command::Dataset(a) => dataset::run(a),
         Command::Plot(a) => plot_cmd::run(a),
         Command::Features(f) => features::run(f),
-        Command::Bench(b) => bench::run(b),
+        Command::Bench(b) => bench::run(b, cli.quiet),
     }
 }

@@ -29,9 +29,33 @@ pub struct Shape {
     json: bool,
 }
 
+/// Arguments of `aquifer bench science`.
+#[derive(Debug, clap::Args)]
+pub struct ScienceArgs {
+    /// The reduced run (smaller reservoirs and series: seconds).
+    #[arg(long)]
+    quick: bool,
+    /// With --quick: compare each row with the committed values in this JSON file and fail
+    /// if one is out of tolerance.
+    #[arg(long, requires = "quick")]
+    check: Option<std::path::PathBuf>,
+    /// Write the table (Markdown) here.
+    #[arg(long)]
+    out: Option<std::path::PathBuf>,
+    /// Write the values of the full and the quick run (JSON) here, for --check.
+    #[arg(long, conflicts_with = "quick")]
+    values: Option<std::path::PathBuf>,
+    /// The spoken-digit recordings.
+    #[arg(long, default_value = "data/spoken_digits")]
+    data: std::path::PathBuf,
+}
+
 /// Benchmarks.
 #[derive(Debug, clap::Subcommand)]
 pub enum Bench {
+    /// The field's benchmark tasks beside their literature values (3 seeds each): a Markdown
+    /// table; `--quick --check FILE` for CI.
+    Science(ScienceArgs),
     /// Run a reservoir over a random input; the last line is `steps_per_second: <number>`.
     Harvest {
         #[command(flatten)]
@@ -135,8 +159,12 @@ fn report(
 }
 
 /// Runs a benchmark and prints its result.
-pub fn run(b: &Bench) -> Result<()> {
+pub fn run(b: &Bench, quiet: bool) -> Result<()> {
+    if let Bench::Science(args) = b {
+        return science(args, quiet);
+    }
     let (shape, steps) = match b {
+        Bench::Science(_) => unreachable!("handled above"),
         Bench::Harvest { shape, steps }
         | Bench::RunMany { shape, steps, .. }
         | Bench::Sweep { shape, steps, .. } => (shape, *steps),
@@ -164,6 +192,7 @@ pub fn run(b: &Bench) -> Result<()> {
         crate::memory::values(steps.saturating_mul(series), shape.units.saturating_add(1)),
     )?;
     match b {
+        Bench::Science(_) => unreachable!("handled above"),
         Bench::Harvest { .. } => {
             let mut r = reservoir(shape, 0.9, 0.3)?;
             let u = random_input(steps, shape.seed.wrapping_add(1))?;
@@ -238,6 +267,65 @@ pub fn run(b: &Bench) -> Result<()> {
                 *configs as f64 / best,
             );
         }
+    }
+    Ok(())
+}
+
+/// `aquifer bench science`.
+fn science(args: &ScienceArgs, quiet: bool) -> Result<()> {
+    use crate::science::{self, Committed, Size};
+    let bar = crate::progress::bar(science::TASKS, "tasks", quiet);
+    let size = if args.quick { Size::Quick } else { Size::Full };
+    let t = Instant::now();
+    let rows = science::run_all(size, &args.data, |task| {
+        bar.set_message(task.to_string());
+        bar.inc(1);
+    })?;
+    bar.finish_and_clear();
+    let total = t.elapsed().as_secs_f64();
+    let table = science::markdown(&rows, total);
+    match &args.out {
+        Some(path) => {
+            let page = format!("{}{table}", science::PREAMBLE);
+            aquifer::io::write_atomic(path, page.as_bytes())?;
+            println!("wrote {}", path.display());
+        }
+        None => print!("{table}"),
+    }
+    if let Some(path) = &args.values {
+        let quick = science::run_all(Size::Quick, &args.data, |_| {})?;
+        let committed = Committed {
+            rows: rows
+                .iter()
+                .map(|r| {
+                    let q = quick.iter().find(|q| q.id == r.id).map(|q| q.mean());
+                    (r.id.clone(), Some(r.mean()), q)
+                })
+                .chain(
+                    quick
+                        .iter()
+                        .filter(|q| !rows.iter().any(|r| r.id == q.id))
+                        .map(|q| (q.id.clone(), None, Some(q.mean()))),
+                )
+                .collect(),
+        };
+        let json = serde_json::to_string_pretty(&committed).expect("values serialise");
+        aquifer::io::write_atomic(path, json.as_bytes())?;
+        println!("wrote {}", path.display());
+    }
+    if let Some(path) = &args.check {
+        let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+        let committed: Committed = serde_json::from_str(&text)
+            .map_err(|e| Error::usage(format!("{}: {e}", path.display())))?;
+        let bad = science::check(&rows, &committed);
+        if !bad.is_empty() {
+            return Err(Error::usage(format!(
+                "rows out of tolerance of {}: {}",
+                path.display(),
+                bad.join("; ")
+            )));
+        }
+        println!("every row within tolerance of {}", path.display());
     }
     Ok(())
 }
