@@ -3,7 +3,7 @@
 from __future__ import annotations
 
 import json
-from typing import Any, Dict, List, Optional, Sequence, Union
+from typing import Any, Dict, List, Optional, Union
 
 import numpy as np
 
@@ -110,7 +110,3 @@ def seed_or_random(seed: Optional[int]) -> int:
     if isinstance(seed, bool) or not isinstance(seed, (int, np.integer)) or seed < 0:
         raise ValueError(f"seed: must be a whole number >= 0, got {seed!r}")
     return int(seed) & 0xFFFF_FFFF_FFFF_FFFF
-
-
-def sequence(v: Sequence[float]) -> List[float]:
-    return [float(x) for x in v]

@@ -106,6 +106,12 @@ class ESN:
         steps; returns those outputs."""
         return self._esn().generate(int(n), as_series(warmup, "warmup"))
 
+    def free_run(self, n: int, first: Any) -> Array:
+        """``n`` steps from the current state in closed loop, starting from input ``first`` (an
+        output row, e.g. the last of a ``generate``): generating in pieces equals one call."""
+        row = np.ascontiguousarray(first, dtype=np.float64).ravel()
+        return self._esn().free_run(int(n), row)
+
     def set_ridge(self, ridge: float) -> "ESN":
         """Changes the readout's ridge and solves it again from the last fit's statistics,
         without harvesting again."""

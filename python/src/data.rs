@@ -215,12 +215,6 @@ pub fn largest_lyapunov_exponent(
     })
 }
 
-/// Fraction of equal labels.
-#[pyfunction]
-pub fn accuracy(truth: Vec<usize>, predicted: Vec<usize>) -> PyResult<f64> {
-    metrics::accuracy(&truth, &predicted).map_err(to_py)
-}
-
 /// Memory capacity of a leaky reservoir of one input: per delay, and the total.
 #[pyfunction]
 pub fn memory_capacity(

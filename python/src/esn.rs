@@ -7,7 +7,6 @@ use crate::arrays::{
 use crate::errors::{compute, json_error, lock, to_py};
 use crate::nodes::{AnyNode, Node};
 use aquifer::model::Esn as RustEsn;
-use aquifer::nodes::ReservoirParams;
 use aquifer::readout::{Ridge, RidgeParams};
 use aquifer::traits::{Fit, Run, Stateful};
 use aquifer::Error;
@@ -32,31 +31,6 @@ impl Esn {
 
 #[pymethods]
 impl Esn {
-    /// An unfitted network for `inputs` and `outputs` features, from the reservoir's and the
-    /// readout's hyperparameters as JSON.
-    #[staticmethod]
-    fn build(
-        py: Python<'_>,
-        reservoir: &str,
-        readout: &str,
-        input_to_readout: bool,
-        inputs: usize,
-        outputs: usize,
-    ) -> PyResult<Self> {
-        let r: ReservoirParams = serde_json::from_str(reservoir)
-            .map_err(|e| json_error("reservoir hyperparameters", e))?;
-        let p: RidgeParams =
-            serde_json::from_str(readout).map_err(|e| json_error("ridge hyperparameters", e))?;
-        let esn = compute(py, || {
-            RustEsn::builder()
-                .reservoir_params(r)
-                .readout_params(p)
-                .input_to_readout(input_to_readout)
-                .build(inputs, outputs)
-        })?;
-        Ok(Esn::wrap(esn))
-    }
-
     /// A network around an existing leaky reservoir (a `Node`), with an unfitted readout.
     #[staticmethod]
     fn from_reservoir(

@@ -38,7 +38,6 @@ fn _aquifer(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(data::mnist1d, m)?,
         wrap_pyfunction!(data::metric, m)?,
         wrap_pyfunction!(data::valid_prediction_time, m)?,
-        wrap_pyfunction!(data::accuracy, m)?,
         wrap_pyfunction!(data::read_wav, m)?,
         wrap_pyfunction!(data::mfcc, m)?,
         wrap_pyfunction!(data::add_noise, m)?,

@@ -135,12 +135,15 @@ def test_plastic_reservoirs_learn_and_compose(mg):
     assert ip.trained
     after = ip.run(mg[:500]).std()
     assert before != after
+    # the local rule changes W, and a model trains it from its inputs before the readout
+    alone = aquifer.LocalPlasticityReservoir(100, local_rule="anti-oja", eta=1e-4, seed=0, input_dim=1)
+    w0 = alone.W.toarray()
+    alone.fit(mg[:2000])
+    assert not np.array_equal(alone.W.toarray(), w0)
     local = aquifer.LocalPlasticityReservoir(100, local_rule="anti-oja", eta=1e-4, seed=0)
-    w0 = local.W.toarray() if hasattr(local, "_native") and local._native is not None else None
     model = local >> aquifer.Ridge(ridge=1e-7)
-    model.fit(mg[:2000], mg[1:2001], warmup=100)  # the local rule learns from the inputs first
+    model.fit(mg[:2000], mg[1:2001], warmup=100)
     assert local.trained
-    assert w0 is None
     assert aquifer.metrics.nrmse(mg[2001:2500], model.run(mg[2000:2499])) < 0.05
     es2n = aquifer.ES2N(100, proximity=0.2, sr=0.9, seed=0) >> aquifer.Ridge(1e-7)
     es2n.fit(mg[:2000], mg[1:2001], warmup=100)
@@ -279,3 +282,13 @@ def test_sound_features_match_the_command_line_library():
         aquifer.audio.read_wav("missing.wav")
     with pytest.raises(aquifer.AquiferError, match="n_mfcc"):
         aquifer.audio.mfcc(samples, rate, n_mfcc=80)
+
+
+def test_free_run_continues_a_generation(mg):
+    esn = aquifer.ESN(units=200, lr=0.3, sr=1.25, ridge=1e-7, seed=0).fit(mg[:2000], mg[1:2001], warmup=100)
+    esn.reset()
+    whole = esn.generate(60, warmup=mg[1800:2000])
+    esn.reset()
+    head = esn.generate(30, warmup=mg[1800:2000])
+    tail = esn.free_run(31, head[-1])
+    assert np.array_equal(np.vstack([head, tail[1:]]), whole)
