@@ -333,3 +333,130 @@ fn many_short_series_pool_like_one_long_one() {
         other => panic!("{other:?}"),
     }
 }
+
+#[test]
+fn least_squares_by_qr_equals_the_normal_equations_when_well_conditioned() {
+    let (x, y) = data(500, 20, 3, 21);
+    for (ridge, fit_bias) in [(1e-3, true), (0.0, true), (0.5, false)] {
+        let params = RidgeParams { ridge, fit_bias };
+        let mut qr = Ridge::with_params(params).unwrap();
+        qr.fit_lstsq(&[&x], &[&y], 5).unwrap();
+        let mut normal = Ridge::with_params(params).unwrap();
+        normal.fit(&[&x], &[&y], 5).unwrap();
+        let (a, b) = (qr.weights().unwrap(), normal.weights().unwrap());
+        assert!(max_rel_diff(a, b) < 1e-10, "ridge {ridge}");
+        for (p, q) in qr
+            .intercept()
+            .unwrap()
+            .iter()
+            .zip(normal.intercept().unwrap())
+        {
+            assert!((p - q).abs() < 1e-9);
+        }
+        // no statistics are kept: a new ridge needs a new fit
+        assert!(qr.stats().is_none());
+        assert!(qr.set_ridge(1.0).is_err());
+    }
+}
+
+#[test]
+fn least_squares_by_qr_keeps_the_digits_the_normal_equations_lose() {
+    // polynomial features of t in [0, 1] up to degree 9: condition number near 1e7
+    let t = 400;
+    let x = Mat::from_fn(t, 9, |i, j| (i as f64 / t as f64).powi(j as i32 + 1));
+    let truth: Vec<f64> = (0..9).map(|j| (j as f64 - 4.0) / 3.0).collect();
+    let y = Mat::from_fn(t, 1, |i, _| {
+        0.5 + (0..9).map(|j| truth[j] * x[(i, j)]).sum::<f64>()
+    });
+    let error = |r: &Ridge| {
+        let w = r.weights().unwrap();
+        (0..9)
+            .map(|j| (w[(j, 0)] - truth[j]).abs())
+            .fold(0.0, f64::max)
+    };
+    let mut qr = Ridge::new(0.0).unwrap();
+    qr.fit_lstsq(&[&x], &[&y], 0).unwrap();
+    let mut normal = Ridge::new(0.0).unwrap();
+    normal.fit(&[&x], &[&y], 0).unwrap();
+    assert!(error(&qr) < 1e-6, "QR error {}", error(&qr));
+    assert!(
+        error(&qr) * 1e3 < error(&normal),
+        "{} vs {}",
+        error(&qr),
+        error(&normal)
+    );
+    assert!((qr.intercept().unwrap()[0] - 0.5).abs() < 1e-8);
+}
+
+#[test]
+fn least_squares_by_qr_refuses_bad_input() {
+    let (x, y) = data(50, 4, 1, 22);
+    let mut r = Ridge::new(0.0).unwrap();
+    let none: [&Mat<f64>; 0] = [];
+    assert!(matches!(
+        r.fit_lstsq(&none, &none, 0),
+        Err(Error::Empty { .. })
+    ));
+    assert!(matches!(
+        r.fit_lstsq(&[&x], &[&y], 50),
+        Err(Error::Empty { .. })
+    ));
+    let short = y.subrows(0, 40).to_owned();
+    assert!(matches!(
+        r.fit_lstsq(&[&x], &[&short], 0),
+        Err(Error::ShapeMismatch { .. })
+    ));
+    let mut nan = x.clone();
+    nan[(3, 1)] = f64::NAN;
+    assert!(r.fit_lstsq(&[&nan], &[&y], 0).is_err());
+    // two equal columns and no ridge: singular, an error naming the cause
+    let twin = Mat::from_fn(50, 2, |i, _| x[(i, 0)]);
+    match r.fit_lstsq(&[&twin], &[&y], 0) {
+        Err(Error::Solve(m)) => assert!(m.contains("ridge"), "{m}"),
+        other => panic!("{other:?}"),
+    }
+    // fewer rows than features without a ridge
+    let wide = Mat::from_fn(3, 4, |i, j| x[(i, j)]);
+    assert!(matches!(
+        r.fit_lstsq(&[&wide], &[&y.subrows(0, 3).to_owned()], 0),
+        Err(Error::Solve(_))
+    ));
+    // with a ridge, both are solvable
+    let mut r = Ridge::new(1e-3).unwrap();
+    r.fit_lstsq(&[&twin], &[&y], 0).unwrap();
+    r.fit_lstsq(&[&wide], &[&y.subrows(0, 3).to_owned()], 0)
+        .unwrap();
+    assert_eq!(r.weights().unwrap().nrows(), 4);
+}
+
+#[test]
+fn an_esn_fitted_by_qr_is_the_same_whatever_the_threads() {
+    let series = datasets::mackey_glass(&MackeyGlass::default(), 1500).unwrap();
+    let (x, y) = datasets::forecasting(&series, 1).unwrap();
+    let fit = || {
+        let mut e = Esn::builder()
+            .units(120)
+            .ridge(0.0)
+            .seed(9)
+            .build(1, 1)
+            .unwrap();
+        e.fit_lstsq(&[&x], &[&y], 100).unwrap();
+        (e.readout().weights().unwrap().clone(), e.state())
+    };
+    let many = fit();
+    let one = rayon::ThreadPoolBuilder::new()
+        .num_threads(1)
+        .build()
+        .unwrap()
+        .install(fit);
+    assert_eq!(many, one);
+    // the same final state as the statistics' fit
+    let mut normal = Esn::builder()
+        .units(120)
+        .ridge(0.0)
+        .seed(9)
+        .build(1, 1)
+        .unwrap();
+    normal.fit(&[&x], &[&y], 100).unwrap();
+    assert_eq!(normal.state(), many.1);
+}

@@ -282,6 +282,48 @@ impl Esn {
         self.readout.solve_owned_stats(stats.clone())
     }
 
+    /// Fits as [`Fit::fit`] does (same states, same final state), but solves the readout from
+    /// the harvested rows by QR ([`Ridge::fit_lstsq`]) rather than from their statistics: about
+    /// twice the correct digits when the states are ill-conditioned, as when a chaotic series
+    /// is generated in closed loop for many steps and every digit of the readout counts (the
+    /// `mg-jaeger-haas` row of `aquifer bench science`). Every row after the warm-ups is held
+    /// at once (`T x F` values).
+    ///
+    /// ```
+    /// use aquifer::prelude::*;
+    /// let series = datasets::mackey_glass(&MackeyGlass::default(), 800)?;
+    /// let (x, y) = datasets::forecasting(&series, 1)?;
+    /// let mut qr = Esn::builder().units(60).ridge(1e-6).seed(4).build(1, 1)?;
+    /// qr.fit_lstsq(&[&x], &[&y], 50)?;
+    /// let mut normal = Esn::builder().units(60).ridge(1e-6).seed(4).build(1, 1)?;
+    /// normal.fit(&[&x], &[&y], 50)?;
+    /// assert_eq!(qr.state(), normal.state());
+    /// let (a, b) = (qr.readout().weights().unwrap(), normal.readout().weights().unwrap());
+    /// assert!((a - b).norm_max() < 1e-6 * b.norm_max());
+    /// # Ok::<(), aquifer::Error>(())
+    /// ```
+    pub fn fit_lstsq<'y, S: AsSeries + Sync>(
+        &mut self,
+        inputs: &[S],
+        targets: impl Into<Targets<'y>>,
+        warmup: usize,
+    ) -> Result<()> {
+        let targets = targets.into();
+        let ys = targets.series("an echo state network")?;
+        let rows = self.harvest_rows(inputs, ys, warmup)?;
+        let mut x = Mat::zeros(rows, self.feature_dim());
+        let mut y = Mat::zeros(rows, self.outputs);
+        let mut at = 0;
+        let last = self.harvest_into(inputs, ys, warmup, RUN_CHUNK, |f, t| {
+            x.as_mut().subrows_mut(at, f.nrows()).copy_from(f);
+            y.as_mut().subrows_mut(at, t.nrows()).copy_from(t);
+            at += f.nrows();
+            Ok(())
+        })?;
+        self.readout.solve_lstsq(x.as_ref(), y.as_ref())?;
+        self.reservoir.set_state(&last)
+    }
+
     /// Changes the readout's ridge and solves it again from the statistics of the last fit,
     /// without harvesting again (the state is unchanged). A network loaded from a file has no
     /// statistics: fit it again.
@@ -316,6 +358,20 @@ impl Esn {
         ys: &[MatRef<'_, f64>],
         warmup: usize,
     ) -> Result<(RidgeStats, Vec<f64>)> {
+        let rows = self.harvest_rows(inputs, ys, warmup)?;
+        let mut stream = StatsStream::new(self.feature_dim(), self.outputs, Some(rows))?;
+        let chunk = stream.capacity().max(RUN_CHUNK);
+        let last = self.harvest_into(inputs, ys, warmup, chunk, |f, y| stream.push(f, y))?;
+        Ok((stream.finish()?, last))
+    }
+
+    /// Checks the pairs of a harvest and returns its number of rows after the warm-ups.
+    fn harvest_rows<S: AsSeries + Sync>(
+        &self,
+        inputs: &[S],
+        ys: &[MatRef<'_, f64>],
+        warmup: usize,
+    ) -> Result<usize> {
         let xs = views(inputs);
         check_pairs(&xs, ys, Some(self.input_dim()), Some(self.outputs))?;
         if let Some((i, x)) = xs.iter().enumerate().find(|(_, x)| warmup >= x.nrows()) {
@@ -328,9 +384,21 @@ impl Esn {
         for (i, y) in ys.iter().enumerate() {
             crate::series::check_finite(&format!("target series {i}"), *y)?;
         }
-        let rows = xs.iter().map(|x| x.nrows() - warmup).sum();
-        let mut stream = StatsStream::new(self.feature_dim(), self.outputs, Some(rows))?;
-        let chunk = stream.capacity().max(RUN_CHUNK);
+        Ok(xs.iter().map(|x| x.nrows() - warmup).sum())
+    }
+
+    /// Harvests checked pairs from the current state, `chunk` steps at a time, handing each
+    /// piece's features and targets after the warm-up to `push`, in order; returns the last
+    /// state of the last series.
+    fn harvest_into<S: AsSeries + Sync>(
+        &self,
+        inputs: &[S],
+        ys: &[MatRef<'_, f64>],
+        warmup: usize,
+        chunk: usize,
+        mut push: impl FnMut(MatRef<'_, f64>, MatRef<'_, f64>) -> Result<()>,
+    ) -> Result<Vec<f64>> {
+        let xs = views(inputs);
         let reservoir = &self.reservoir;
         let mut last = reservoir.state().to_vec();
         // folds the states of rows `start..` of series `i` into the statistics
@@ -350,7 +418,7 @@ impl Esn {
                 &format!("reservoir states of series {i} (from step {start})"),
                 features,
             )?;
-            stream.push(
+            push(
                 features.subrows(skip, len - skip),
                 ys[i].subrows(start + skip, len - skip),
             )
@@ -387,7 +455,7 @@ impl Esn {
             }
             i = end;
         }
-        Ok((stream.finish()?, last))
+        Ok(last)
     }
 
     /// Like [`Esn::run`], and also returns the reservoir states: `(predictions, states)`,

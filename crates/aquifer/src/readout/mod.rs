@@ -5,6 +5,7 @@
 pub mod gradient;
 mod linear;
 pub mod lms;
+mod lstsq;
 pub mod ridge;
 pub mod rls;
 mod stats;
