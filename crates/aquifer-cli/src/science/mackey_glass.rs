@@ -162,10 +162,10 @@ fn nrmse84(units: usize, trials: usize, seed: u64, normal: bool) -> Result<f64> 
     let mut e = Esn::builder()
         .units(units)
         .rc_connectivity(10.0 / units as f64)
-        .w_values(uniform.clone())
+        .w_values(uniform)
         .spectral_radius(0.8)
         .leak_rate(1.0)
-        .win_values(uniform.clone())
+        .win_values(uniform)
         .input_scaling(0.56)
         .input_connectivity(1.0)
         .bias(BiasInit::Random {
