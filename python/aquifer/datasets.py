@@ -86,6 +86,7 @@ LYAPUNOV = {"lorenz": 0.9056, "rossler": 0.0714}
 def largest_lyapunov_exponent(system: str, time: float = 1000.0, **params: Any) -> float:
     """The largest Lyapunov exponent (per time unit) of a flow (``"lorenz"``, ``"rossler"``,
     ``"multiscroll"``, ``"rabinovich_fabrikant"``, ``"double_scroll"``, ``"lorenz96"``,
+    ``"kuramoto_sivashinsky"``,
     ``"mackey_glass"``) with the generator's parameters, by Benettin's method over ``time``
     time units.
 

@@ -183,8 +183,8 @@ pub fn valid_prediction_time(
 }
 
 /// The largest Lyapunov exponent of a system (`lorenz`, `rossler`, `multiscroll`,
-/// `rabinovich_fabrikant`, `double_scroll`, `lorenz96`, `mackey_glass`) with its parameters as
-/// JSON, by Benettin's method over `time` time units.
+/// `rabinovich_fabrikant`, `double_scroll`, `lorenz96`, `kuramoto_sivashinsky`,
+/// `mackey_glass`) with its parameters as JSON, by Benettin's method over `time` time units.
 #[pyfunction]
 pub fn largest_lyapunov_exponent(
     py: Python<'_>,
@@ -200,13 +200,15 @@ pub fn largest_lyapunov_exponent(
         "rabinovich_fabrikant" => System::RabinovichFabrikant(params(name, params_json)?),
         "double_scroll" => System::DoubleScroll(params(name, params_json)?),
         "lorenz96" => System::Lorenz96(params(name, params_json)?),
+        "kuramoto_sivashinsky" => System::KuramotoSivashinsky(params(name, params_json)?),
         "mackey_glass" => System::MackeyGlass(params(name, params_json)?),
         other => {
             return Err(to_py(Error::invalid(
                 "system",
                 other,
                 "has no Lyapunov estimate (a flow: lorenz, rossler, multiscroll, \
-                 rabinovich_fabrikant, double_scroll, lorenz96, mackey_glass)",
+                 rabinovich_fabrikant, double_scroll, lorenz96, kuramoto_sivashinsky, \
+                 mackey_glass)",
             )))
         }
     };

@@ -302,3 +302,19 @@ fn the_esn_classifier_runs_every_series_from_zero() {
     assert!(EsnClassifier::new(&builder, 2, 1, None).is_err());
     assert!(clf.set_last(Some(0)).is_err());
 }
+
+#[test]
+fn kuramoto_sivashinsky_has_a_lyapunov_estimate_near_the_literature() {
+    use aquifer::datasets::lyapunov::{largest_lyapunov_exponent, System};
+    use aquifer::datasets::KuramotoSivashinsky;
+    // L = 22 (scale 22 / 2 pi), 64 points: about 0.043-0.048 per time unit in the literature
+    let p = KuramotoSivashinsky {
+        n: 64,
+        scale: 22.0 / (2.0 * std::f64::consts::PI),
+        h: 0.25,
+        warmup: 400,
+        ..Default::default()
+    };
+    let l = largest_lyapunov_exponent(&System::KuramotoSivashinsky(p), 1000.0).unwrap();
+    assert!((0.035..0.06).contains(&l), "{l}");
+}

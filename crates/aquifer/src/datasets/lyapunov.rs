@@ -13,8 +13,10 @@
 use super::chaos::{
     double_scroll, lorenz, lorenz96, mackey_glass, multiscroll, rabinovich_fabrikant, rossler,
 };
+use super::kuramoto::kuramoto_sivashinsky;
 use super::{
-    DoubleScroll, Lorenz, Lorenz96, MackeyGlass, Multiscroll, RabinovichFabrikant, Rossler,
+    DoubleScroll, KuramotoSivashinsky, Lorenz, Lorenz96, MackeyGlass, Multiscroll,
+    RabinovichFabrikant, Rossler,
 };
 use crate::error::{Error, Result};
 
@@ -40,6 +42,8 @@ pub enum System {
     DoubleScroll(DoubleScroll),
     /// Lorenz-96.
     Lorenz96(Lorenz96),
+    /// Kuramoto-Sivashinsky: its state is the whole grid.
+    KuramotoSivashinsky(KuramotoSivashinsky),
     /// Mackey-Glass: its state is the whole delay line (`tau / h` values and the present).
     MackeyGlass(MackeyGlass),
 }
@@ -54,6 +58,7 @@ impl System {
             System::RabinovichFabrikant(p) => p.h,
             System::DoubleScroll(p) => p.h,
             System::Lorenz96(p) => p.h,
+            System::KuramotoSivashinsky(p) => p.h,
             System::MackeyGlass(p) => p.h,
         }
     }
@@ -77,6 +82,10 @@ impl System {
             System::DoubleScroll(p) => p.x0.to_vec(),
             System::Lorenz96(p) => {
                 let first = lorenz96(p, 1)?;
+                (0..first.ncols()).map(|j| first[(0, j)]).collect()
+            }
+            System::KuramotoSivashinsky(p) => {
+                let first = kuramoto_sivashinsky(p, 1)?;
                 (0..first.ncols()).map(|j| first[(0, j)]).collect()
             }
             System::MackeyGlass(p) => {
@@ -136,6 +145,14 @@ impl System {
             )?,
             System::Lorenz96(p) => lorenz96(
                 &Lorenz96 {
+                    x0: Some(x.to_vec()),
+                    warmup: 0,
+                    ..p.clone()
+                },
+                n,
+            )?,
+            System::KuramotoSivashinsky(p) => kuramoto_sivashinsky(
+                &KuramotoSivashinsky {
                     x0: Some(x.to_vec()),
                     warmup: 0,
                     ..p.clone()
