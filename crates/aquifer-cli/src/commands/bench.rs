@@ -48,6 +48,13 @@ pub struct ScienceArgs {
     /// The spoken-digit recordings.
     #[arg(long, default_value = "data/spoken_digits")]
     data: std::path::PathBuf,
+    /// ReservoirPy's values for the rows it can run (JSON from bench/science_reservoirpy.py,
+    /// run just before on the same machine): shown beside Aquifer's, with the time ratio.
+    #[arg(long)]
+    reservoirpy: Option<std::path::PathBuf>,
+    /// Draw the table's figures (science-*.png) into this directory.
+    #[arg(long)]
+    plots: Option<std::path::PathBuf>,
 }
 
 /// Benchmarks.
@@ -283,14 +290,28 @@ fn science(args: &ScienceArgs, quiet: bool) -> Result<()> {
     })?;
     bar.finish_and_clear();
     let total = t.elapsed().as_secs_f64();
-    let table = science::markdown(&rows, total);
+    let peer = match &args.reservoirpy {
+        Some(path) => {
+            let text = std::fs::read_to_string(path).map_err(|e| Error::io(path, e))?;
+            let peer: science::Peer = serde_json::from_str(&text)
+                .map_err(|e| Error::usage(format!("{}: {e}", path.display())))?;
+            Some(peer)
+        }
+        None => None,
+    };
+    let table = science::markdown(&rows, total, peer.as_ref());
     match &args.out {
         Some(path) => {
-            let page = format!("{}{table}", science::PREAMBLE);
+            let page = format!("{}{table}{}", science::PREAMBLE, science::FIGURES);
             aquifer::io::write_atomic(path, page.as_bytes())?;
             println!("wrote {}", path.display());
         }
         None => print!("{table}"),
+    }
+    if let Some(dir) = &args.plots {
+        for path in science::figures(size, dir)? {
+            println!("wrote {}", path.display());
+        }
     }
     if let Some(path) = &args.values {
         let quick = science::run_all(Size::Quick, &args.data, |_| {})?;

@@ -5,6 +5,10 @@ use crate::error::Result;
 use aquifer::datasets::{self, MackeyGlass};
 use aquifer::metrics::{self, Norm};
 use aquifer::prelude::*;
+use super::chaos::line;
+use crate::plot::{Panel, Stroke};
+use aquifer::faer::Mat;
+use aquifer::model::Esn;
 use std::time::Instant;
 
 /// Mackey-Glass, the "minimal ESN" of Lukosevicius's practical guide: N = 1000, leak 0.3,
@@ -133,14 +137,21 @@ pub(super) fn jaeger_haas(size: Size) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
-/// NRMSE84 of one reservoir seed (and series history seed).
-fn nrmse84(units: usize, trials: usize, seed: u64, normal: bool) -> Result<f64> {
-    use aquifer::faer::Mat;
+/// Trials of the Jaeger & Haas row: teacher-forced steps before each, and their spacing.
+const TRAIN: usize = 3000;
+const WARM: usize = 100;
+const SPACING: usize = 200;
+
+/// The Jaeger & Haas network of one seed, trained, with its series: (network, series, its
+/// squashed form, the series' std).
+fn jaeger_haas_network(
+    units: usize,
+    trials: usize,
+    seed: u64,
+    normal: bool,
+) -> Result<(Esn, Mat<f64>, Mat<f64>, f64)> {
     use aquifer::init::Values;
     use aquifer::nodes::BiasInit;
-    const TRAIN: usize = 3000;
-    const WARM: usize = 100;
-    const SPACING: usize = 200;
     let n = TRAIN + WARM + SPACING * trials;
     let p = MackeyGlass {
         h: 0.1,
@@ -149,9 +160,7 @@ fn nrmse84(units: usize, trials: usize, seed: u64, normal: bool) -> Result<f64> 
         ..Default::default()
     };
     // the first 1000 samples leave the random history behind
-    let mg = datasets::mackey_glass(&p, n + 1000)?
-        .subrows(1000, n)
-        .to_owned();
+    let mg = datasets::mackey_glass(&p, n + 1000)?.subrows(1000, n).to_owned();
     let mean = mg.col(0).iter().sum::<f64>() / n as f64;
     let sigma = (mg.col(0).iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
     let z = Mat::from_fn(n, 1, |t, _| (mg[(t, 0)] - 1.0).tanh());
@@ -185,14 +194,76 @@ fn nrmse84(units: usize, trials: usize, seed: u64, normal: bool) -> Result<f64> 
         e.fit_lstsq(&[x], &[y], 1000)?;
     }
     e.reservoir_mut().set_noise(0.0, 0.0, seed)?;
+    Ok((e, mg, z, sigma))
+}
+
+/// Trial `k`'s closed loop of `steps` steps, mapped back to the series' scale; row `s` is the
+/// series at `start + s` (the returned start).
+fn jaeger_haas_trial(e: &mut Esn, z: &Mat<f64>, k: usize, steps: usize) -> Result<(usize, Vec<f64>)> {
+    let start = TRAIN + WARM + SPACING * k;
+    e.reset();
+    // the warm-up's last prediction is step 1 (the series at `start`)
+    let g = e.generate(steps, z.subrows(start - WARM, WARM))?;
+    let back = (0..steps)
+        .map(|t| g[(t, 0)].clamp(-1.0 + 1e-15, 1.0 - 1e-15).atanh() + 1.0)
+        .collect();
+    Ok((start, back))
+}
+
+/// NRMSE84 of one reservoir seed (and series history seed).
+fn nrmse84(units: usize, trials: usize, seed: u64, normal: bool) -> Result<f64> {
+    let (mut e, mg, z, sigma) = jaeger_haas_network(units, trials, seed, normal)?;
     let mut squares = 0.0;
     for k in 0..trials {
-        let start = TRAIN + WARM + SPACING * k;
-        e.reset();
-        // the warm-up's last prediction is step 1 (the series at `start`), then 83 more
-        let g = e.generate(84, z.subrows(start - WARM, WARM))?;
-        let y84 = g[(83, 0)].clamp(-1.0 + 1e-15, 1.0 - 1e-15).atanh() + 1.0;
-        squares += (y84 - mg[(start + 83, 0)]).powi(2);
+        let (start, y) = jaeger_haas_trial(&mut e, &z, k, 84)?;
+        squares += (y[83] - mg[(start + 83, 0)]).powi(2);
     }
     Ok((squares / trials as f64).sqrt() / sigma)
+}
+
+/// The figure: the first trial of seed 0 run 300 steps, against the series, and the error's
+/// size on a log scale (QR and normal equations).
+pub(super) fn figure(size: Size) -> Result<Vec<Panel>> {
+    let units = if size == Size::Full { 1000 } else { 200 };
+    let steps = 300;
+    let mut panels = Vec::new();
+    let mut errors = Vec::new();
+    for normal in [false, true] {
+        // two trials' length of series holds the 300 steps of the first
+        let (mut e, mg, z, _) = jaeger_haas_network(units, 2, 0, normal)?;
+        let (start, y) = jaeger_haas_trial(&mut e, &z, 0, steps)?;
+        let truth: Vec<f64> = (0..steps).map(|t| mg[(start + t, 0)]).collect();
+        errors.push(
+            y.iter()
+                .zip(&truth)
+                .map(|(a, b)| (a - b).abs().max(1e-16).log10())
+                .collect::<Vec<f64>>(),
+        );
+        if !normal {
+            panels.push(Panel {
+                title: format!(
+                    "Mackey-Glass generated in closed loop (Jaeger & Haas setup, N={units}, QR \
+                     readout), first trial"
+                ),
+                x_label: "step".into(),
+                y_label: "x".into(),
+                lines: vec![
+                    line("series", truth, 0, Stroke::Solid),
+                    line("ESN", y, 1, Stroke::Dashed),
+                ],
+            });
+        }
+    }
+    panels.push(Panel {
+        title: "log10 |error| of the same trial: readout by QR and by the normal equations (the \
+                table scores step 84)"
+            .into(),
+        x_label: "step".into(),
+        y_label: "log10 |error|".into(),
+        lines: vec![
+            line("QR", errors[0].clone(), 1, Stroke::Solid),
+            line("normal equations", errors[1].clone(), 2, Stroke::Solid),
+        ],
+    });
+    Ok(panels)
 }
