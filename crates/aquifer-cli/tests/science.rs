@@ -44,7 +44,10 @@ fn the_quick_table_matches_the_committed_values_with_peers_and_figures() {
     // the peer's mean and spread, and the ratio of the times
     assert!(narma.contains("| 0.600 +/- 0.100 |"), "{narma}");
     assert!(narma.trim_end().ends_with("x |"), "{narma}");
-    let jv = out.lines().find(|l| l.starts_with("| Japanese vowels")).unwrap();
+    let jv = out
+        .lines()
+        .find(|l| l.starts_with("| Japanese vowels"))
+        .unwrap();
     assert!(jv.contains("- (no such feature)"), "{jv}");
     for name in ["mackey-glass", "memory", "lorenz63", "error-growth"] {
         let png = std::fs::read(plots.join(format!("science-{name}.png"))).unwrap();

@@ -3,6 +3,7 @@
 
 use super::{timed, Row, Size, SEEDS};
 use crate::error::Result;
+use crate::plot::{Line, Panel, Stroke, PALETTE};
 use aquifer::datasets::lyapunov::{largest_lyapunov_exponent, System, LORENZ63};
 use aquifer::datasets::{self, KuramotoSivashinsky, Lorenz, Lorenz96};
 use aquifer::faer::Mat;
@@ -10,7 +11,6 @@ use aquifer::metrics;
 use aquifer::model::Esn;
 use aquifer::prelude::*;
 use aquifer::scaler::StandardScaler;
-use crate::plot::{Line, Panel, Stroke, PALETTE};
 
 /// An ESN predicting a system's next state from its present one, then generating alone.
 #[derive(Debug, Clone, Copy)]
@@ -157,7 +157,10 @@ impl Parallel {
                 seed * 1000 + i as u64,
             )?;
             let x = self.patch(z.subrows(0, n), i);
-            let y = z.subrows(1, n).subcols(i * self.group, self.group).to_owned();
+            let y = z
+                .subrows(1, n)
+                .subcols(i * self.group, self.group)
+                .to_owned();
             e.fit(&[&x], &[&y], c.warmup)?;
             esns.push(e);
         }
@@ -443,7 +446,12 @@ pub(super) fn figures(size: Size) -> Result<Vec<(String, Vec<Panel>)>> {
             x_label: "step".into(),
             y_label: (*name).into(),
             lines: vec![
-                line("truth", truth.col(j).iter().copied().collect(), 0, Stroke::Solid),
+                line(
+                    "truth",
+                    truth.col(j).iter().copied().collect(),
+                    0,
+                    Stroke::Solid,
+                ),
                 line(
                     "ESN",
                     f[0].col(j).iter().take(shown).copied().collect(),
@@ -482,7 +490,12 @@ pub(super) fn figures(size: Size) -> Result<Vec<(String, Vec<Panel>)>> {
             x_label: "step".into(),
             y_label: "error".into(),
             lines: vec![
-                line("error", e.iter().map(|v| v.min(2.0)).collect(), 0, Stroke::Solid),
+                line(
+                    "error",
+                    e.iter().map(|v| v.min(2.0)).collect(),
+                    0,
+                    Stroke::Solid,
+                ),
                 line("0.4", vec![0.4; c.horizon], 2, Stroke::Dashed),
             ],
         });

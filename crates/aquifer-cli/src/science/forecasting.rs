@@ -60,7 +60,11 @@ fn best_on_validation(
             .input_to_readout(true)
             .seed(seed)
             .build(1, 1)?;
-        e.fit(&[x.subrows(0, fit_rows)], &[y.subrows(0, fit_rows)], cuts.warmup)?;
+        e.fit(
+            &[x.subrows(0, fit_rows)],
+            &[y.subrows(0, fit_rows)],
+            cuts.warmup,
+        )?;
         let after_training = e.state();
         for &ridge in &RIDGES {
             e.set_ridge(ridge)?;
@@ -82,10 +86,7 @@ fn best_on_validation(
 /// NMSE of predicting each value by the one before it, on the test stretch.
 fn persistence(z: &Mat<f64>, cuts: Cuts) -> f64 {
     let start = cuts.warmup + cuts.train + cuts.valid;
-    nmse(
-        z.subrows(start + 1, cuts.test),
-        z.subrows(start, cuts.test),
-    )
+    nmse(z.subrows(start + 1, cuts.test), z.subrows(start, cuts.test))
 }
 
 /// The two rows.
@@ -136,7 +137,10 @@ pub(super) fn rows(size: Size) -> Result<Vec<Row>> {
             for seed in SEEDS {
                 let (test, c) = best_on_validation(&z, cuts, units, seed)?;
                 values.push(test);
-                chosen.push(format!("sr {} leak {} in {} ridge {:e}", c.0, c.1, c.2, c.3));
+                chosen.push(format!(
+                    "sr {} leak {} in {} ridge {:e}",
+                    c.0, c.1, c.2, c.3
+                ));
             }
             let base = persistence(&z, cuts);
             let mean = values.iter().sum::<f64>() / values.len() as f64;

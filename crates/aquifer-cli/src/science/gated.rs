@@ -4,9 +4,9 @@
 
 use super::{timed, Row, Size, SEEDS};
 use crate::error::Result;
+use aquifer::faer::Mat;
 use aquifer::gated::{tasks, GatedModel, GatedParams, GatedTraining, Target};
 use aquifer::prelude::*;
-use aquifer::faer::Mat;
 
 /// A task: training and test data, hidden units, epochs, learning rate.
 pub struct Task {

@@ -1,14 +1,14 @@
 //! Mackey-Glass rows: the minimal ESN of Lukosevicius's guide, and Jaeger & Haas 2004.
 
+use super::chaos::line;
 use super::{esn, timed, Row, Size, SEEDS};
 use crate::error::Result;
-use aquifer::datasets::{self, MackeyGlass};
-use aquifer::metrics::{self, Norm};
-use aquifer::prelude::*;
-use super::chaos::line;
 use crate::plot::{Panel, Stroke};
+use aquifer::datasets::{self, MackeyGlass};
 use aquifer::faer::Mat;
+use aquifer::metrics::{self, Norm};
 use aquifer::model::Esn;
+use aquifer::prelude::*;
 use std::time::Instant;
 
 /// Mackey-Glass, the "minimal ESN" of Lukosevicius's practical guide: N = 1000, leak 0.3,
@@ -160,7 +160,9 @@ fn jaeger_haas_network(
         ..Default::default()
     };
     // the first 1000 samples leave the random history behind
-    let mg = datasets::mackey_glass(&p, n + 1000)?.subrows(1000, n).to_owned();
+    let mg = datasets::mackey_glass(&p, n + 1000)?
+        .subrows(1000, n)
+        .to_owned();
     let mean = mg.col(0).iter().sum::<f64>() / n as f64;
     let sigma = (mg.col(0).iter().map(|v| (v - mean).powi(2)).sum::<f64>() / n as f64).sqrt();
     let z = Mat::from_fn(n, 1, |t, _| (mg[(t, 0)] - 1.0).tanh());
@@ -199,7 +201,12 @@ fn jaeger_haas_network(
 
 /// Trial `k`'s closed loop of `steps` steps, mapped back to the series' scale; row `s` is the
 /// series at `start + s` (the returned start).
-fn jaeger_haas_trial(e: &mut Esn, z: &Mat<f64>, k: usize, steps: usize) -> Result<(usize, Vec<f64>)> {
+fn jaeger_haas_trial(
+    e: &mut Esn,
+    z: &Mat<f64>,
+    k: usize,
+    steps: usize,
+) -> Result<(usize, Vec<f64>)> {
     let start = TRAIN + WARM + SPACING * k;
     e.reset();
     // the warm-up's last prediction is step 1 (the series at `start`)

@@ -4,12 +4,12 @@
 
 mod capacity;
 mod chaos;
+mod classification;
 mod forecasting;
 pub mod gated;
-mod spiking;
-mod classification;
 mod mackey_glass;
 pub mod ngrc;
+mod spiking;
 
 use crate::error::Result;
 use aquifer::model::{Esn, EsnBuilder};
@@ -168,14 +168,14 @@ pub fn run_all(size: Size, data: &Path, mut done: impl FnMut(&str)) -> Result<Ve
     done("Lorenz and Kuramoto-Sivashinsky");
     rows.extend(forecasting::rows(size)?);
     done("Santa Fe and sunspots");
-    rows.extend(gated::rows(size)?);
-    done("gated reservoirs (ESGP)");
-    rows.extend(spiking::rows(size)?);
-    done("liquid state machines");
     rows.extend(classification::japanese_vowels(size)?);
     done("Japanese vowels");
     rows.extend(classification::spoken_digits(size, data)?);
     done("spoken digits");
+    rows.extend(gated::rows(size)?);
+    done("gated reservoirs (ESGP)");
+    rows.extend(spiking::rows(size)?);
+    done("liquid state machines");
     Ok(rows)
 }
 
@@ -184,7 +184,10 @@ pub fn run_all(size: Size, data: &Path, mut done: impl FnMut(&str)) -> Result<Ve
 /// paths.
 pub fn figures(size: Size, dir: &Path) -> Result<Vec<std::path::PathBuf>> {
     let mut all = vec![
-        ("science-mackey-glass".to_string(), mackey_glass::figure(size)?),
+        (
+            "science-mackey-glass".to_string(),
+            mackey_glass::figure(size)?,
+        ),
         ("science-memory".to_string(), capacity::figure(size)?),
     ];
     all.extend(chaos::figures(size)?);
@@ -264,7 +267,7 @@ pub fn markdown(rows: &[Row], total: f64, peer: Option<&Peer>) -> String {
             }
         };
         s.push_str(&format!(
-            "| {} | {} | {} | {} | {} +/- {} | {theirs} | {} | {:.1} | {ratio} |\n",
+            "| {} | {} | {} | {} | {} +/- {} | {theirs} | {} | {} | {ratio} |\n",
             r.task,
             r.setup,
             r.metric,
@@ -272,7 +275,11 @@ pub fn markdown(rows: &[Row], total: f64, peer: Option<&Peer>) -> String {
             fmt(r.mean()),
             fmt(r.spread()),
             r.verdict,
-            r.seconds
+            if r.seconds < 0.1 {
+                format!("{:.3}", r.seconds)
+            } else {
+                format!("{:.1}", r.seconds)
+            }
         ));
     }
     s.push_str(&format!("\nWhole table: {total:.1} s.\n"));

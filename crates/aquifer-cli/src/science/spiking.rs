@@ -21,7 +21,9 @@ fn accuracy(
     let classes = train.1.iter().max().map_or(0, |m| m + 1);
     let f_train = liquid.features(train.0, Feature::Counts, bins)?.features;
     let f_test = liquid.features(test.0, Feature::Counts, bins)?.features;
-    let targets = Mat::from_fn(train.1.len(), classes, |r, c| (train.1[r] == c) as u8 as f64);
+    let targets = Mat::from_fn(train.1.len(), classes, |r, c| {
+        (train.1[r] == c) as u8 as f64
+    });
     let mut readout = Ridge::new(ridge)?;
     readout.fit(&[&f_train], &[&targets], 0)?;
     let scores = readout.run(&f_test)?;
@@ -66,7 +68,10 @@ pub(super) fn rows(size: Size) -> Result<Vec<Row>> {
     let (train, test) = digits.split(450, 0)?;
     let pick = |idx: &[usize]| -> Result<(Vec<Mat<f64>>, Vec<usize>)> {
         let series: Vec<Mat<f64>> = idx.iter().map(|&k| digits.rows(k)).collect();
-        Ok((held(&series, 4)?, idx.iter().map(|&k| digits.labels[k]).collect()))
+        Ok((
+            held(&series, 4)?,
+            idx.iter().map(|&k| digits.labels[k]).collect(),
+        ))
     };
     let (xtr, ytr) = pick(&train)?;
     let (xte, yte) = pick(&test)?;
