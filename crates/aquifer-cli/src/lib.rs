@@ -24,7 +24,7 @@ pub use error::{Error, Result};
 use clap::{Parser, Subcommand};
 use commands::{
     bench, dataset, demo, features, fit, generate, info, plot as plot_cmd, predict,
-    report as report_cmd, score, search,
+    report as report_cmd, score, search, shard,
 };
 
 /// The command line.
@@ -68,6 +68,14 @@ pub enum Command {
     Demo(demo::Args),
     /// Fit a model (TOML configuration, CSV/.npy series) and write a model file.
     Fit(fit::Args),
+    /// The readout statistics of some training files (a shard of a fit), as `fit` takes them:
+    /// a statistics file for `merge` and `solve`.
+    Stats(fit::Args),
+    /// Merge statistics files (from `stats` or `merge`), in the order given, into one.
+    Merge(shard::MergeArgs),
+    /// Solve a model from a statistics file and the configuration it was made with: the model
+    /// `fit` gives on all the shards' files.
+    Solve(shard::SolveArgs),
     /// Run a model file over one series or many; write its outputs at every step (and states).
     Run(predict::RunArgs),
     /// As `run`; with a classifier (`fit --classes`), one class per input file.
@@ -108,6 +116,9 @@ fn execute_here(cli: &Cli) -> Result<()> {
     match &cli.command {
         Command::Demo(a) => demo::run(a).map(|_| ()),
         Command::Fit(a) => fit::run(a, cli.quiet).map(|_| ()),
+        Command::Stats(a) => shard::stats(a, cli.quiet),
+        Command::Merge(a) => shard::merge(a),
+        Command::Solve(a) => shard::solve(a),
         Command::Run(a) => predict::run(a, predict::Mode::Run),
         Command::Predict(a) => predict::run(a, predict::Mode::Predict),
         Command::Score(a) => score::run(a),

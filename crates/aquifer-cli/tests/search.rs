@@ -450,3 +450,51 @@ fn warm_ups_are_solved_for_beside_the_ridge() {
     let e = fails(d, &["search", "both.toml"]);
     assert!(e.contains("warmup"), "{e}");
 }
+
+#[test]
+fn trials_run_by_separate_processes_are_each_recorded_once() {
+    let dir = tempfile::tempdir().unwrap();
+    let d = dir.path();
+    setup(d);
+    // the records first, then a "job array": trials 0-3, each started twice, all at once
+    let out = ok(d, &["search", "mg.toml", "--trials", "0"]);
+    assert!(out.contains("0 of 0 trials"), "{out}");
+    std::thread::scope(|s| {
+        for k in [0, 1, 2, 3, 0, 1, 2, 3] {
+            s.spawn(move || {
+                let k = k.to_string();
+                ok(d, &["search", "--resume", "mg.jsonl", "--trial", &k]);
+            });
+        }
+    });
+    let lines = records(&d.join("mg.jsonl"));
+    let mut numbers: Vec<u64> = lines[1..]
+        .iter()
+        .map(|t| t["number"].as_u64().unwrap())
+        .collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, vec![0, 1, 2, 3], "every trial once");
+    // a trial recorded already is not run again
+    let out = ok(d, &["search", "--resume", "mg.jsonl", "--trial", "2"]);
+    assert!(out.contains("recorded already"), "{out}");
+    // TPE: trial 9 draws from batches 0 and 1, and batch 1 is not recorded
+    let err = fails(d, &["search", "--resume", "mg.jsonl", "--trial", "9"]);
+    assert!(err.contains("not recorded yet (first: 4)"), "{err}");
+    // the same trials as one process running the study: same hyperparameters, same losses
+    let other = tempfile::tempdir().unwrap();
+    let o = other.path();
+    setup(o);
+    ok(o, &["search", "mg.toml", "--trials", "4"]);
+    let sequential = records(&o.join("mg.jsonl"));
+    for t in &lines[1..] {
+        let same = sequential[1..]
+            .iter()
+            .find(|u| u["number"] == t["number"])
+            .unwrap();
+        assert_eq!(t["params"], same["params"]);
+        assert_eq!(t["losses"], same["losses"]);
+    }
+    // the study goes on from the shared records as from its own
+    let out = ok(d, &["search", "--resume", "mg.jsonl", "--trials", "8"]);
+    assert!(out.contains("8 of 8 trials finished"), "{out}");
+}

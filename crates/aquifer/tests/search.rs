@@ -357,3 +357,45 @@ fn the_ridge_grid_equals_refitting_at_each_ridge() {
     assert!(grid.predict(x.subcols(0, 3), &[1.0]).is_err());
     assert!(grid.predict(xv, &[-1.0]).is_err());
 }
+
+#[test]
+fn one_trial_at_a_time_is_recorded_once_even_after_a_torn_line() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("r.jsonl");
+    let spec = StudySpec::new("one", space(), 5);
+    let objective = |p: &Params, _: &Instance| -> aquifer::Result<Evaluation> {
+        Ok((p["x"].as_f64().unwrap() - 1.0).powi(2).into())
+    };
+    // in memory: the same hyperparameters and losses as `optimize` gives trials 0-3
+    let mut all = Study::new(spec.clone()).unwrap();
+    let expected = all.optimize(4, objective).unwrap().to_vec();
+    drop(Study::recorded(spec, &path).unwrap());
+    for k in [2, 0, 3, 1] {
+        let mut s = Study::resume(&path).unwrap();
+        let t = s
+            .run_trial(k, objective)
+            .unwrap()
+            .expect("not recorded yet");
+        assert_eq!(t.params, expected[k].params);
+        assert_eq!(t.loss, expected[k].loss);
+    }
+    // a crash while a line was written leaves it cut short: the next append removes it
+    std::fs::OpenOptions::new()
+        .append(true)
+        .open(&path)
+        .and_then(|mut f| std::io::Write::write_all(&mut f, b"{\"record\":\"tri"))
+        .unwrap();
+    let mut s = Study::resume(&path).unwrap();
+    assert!(
+        s.run_trial(2, objective).unwrap().is_none(),
+        "recorded already"
+    );
+    assert!(s.run_trial(4, objective).unwrap().is_some());
+    let (_, trials) = read_records(&path).unwrap();
+    let mut numbers: Vec<usize> = trials.iter().map(|t| t.number).collect();
+    numbers.sort_unstable();
+    assert_eq!(numbers, vec![0, 1, 2, 3, 4]);
+    // a study kept in memory has no records to share
+    let mut memory = Study::new(StudySpec::new("m", space(), 5)).unwrap();
+    assert!(memory.run_trial(0, objective).is_err());
+}

@@ -9,7 +9,7 @@ use crate::table::{self, Table};
 use aquifer::faer::Mat;
 use aquifer::model::Esn;
 use aquifer::readout::RidgeStats;
-use aquifer::traits::{Fit, Stateful};
+use aquifer::traits::Stateful;
 use std::path::{Path, PathBuf};
 use std::time::Instant;
 
@@ -51,7 +51,7 @@ pub struct Args {
 pub type Series = Vec<Mat<f64>>;
 
 /// Series fitted together per batch of statistics.
-const BATCH: usize = 8;
+pub const BATCH: usize = 8;
 
 /// Input and target series from data files, with the names of the chosen columns.
 #[derive(Debug)]
@@ -224,13 +224,9 @@ pub fn pairs(
     })
 }
 
-/// Fits and writes the model; returns it.
-pub fn run(args: &Args, quiet: bool) -> Result<Network> {
-    let mut inputs: Vec<&Path> = args.data.iter().map(PathBuf::as_path).collect();
-    inputs.push(&args.config);
-    outputs::check(&inputs, &[(&args.out, Kind::Model, "--out")])?;
-    let cfg = config::load(&args.config)?;
-    let base = args.config.parent().unwrap_or(Path::new("."));
+/// The training data of a `fit` (or `stats`) command line: the pairs, the classes if any,
+/// checked against the configuration's warm-up.
+pub fn load_data(args: &Args, cfg: &config::Config) -> Result<(Pairs, Option<Classes>)> {
     let (pairs, classes) = match &args.classes {
         Some(spec) => {
             let (pairs, classes) =
@@ -247,35 +243,56 @@ pub fn run(args: &Args, quiet: bool) -> Result<Network> {
             (pairs, None)
         }
     };
-    let (xs, ys) = (&pairs.xs, &pairs.ys);
     // a series too short for the warm-up is named by its file
-    let short = xs.iter().position(|x| x.nrows() <= cfg.warmup);
+    let short = pairs.xs.iter().position(|x| x.nrows() <= cfg.warmup);
     if let Some(k) = short {
         return Err(Error::data(
             &args.data[k],
             format!(
                 "{} rows (after the horizon): too short for warmup = {} (in {})",
-                xs[k].nrows(),
+                pairs.xs[k].nrows(),
                 cfg.warmup,
                 args.config.display()
             ),
         ));
     }
-    let start = Instant::now();
-    let mut network = cfg.network(base, xs, ys[0].ncols()).map_err(|e| match e {
-        // a series stored as features x time looks like a few steps of many inputs
-        Error::Usage(m) if xs[0].ncols() > xs[0].nrows() => Error::Usage(format!(
-            "{m} ({} has {} rows and {} columns: a series is one row per time step; \
+    Ok((pairs, classes))
+}
+
+/// Builds the configuration's network for the training data.
+pub fn build(args: &Args, cfg: &config::Config, pairs: &Pairs) -> Result<Network> {
+    let base = args.config.parent().unwrap_or(Path::new("."));
+    let xs = &pairs.xs;
+    cfg.network(base, xs, pairs.ys[0].ncols())
+        .map_err(|e| match e {
+            // a series stored as features x time looks like a few steps of many inputs
+            Error::Usage(m) if xs[0].ncols() > xs[0].nrows() => Error::Usage(format!(
+                "{m} ({} has {} rows and {} columns: a series is one row per time step; \
                  transpose it if its rows are features)",
-            args.data[0].display(),
-            xs[0].nrows(),
-            xs[0].ncols()
-        )),
-        e => e,
-    })?;
+                args.data[0].display(),
+                xs[0].nrows(),
+                xs[0].ncols()
+            )),
+            e => e,
+        })
+}
+
+/// Fits and writes the model; returns it.
+pub fn run(args: &Args, quiet: bool) -> Result<Network> {
+    let mut inputs: Vec<&Path> = args.data.iter().map(PathBuf::as_path).collect();
+    inputs.push(&args.config);
+    outputs::check(&inputs, &[(&args.out, Kind::Model, "--out")])?;
+    let cfg = config::load(&args.config)?;
+    let (pairs, classes) = load_data(args, &cfg)?;
+    let (xs, ys) = (&pairs.xs, &pairs.ys);
+    let start = Instant::now();
+    let mut network = build(args, &cfg, &pairs)?;
     match &mut network {
         Network::Esn(esn) => fit_esn(esn, xs, ys, cfg.warmup, quiet)?,
-        Network::Graph(model, _) => model.fit(xs, ys, cfg.warmup)?,
+        Network::Graph(model, _) => {
+            let stats = graph_statistics(model, xs, ys, cfg.warmup)?;
+            model.fit_statistics(&[(crate::config::READOUT.to_string(), stats)])?
+        }
     }
     let seconds = start.elapsed().as_secs_f64();
     let steps: usize = xs.iter().map(|x| x.nrows()).sum();
@@ -326,8 +343,7 @@ pub fn run(args: &Args, quiet: bool) -> Result<Network> {
     Ok(network)
 }
 
-/// Fits an echo state network's readout; many series in batches whose statistics merge
-/// exactly, with a progress bar.
+/// Fits an echo state network's readout from [`esn_statistics`].
 fn fit_esn(
     esn: &mut Esn,
     xs: &[Mat<f64>],
@@ -335,14 +351,25 @@ fn fit_esn(
     warmup: usize,
     quiet: bool,
 ) -> Result<()> {
-    if xs.len() <= BATCH {
-        esn.fit(xs, ys, warmup)?;
-        return Ok(());
-    }
-    let bar = progress::bar(xs.len() as u64, "series", quiet);
+    let stats = esn_statistics(esn, xs, ys, warmup, quiet)?;
+    esn.fit_statistics(&stats)?;
+    Ok(())
+}
+
+/// The readout statistics of an echo state network over many series, in batches of
+/// [`BATCH`] series whose statistics merge in order (with a progress bar when there are
+/// several). As `fit`: every series from the same state; the network is left in the last
+/// state of the last series. `aquifer stats` over shards of whole batches, merged in order,
+/// gives these statistics bit for bit.
+pub fn esn_statistics(
+    esn: &mut Esn,
+    xs: &[Mat<f64>],
+    ys: &[Mat<f64>],
+    warmup: usize,
+    quiet: bool,
+) -> Result<RidgeStats> {
+    let bar = progress::bar(xs.len() as u64, "series", quiet || xs.len() <= BATCH);
     let mut stats: Option<RidgeStats> = None;
-    // As `fit`: every series from the same state; the last batch leaves the reservoir in the
-    // last state of the last series.
     let start = esn.state();
     for (bx, by) in xs.chunks(BATCH).zip(ys.chunks(BATCH)) {
         esn.set_state(&start)?;
@@ -354,6 +381,29 @@ fn fit_esn(
         bar.inc(bx.len() as u64);
     }
     bar.finish_and_clear();
-    esn.fit_statistics(&stats.expect("at least one batch"))?;
-    Ok(())
+    stats.ok_or_else(|| Error::usage("no training series"))
+}
+
+/// The statistics of a graph's readout (the configuration's one, `y`) over many series, in
+/// batches of [`BATCH`] series merged in order, as [`esn_statistics`].
+pub fn graph_statistics(
+    model: &mut aquifer::model::Model,
+    xs: &[Mat<f64>],
+    ys: &[Mat<f64>],
+    warmup: usize,
+) -> Result<RidgeStats> {
+    let mut stats: Option<RidgeStats> = None;
+    let start = model.state();
+    for (bx, by) in xs.chunks(BATCH).zip(ys.chunks(BATCH)) {
+        model.set_state(&start)?;
+        let (_, s) = model
+            .statistics(bx, by, warmup)?
+            .pop()
+            .ok_or_else(|| Error::usage("the model has no readout"))?;
+        match &mut stats {
+            Some(acc) => acc.merge(&s)?,
+            None => stats = Some(s),
+        }
+    }
+    stats.ok_or_else(|| Error::usage("no training series"))
 }

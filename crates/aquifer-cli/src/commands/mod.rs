@@ -12,3 +12,4 @@ pub mod predict;
 pub mod report;
 pub mod score;
 pub mod search;
+pub mod shard;

@@ -25,6 +25,12 @@ pub struct Args {
     /// The budget: run trials until this many are finished (default: the study file's).
     #[arg(long)]
     pub trials: Option<usize>,
+    /// Run only trial K of the study recorded in --resume RECORDS and append it under a lock,
+    /// so that many processes (a job array) share one records file: none is lost, none is
+    /// recorded twice (a trial recorded already is not run again). Create the records first
+    /// with `aquifer search STUDY --trials 0`.
+    #[arg(long, value_name = "K", requires = "resume", conflicts_with_all = ["trials", "best"])]
+    pub trial: Option<usize>,
 }
 
 /// The flag Ctrl-C sets (one handler per process).
@@ -51,6 +57,9 @@ fn stop_flag() -> Arc<AtomicBool> {
 pub fn run(args: &Args, quiet: bool) -> Result<()> {
     if let Some(records) = &args.best {
         return best(records);
+    }
+    if let (Some(k), Some(records)) = (args.trial, &args.resume) {
+        return one_trial(records, k);
     }
     let (mut study, task, budget) = match (&args.study, &args.resume) {
         (Some(path), None) => {
@@ -97,6 +106,32 @@ pub fn run(args: &Args, quiet: bool) -> Result<()> {
     bar.finish_and_clear();
     let trials = result?.to_vec();
     summary(&study, &trials, budget, task.ridges())
+}
+
+/// `--resume RECORDS --trial K`: one trial, appended under a lock.
+fn one_trial(records: &Path, k: usize) -> Result<()> {
+    let mut study = Study::resume(records)?;
+    let (file, f) = study::file_of(study.spec())?;
+    let task = Task::new(&file, &f)?;
+    match study.run_trial(k, |p, i| task.evaluate(p, i))? {
+        None => println!("trial {k} is recorded already in {}", records.display()),
+        Some(t) => {
+            match (&t.error, t.loss) {
+                (Some(e), _) => println!("trial {k} failed: {e}"),
+                (None, loss) => println!(
+                    "trial {k}: {} {:.6e} in {:.2} s",
+                    study.spec().loss,
+                    loss.unwrap_or(f64::NAN),
+                    t.seconds
+                ),
+            }
+            for (name, v) in &t.params {
+                println!("  {name} = {v}");
+            }
+            println!("recorded in {}", records.display());
+        }
+    }
+    Ok(())
 }
 
 /// The records' study description as the study file's text.

@@ -70,7 +70,7 @@
 
 mod network;
 
-pub use network::Network;
+pub use network::{Network, READOUT};
 
 use crate::error::{Error, Result};
 use crate::table;

@@ -312,6 +312,22 @@ impl OfflineReadout for RidgeNode {
         })?;
         self.ridge.solve_owned_stats(stats.finish()?)
     }
+    fn take_statistics(&mut self) -> Result<RidgeStats> {
+        let stats = self.stream.take().ok_or(Error::Empty {
+            what: "ridge statistics (nothing accumulated yet)".into(),
+        })?;
+        stats.finish()
+    }
+    fn solve_statistics(&mut self, stats: RidgeStats) -> Result<()> {
+        if (stats.features(), stats.targets()) != (self.features, self.outputs) {
+            return Err(Error::shape(
+                "readout statistics (features x targets)",
+                format!("{} x {}", self.features, self.outputs),
+                format!("{} x {}", stats.features(), stats.targets()),
+            ));
+        }
+        self.ridge.solve_owned_stats(stats)
+    }
     fn is_fitted(&self) -> bool {
         self.ridge.is_fitted()
     }

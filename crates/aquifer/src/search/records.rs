@@ -121,6 +121,41 @@ impl Records {
     pub fn path(&self) -> &Path {
         &self.path
     }
+
+    /// Appends `trial` to the records file at `path` unless a trial of its number is there
+    /// already, holding an exclusive lock on the file meanwhile, so that several processes
+    /// (the jobs of an array, retried tasks) may finish trials at once: none is lost, none is
+    /// written twice. A last line cut short by a crash is removed first. Returns whether the
+    /// trial was written.
+    pub fn push_once(path: &Path, trial: &Trial) -> Result<bool> {
+        use std::io::{Read, Seek, SeekFrom};
+        let mut file = std::fs::OpenOptions::new()
+            .read(true)
+            .write(true)
+            .open(path)
+            .map_err(|e| io_error(path, e))?;
+        file.lock().map_err(|e| io_error(path, e))?;
+        let mut text = String::new();
+        file.read_to_string(&mut text)
+            .map_err(|e| io_error(path, e))?;
+        let complete = text.rfind('\n').map_or(0, |i| i + 1);
+        let recorded = text[..complete].lines().any(|l| {
+            matches!(serde_json::from_str::<Line>(l), Ok(Line::Trial(t)) if t.number == trial.number)
+        });
+        if recorded {
+            return Ok(false);
+        }
+        let mut line = serde_json::to_string(&Line::Trial(Box::new(trial.clone())))
+            .map_err(|e| json_error(path, e))?;
+        line.push('\n');
+        file.set_len(complete as u64)
+            .and_then(|_| file.seek(SeekFrom::Start(complete as u64)))
+            .and_then(|_| file.write_all(line.as_bytes()))
+            .and_then(|_| file.sync_data())
+            .map_err(|e| io_error(path, e))?;
+        // the lock goes with the file
+        Ok(true)
+    }
 }
 
 /// Reads a records file: the study's description and its trials in file order. A last line

@@ -253,6 +253,62 @@ impl Study {
         Ok(&self.trials)
     }
 
+    /// Runs trial `number` alone and records it, for studies spread over processes that share
+    /// the records file (a job array, one trial per job): the trial's hyperparameters are those
+    /// [`Study::optimize`] would give it, and it is appended under a lock
+    /// ([`Records::push_once`]). Returns `None` when the trial is recorded already (before, or
+    /// by another process meanwhile): running a trial twice never records it twice. With the
+    /// TPE sampler, every trial of the batches before its own must be recorded (they are its
+    /// history); a random sampler needs none. The study must be recorded
+    /// ([`Study::recorded`] or [`Study::resume`]).
+    pub fn run_trial<F>(&mut self, number: usize, objective: F) -> Result<Option<Trial>>
+    where
+        F: Fn(&Params, &Instance) -> Result<Evaluation> + Sync,
+    {
+        let path = match &self.records {
+            Some(r) => r
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .path()
+                .to_path_buf(),
+            None => {
+                return Err(Error::Unsupported {
+                    operation: "running one trial",
+                    reason: "the study keeps no records file to share".into(),
+                })
+            }
+        };
+        if self.trials.iter().any(|t| t.number == number) {
+            return Ok(None);
+        }
+        if matches!(self.spec.sampler, Sampler::Tpe(_)) {
+            let start = number - number % self.spec.batch;
+            let done: BTreeSet<usize> = self.trials.iter().map(|t| t.number).collect();
+            let missing: Vec<usize> = (0..start).filter(|k| !done.contains(k)).collect();
+            if !missing.is_empty() {
+                return Err(Error::invalid(
+                    "trial",
+                    number,
+                    &format!(
+                        "draws its hyperparameters (TPE) from every trial of the batches \
+                         before its own, and {} of them are not recorded yet (first: {}): run \
+                         them first",
+                        missing.len(),
+                        missing[0]
+                    ),
+                ));
+            }
+        }
+        let params = self.suggest(number);
+        let trial = self.evaluate(number, &params, &objective);
+        if !Records::push_once(&path, &trial)? {
+            return Ok(None);
+        }
+        self.trials.push(trial.clone());
+        self.trials.sort_by_key(|t| t.number);
+        Ok(Some(trial))
+    }
+
     /// One trial: every instance, then the grid point with the best mean.
     fn evaluate<F>(&self, number: usize, params: &Params, objective: &F) -> Trial
     where

@@ -4,6 +4,7 @@
 use super::edge::Edge;
 use crate::error::{Error, Result};
 use crate::model::node::Slot;
+use crate::readout::RidgeStats;
 use crate::series::{check_pairs, check_series, views, AsSeries};
 use crate::traits::{Fit, PartialFit, Run, Stateful, Step, Targets};
 use faer::{Mat, MatRef};
@@ -588,16 +589,15 @@ impl Run for Model {
     }
 }
 
-impl Fit for Model {
-    /// Fits every ridge readout on paired input and target series (see the
-    /// [module documentation](self) for teacher forcing and state).
-    fn fit<'y, S: AsSeries + Sync>(
+impl Model {
+    /// Runs the fit's passes over paired series (every series from the current state, as
+    /// [`Fit::fit`]) and leaves each offline readout's accumulated rows in it, unsolved.
+    fn accumulate_pairs<'y, S: AsSeries + Sync>(
         &mut self,
         inputs: &[S],
-        targets: impl Into<Targets<'y>>,
+        targets: Targets<'y>,
         warmup: usize,
     ) -> Result<()> {
-        let targets = targets.into();
         let xs = views(inputs);
         let ys = targets.series("a model graph")?.to_vec();
         check_pairs(&xs, &ys, None, Some(self.target_dim()))?;
@@ -637,6 +637,92 @@ impl Fit for Model {
                 None => self.pass_steps(*x, Some(*y), Mode::Fit, warmup, &[])?,
             };
         }
+        Ok(())
+    }
+
+    /// The statistics of every offline readout over paired series, harvested as [`Fit::fit`]
+    /// harvests them (every series from the current state; the model is left in the last
+    /// state of the last series), by readout name, without solving. Statistics of several
+    /// batches [merge](RidgeStats::merge) exactly (start each batch from the same state);
+    /// [`Model::fit_statistics`] solves them.
+    ///
+    /// ```
+    /// use aquifer::model::Model;
+    /// use aquifer::prelude::*;
+    /// let series = datasets::mackey_glass(&MackeyGlass::default(), 600)?;
+    /// let (x, y) = datasets::forecasting(&series, 1)?;
+    /// let mut b = Model::builder();
+    /// let u = b.input("u", 1);
+    /// let r = b.node("r", Reservoir::builder().units(30).seed(1).build(1)?);
+    /// let out = b.ridge("y", RidgeParams::default(), 1);
+    /// b.chain(&[u, r, out]);
+    /// let mut model = b.build()?;
+    /// let start = model.state();
+    /// let mut stats = model.statistics(&[x.subrows(0, 300)], &[y.subrows(0, 300)], 20)?;
+    /// model.set_state(&start)?;
+    /// let more = model.statistics(&[x.subrows(300, 299)], &[y.subrows(300, 299)], 20)?;
+    /// stats[0].1.merge(&more[0].1)?;
+    /// model.fit_statistics(&stats)?;
+    /// assert_eq!(stats[0].0, "y");
+    /// # Ok::<(), aquifer::Error>(())
+    /// ```
+    pub fn statistics<'y, S: AsSeries + Sync>(
+        &mut self,
+        inputs: &[S],
+        targets: impl Into<Targets<'y>>,
+        warmup: usize,
+    ) -> Result<Vec<(String, RidgeStats)>> {
+        self.accumulate_pairs(inputs, targets.into(), warmup)?;
+        let mut out = Vec::new();
+        for i in 0..self.slots.len() {
+            if let Slot::Offline(node) = &mut self.slots[i] {
+                let stats = node.take_statistics().map_err(|e| self.in_node(i, e))?;
+                out.push((self.names[i].clone(), stats));
+            }
+        }
+        Ok(out)
+    }
+
+    /// Solves every offline readout from statistics made by [`Model::statistics`] (one per
+    /// readout, by name); the state is unchanged.
+    pub fn fit_statistics(&mut self, stats: &[(String, RidgeStats)]) -> Result<()> {
+        let readouts: Vec<usize> = (0..self.slots.len())
+            .filter(|&i| matches!(self.slots[i], Slot::Offline(_)))
+            .collect();
+        if readouts.len() != stats.len() {
+            return Err(Error::shape(
+                "readout statistics",
+                format!("{} (one per offline readout)", readouts.len()),
+                format!("{}", stats.len()),
+            ));
+        }
+        for i in readouts {
+            let name = &self.names[i];
+            let s = stats
+                .iter()
+                .find(|(n, _)| n == name)
+                .map(|(_, s)| s.clone())
+                .ok_or_else(|| Error::Empty {
+                    what: format!("statistics of readout `{name}`"),
+                })?;
+            if let Slot::Offline(node) = &mut self.slots[i] {
+                node.solve_statistics(s).map_err(|e| self.in_node(i, e))?;
+            }
+        }
+        Ok(())
+    }
+}
+
+impl Fit for Model {
+    /// Fits every ridge readout on paired input and target series (see the
+    /// [module documentation](self) for teacher forcing and state).
+    fn fit<'y, S: AsSeries + Sync>(
+        &mut self,
+        inputs: &[S],
+        targets: impl Into<Targets<'y>>,
+        warmup: usize,
+    ) -> Result<()> {
+        self.accumulate_pairs(inputs, targets.into(), warmup)?;
         for i in 0..self.slots.len() {
             if let Slot::Offline(node) = &mut self.slots[i] {
                 node.solve().map_err(|e| self.in_node(i, e))?;
