@@ -99,6 +99,43 @@ impl Esn {
         compute(py, || lock(&self.inner)?.fit(&xv, &yv, warmup))
     }
 
+    /// The readout statistics (a `ridge-statistics` model file's bytes) of the series, each
+    /// from `state` (default: the current one), after `warmup` steps of each, and the state
+    /// after the last series: a piece of a fit that merges with others
+    /// (`merge_statistics`) and is solved once (`fit_statistics`). The network's own state is
+    /// left unchanged.
+    #[pyo3(signature = (xs, ys, warmup, state=None))]
+    fn statistics<'py>(
+        &self,
+        py: Python<'py>,
+        xs: Vec<PyReadonlyArray2<'py, f64>>,
+        ys: Vec<PyReadonlyArray2<'py, f64>>,
+        warmup: usize,
+        state: Option<Vec<f64>>,
+    ) -> PyResult<(Bound<'py, PyBytes>, Bound<'py, PyArray1<f64>>)> {
+        let (xv, yv) = (views(&xs), views(&ys));
+        let (bytes, last) = compute(py, || {
+            let mut e = lock(&self.inner)?;
+            let before = e.state();
+            if let Some(s) = &state {
+                e.set_state(s)?;
+            }
+            let stats = e.statistics(&xv, &yv, warmup);
+            let last = e.state();
+            e.set_state(&before)?;
+            Ok((crate::stats::to_bytes(&stats?)?, last))
+        })?;
+        Ok((PyBytes::new(py, &bytes), vec_to_numpy(py, last)?))
+    }
+
+    /// Solves the readout from statistics (`statistics`, merged); the state is unchanged.
+    fn fit_statistics(&self, py: Python<'_>, data: Vec<u8>) -> PyResult<()> {
+        compute(py, || {
+            let stats = crate::stats::from_bytes(&data)?;
+            lock(&self.inner)?.fit_statistics(&stats)
+        })
+    }
+
     /// The outputs for a series from the current state (which moves on).
     fn run<'py>(
         &self,

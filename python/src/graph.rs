@@ -146,6 +146,44 @@ impl Graph {
         compute(py, || lock(&self.inner)?.fit(&xv, &yv, warmup))
     }
 
+    /// The statistics of each offline readout (name, `ridge-statistics` bytes) over the
+    /// series, each from the current state, after `warmup` steps of each; the model's state is
+    /// left unchanged.
+    fn statistics<'py>(
+        &self,
+        py: Python<'py>,
+        xs: Vec<PyReadonlyArray2<'py, f64>>,
+        ys: Vec<PyReadonlyArray2<'py, f64>>,
+        warmup: usize,
+    ) -> PyResult<Vec<(String, Bound<'py, PyBytes>)>> {
+        let (xv, yv) = (views(&xs), views(&ys));
+        let out = compute(py, || {
+            let mut m = lock(&self.inner)?;
+            let before = m.state();
+            let stats = m.statistics(&xv, &yv, warmup);
+            m.set_state(&before)?;
+            stats?
+                .into_iter()
+                .map(|(name, s)| Ok((name, crate::stats::to_bytes(&s)?)))
+                .collect::<aquifer::Result<Vec<_>>>()
+        })?;
+        Ok(out
+            .into_iter()
+            .map(|(name, b)| (name, PyBytes::new(py, &b)))
+            .collect())
+    }
+
+    /// Solves every offline readout from statistics by readout name; the state is unchanged.
+    fn fit_statistics(&self, py: Python<'_>, parts: Vec<(String, Vec<u8>)>) -> PyResult<()> {
+        compute(py, || {
+            let stats = parts
+                .iter()
+                .map(|(name, b)| Ok((name.clone(), crate::stats::from_bytes(b)?)))
+                .collect::<aquifer::Result<Vec<_>>>()?;
+            lock(&self.inner)?.fit_statistics(&stats)
+        })
+    }
+
     /// Online learning along one series; returns the outputs produced while learning.
     fn partial_fit<'py>(
         &self,

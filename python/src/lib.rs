@@ -10,6 +10,7 @@ mod files;
 mod graph;
 mod nodes;
 mod search;
+mod stats;
 mod trained;
 
 use pyo3::prelude::*;
@@ -43,6 +44,8 @@ fn _aquifer(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(data::add_noise, m)?,
         wrap_pyfunction!(data::largest_lyapunov_exponent, m)?,
         wrap_pyfunction!(data::memory_capacity, m)?,
+        wrap_pyfunction!(stats::merge_statistics, m)?,
+        wrap_pyfunction!(stats::statistics_shape, m)?,
         wrap_pyfunction!(files::kind_of, m)?,
         wrap_pyfunction!(files::describe, m)?,
         wrap_pyfunction!(trained::default_params, m)?,

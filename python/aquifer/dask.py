@@ -1,0 +1,336 @@
+"""Fitting and prediction spread over a Dask cluster (``pip install aquifer[dask]``).
+
+An offline fit is a reduction: each worker harvests its series and forms the readout's ridge
+statistics (features x features, whatever the number of rows), the statistics are merged by a
+tree reduction on the workers (only those small matrices travel), and the readout is solved
+once, on the client. The result equals a fit of all the series in one process up to rounding
+(the merges sum in another order; within 1e-10 relative in the tests).
+
+Series come as a ``dask.bag.Bag`` of ``(x, y)`` pairs, a list of pairs, or two lists (or 3-D
+arrays, one series per row of the first axis). Every series starts from the model's initial
+state, as in ``fit``. The model is built on the client first (its random weights drawn from its
+seed) and shipped to the workers as a model file's bytes, so every worker uses the same
+weights.
+
+One long series is cut into chunks along time by :func:`fit_long`: the reservoir's state
+carries from one chunk to the next, so the chunks of one series run one after the other
+(each a task on some worker, handed the previous chunk's final state); only the statistics
+travel back. Several long series run side by side.
+
+>>> import aquifer, aquifer.dask
+>>> mg = aquifer.datasets.mackey_glass(2001)
+>>> pairs = [(mg[i * 400:(i + 1) * 400 - 1], mg[i * 400 + 1:(i + 1) * 400]) for i in range(5)]
+>>> esn = aquifer.dask.fit(aquifer.ESN(units=50, sr=1.1, ridge=1e-2, seed=1), pairs, warmup=20)
+>>> local = aquifer.ESN(units=50, sr=1.1, ridge=1e-2, seed=1).fit(
+...     [p[0] for p in pairs], [p[1] for p in pairs], warmup=20)
+>>> bool(abs(esn.Wout - local.Wout).max() < 1e-10 * abs(local.Wout).max())
+True
+"""
+
+from __future__ import annotations
+
+from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+
+import numpy as np
+
+from . import _aquifer
+from ._series import Array, as_many, as_series
+from .esn import ESN
+from .graph import Model
+
+__all__ = ["Statistics", "fit", "fit_long", "predict", "statistics"]
+
+
+class Statistics:
+    """Mergeable ridge statistics of one readout: the checksummed bytes of a
+    ``ridge-statistics`` model file (what ``aquifer stats`` writes). They pickle as those bytes.
+    """
+
+    def __init__(self, data: bytes, readout: str = "") -> None:
+        self.data = bytes(data)
+        self.readout = readout
+        self.count, self.features, self.targets = _aquifer.statistics_shape(self.data)
+
+    def merge(self, *others: "Statistics") -> "Statistics":
+        """These statistics and ``others``, merged in that order."""
+        return Statistics(
+            _aquifer.merge_statistics([self.data] + [o.data for o in others]), self.readout
+        )
+
+    def __reduce__(self) -> Any:
+        return (Statistics, (self.data, self.readout))
+
+    def __repr__(self) -> str:
+        return (
+            f"Statistics({self.count} rows, {self.features} features -> {self.targets} targets"
+            + (f", readout {self.readout!r})" if self.readout else ")")
+        )
+
+
+Pairs = List[Tuple[Array, Array]]
+Native = Union["_aquifer.Esn", "_aquifer.Graph"]
+
+
+def _client_or_default(client: Any) -> Any:
+    try:
+        from dask.distributed import default_client
+    except ImportError as e:  # pragma: no cover - the extra is missing
+        raise ImportError("aquifer.dask needs Dask: pip install 'aquifer[dask]'") from e
+    if client is not None:
+        return client
+    try:
+        return default_client()
+    except ValueError:
+        return None
+
+
+def _pairs(data: Any, targets: Any) -> Any:
+    """A bag of (x, y) pairs, or a list of them, from what the caller gave."""
+    if targets is not None:
+        xs, _ = as_many(_computed(data), "x")
+        ys, _ = as_many(_computed(targets), "y")
+        if len(xs) != len(ys):
+            raise _aquifer.AquiferError(f"{len(xs)} input series but {len(ys)} target series")
+        return list(zip(xs, ys))
+    if _is_bag(data):
+        return data
+    pairs = list(data)
+    for i, p in enumerate(pairs):
+        if not (isinstance(p, (tuple, list)) and len(p) == 2):
+            raise TypeError(f"series {i}: expected an (x, y) pair")
+    return [(as_series(x, f"x[{i}]"), as_series(y, f"y[{i}]")) for i, (x, y) in enumerate(pairs)]
+
+
+def _computed(a: Any) -> Any:
+    compute = getattr(a, "compute", None)
+    return compute() if callable(compute) and not isinstance(a, np.ndarray) else a
+
+
+def _is_bag(a: Any) -> bool:
+    return type(a).__module__.startswith("dask.bag")
+
+
+def _first(pairs: Any) -> Tuple[Array, Array]:
+    if _is_bag(pairs):
+        got = pairs.take(1, npartitions=-1)
+        if not got:
+            raise _aquifer.AquiferError("no training series")
+        x, y = got[0]
+        return as_series(x, "x[0]"), as_series(y, "y[0]")
+    if not pairs:
+        raise _aquifer.AquiferError("no training series")
+    x, y = pairs[0]
+    return as_series(x, "x[0]"), as_series(y, "y[0]")
+
+
+def _prepare(model: Any, x0: Array, y0: Array, warmup: int) -> Tuple[str, bytes]:
+    """Builds the model's native object for these shapes (unfitted) and returns its kind and
+    model-file bytes, for the workers."""
+    if isinstance(model, ESN):
+        reservoir = model.reservoir._native_for(x0.shape[1])
+        model._native = _aquifer.Esn.from_reservoir(
+            reservoir, model.readout._params_json(), bool(model.input_to_readout), y0.shape[1]
+        )
+        return "esn", bytes(model._native.to_bytes())
+    if isinstance(model, Model):
+        dims, _ = model._target_dims(y0)
+        graph = model._build(x0.shape[1], dims, [x0], int(warmup))
+        return "graph", bytes(graph.to_bytes())
+    raise TypeError("aquifer.dask fits an aquifer.ESN or an aquifer.Model (with ridge readouts)")
+
+
+def _native(kind: str, blob: bytes) -> Native:
+    return _aquifer.Esn.from_bytes(blob) if kind == "esn" else _aquifer.Graph.from_bytes(blob)
+
+
+def _stats_of(native: Native, xs: List[Array], ys: List[Array], warmup: int) -> Dict[str, Statistics]:
+    if isinstance(native, _aquifer.Esn):
+        data, _ = native.statistics(xs, ys, warmup)
+        return {"": Statistics(data)}
+    return {name: Statistics(data, name) for name, data in native.statistics(xs, ys, warmup)}
+
+
+def _partition_statistics(kind: str, blob: bytes, warmup: int) -> Callable[[Iterable[Any]], Any]:
+    def run(pairs: Iterable[Any]) -> Optional[Dict[str, Statistics]]:
+        got = list(pairs)
+        if not got:
+            return None
+        xs = [as_series(x, "x") for x, _ in got]
+        ys = [as_series(y, "y") for _, y in got]
+        return _stats_of(_native(kind, blob), xs, ys, warmup)
+
+    return run
+
+
+def _merge_all(parts: Iterable[Optional[Dict[str, Statistics]]]) -> Optional[Dict[str, Statistics]]:
+    acc: Optional[Dict[str, Statistics]] = None
+    for p in parts:
+        if p is None:
+            continue
+        acc = dict(p) if acc is None else {k: acc[k].merge(p[k]) for k in acc}
+    return acc
+
+
+def _solve(model: Any, stats: Dict[str, Statistics]) -> Any:
+    if isinstance(model, ESN):
+        assert model._native is not None
+        model._native.fit_statistics(stats[""].data)
+    else:
+        model._require_graph().fit_statistics([(k, s.data) for k, s in stats.items()])
+    return model
+
+
+def statistics(model: Any, x: Any, y: Any, warmup: int = 0) -> Dict[str, Statistics]:
+    """The readout statistics of series ``x`` towards ``y`` in this process (the model is
+    built for their shapes if it is not yet; its state is left unchanged), by readout name
+    (``""`` for an ESN's)."""
+    xs, _ = as_many(x, "x")
+    ys, _ = as_many(y, "y")
+    kind, blob = _prepare(model, xs[0], ys[0], warmup)
+    return _stats_of(_native(kind, blob), xs, ys, int(warmup))
+
+
+def fit(
+    model: Any,
+    data: Any,
+    targets: Any = None,
+    warmup: int = 0,
+    *,
+    client: Any = None,
+    partitions: Optional[int] = None,
+    split_every: int = 8,
+) -> Any:
+    """Fits ``model`` (an :class:`aquifer.ESN`, or an :class:`aquifer.Model` with ridge
+    readouts: NVAR, deep or parallel reservoirs) on series spread over a Dask cluster.
+
+    ``data`` is a ``dask.bag.Bag`` of ``(x, y)`` pairs, a list of pairs, or the input series
+    with ``targets`` the target series (lists, 3-D arrays, or dask arrays chunked along the
+    series). Lists are split into ``partitions`` (default: twice the workers' threads). Each
+    partition's statistics are formed on a worker, merged by a tree reduction of fan-in
+    ``split_every`` on the workers, and solved once here. Without a client (none given and
+    none running), Dask's local scheduler runs the same graph. Returns the fitted model.
+    """
+    import dask.bag as db
+
+    client = _client_or_default(client)
+    pairs = _pairs(data, targets)
+    x0, y0 = _first(pairs)
+    kind, blob = _prepare(model, x0, y0, warmup)
+    if not _is_bag(pairs):
+        n = partitions or max(1, 2 * _threads(client))
+        pairs = db.from_sequence(pairs, npartitions=min(n, len(pairs)))
+    reduced = pairs.reduction(
+        _partition_statistics(kind, blob, int(warmup)), _merge_all, split_every=split_every
+    )
+    stats = client.compute(reduced).result() if client is not None else reduced.compute()
+    if stats is None:
+        raise _aquifer.AquiferError("no training series")
+    return _solve(model, stats)
+
+
+def _threads(client: Any) -> int:
+    if client is None:
+        return 2
+    return max(1, int(sum(client.nthreads().values())))
+
+
+def _chunk_statistics(
+    kind: str, blob: bytes, x: Array, y: Array, warmup: int, state: Optional[Array]
+) -> Tuple[Statistics, Array]:
+    native = _native(kind, blob)
+    assert isinstance(native, _aquifer.Esn)
+    data, last = native.statistics(
+        [x], [y], warmup, None if state is None else [float(v) for v in state]
+    )
+    return Statistics(data), last
+
+
+def fit_long(
+    model: ESN,
+    x: Any,
+    y: Any,
+    chunk: int,
+    warmup: int = 0,
+    *,
+    client: Any = None,
+) -> ESN:
+    """Fits an :class:`aquifer.ESN` on one long series (or several: a list) cut into chunks of
+    ``chunk`` steps. The chunks of a series run in order, each as a task handed the state the
+    previous one ended in (the warm-up is dropped from the first chunk only); several series
+    run side by side. Only the statistics and the states travel; the result equals a fit of the
+    whole series up to rounding."""
+    from dask.delayed import delayed
+
+    if not isinstance(model, ESN):
+        raise TypeError("fit_long fits an aquifer.ESN")
+    if chunk < 1:
+        raise _aquifer.AquiferError(f"chunk = {chunk}: must be at least 1 step")
+    client = _client_or_default(client)
+    xs, _ = as_many(_computed(x), "x")
+    ys, _ = as_many(_computed(y), "y")
+    kind, blob = _prepare(model, xs[0], ys[0], warmup)
+    tasks = []
+    for s, (xi, yi) in enumerate(zip(xs, ys)):
+        if len(xi) != len(yi):
+            raise _aquifer.AquiferError(f"series {s}: {len(xi)} input rows but {len(yi)} target rows")
+        if len(xi) <= warmup:
+            raise _aquifer.AquiferError(f"series {s}: {len(xi)} rows, too short for warmup = {warmup}")
+        # the warm-up belongs to the first chunk, which holds it whole
+        bounds = []
+        start, end = 0, min(len(xi), max(chunk, warmup + 1))
+        while start < len(xi):
+            bounds.append((start, end))
+            start, end = end, min(len(xi), end + chunk)
+        state = None
+        for start, end in bounds:
+            piece = delayed(_chunk_statistics, nout=2)(
+                kind, blob, xi[start:end], yi[start:end], warmup if start == 0 else 0, state
+            )
+            tasks.append(piece[0])
+            state = piece[1]
+    merged = delayed(_merge_statistics_list)(tasks)
+    result = client.compute(merged).result() if client is not None else merged.compute()
+    _solve(model, {"": result})
+    return model
+
+
+def _merge_statistics_list(parts: Sequence[Statistics]) -> Statistics:
+    return parts[0].merge(*parts[1:])
+
+
+def _run_partition(kind: str, blob: bytes) -> Callable[[Iterable[Any]], List[Any]]:
+    def run(xs: Iterable[Any]) -> List[Any]:
+        native = _native(kind, blob)
+        series = [as_series(x, "x") for x in xs]
+        if not series:
+            return []
+        out = native.run_many(series)
+        return list(out)
+
+    return run
+
+
+def predict(model: Any, data: Any, *, client: Any = None, partitions: Optional[int] = None) -> List[Any]:
+    """Runs a fitted model over many series on the workers, each from the model's current
+    state (as ``run`` on a list), and gathers the outputs in the series' order. ``data`` is a
+    ``dask.bag.Bag`` of series, a list, or a 3-D array."""
+    import dask.bag as db
+
+    client = _client_or_default(client)
+    if isinstance(model, ESN):
+        kind, blob = "esn", bytes(model._esn().to_bytes())
+    elif isinstance(model, Model):
+        kind, blob = "graph", bytes(model._require_graph().to_bytes())
+    else:
+        raise TypeError("aquifer.dask.predict runs an aquifer.ESN or an aquifer.Model")
+    if _is_bag(data):
+        bag = data
+    else:
+        xs, _ = as_many(_computed(data), "x")
+        n = partitions or max(1, 2 * _threads(client))
+        bag = db.from_sequence(xs, npartitions=min(n, len(xs)))
+    outs = bag.map_partitions(_run_partition(kind, blob))
+    got = client.compute(outs).result() if client is not None else outs.compute()
+    if isinstance(model, Model):
+        return [model._outputs(o) for o in got]
+    return list(got)
