@@ -37,8 +37,9 @@ from . import _aquifer
 from ._series import Array, as_many, as_series
 from .esn import ESN
 from .graph import Model
+from .search import Study
 
-__all__ = ["Statistics", "fit", "fit_long", "predict", "statistics"]
+__all__ = ["Statistics", "fit", "fit_long", "optimize", "peak_memory", "predict", "statistics"]
 
 
 class Statistics:
@@ -84,8 +85,33 @@ def _client_or_default(client: Any) -> Any:
         return None
 
 
+def _block_pairs(x: Any, y: Any) -> List[Tuple[Array, Array]]:
+    """The (x, y) pairs of one block of 3-D arrays (series along the first axis)."""
+    return [(as_series(x[i], "x"), as_series(y[i], "y")) for i in range(x.shape[0])]
+
+
+def _array_pairs(data: Any, targets: Any) -> Any:
+    """A bag of pairs from dask arrays chunked along the series (the first axis): each block
+    is read on a worker, never on the client."""
+    import dask.bag as db
+    from dask.delayed import delayed
+
+    for name, a in (("x", data), ("y", targets)):
+        if a.ndim != 3 or any(n != 1 for n in a.numblocks[1:]):
+            raise _aquifer.AquiferError(
+                f"{name}: a dask array of series must be 3-D (series, steps, features) and chunked "
+                "along the series only"
+            )
+    if data.chunks[0] != targets.chunks[0]:
+        raise _aquifer.AquiferError("x and y: chunk the series the same way")
+    xb, yb = data.to_delayed().ravel(), targets.to_delayed().ravel()
+    return db.from_delayed([delayed(_block_pairs)(a, b) for a, b in zip(xb, yb)])
+
+
 def _pairs(data: Any, targets: Any) -> Any:
     """A bag of (x, y) pairs, or a list of them, from what the caller gave."""
+    if targets is not None and _is_dask_array(data) and _is_dask_array(targets):
+        return _array_pairs(data, targets)
     if targets is not None:
         xs, _ = as_many(_computed(data), "x")
         ys, _ = as_many(_computed(targets), "y")
@@ -106,13 +132,23 @@ def _computed(a: Any) -> Any:
     return compute() if callable(compute) and not isinstance(a, np.ndarray) else a
 
 
+def _is_dask_array(a: Any) -> bool:
+    return type(a).__module__.startswith("dask.array")
+
+
 def _is_bag(a: Any) -> bool:
     return type(a).__module__.startswith("dask.bag")
 
 
 def _first(pairs: Any) -> Tuple[Array, Array]:
     if _is_bag(pairs):
-        got = pairs.take(1, npartitions=-1)
+        # from the first partitions only: never compute the whole bag here
+        k, got = 1, ()
+        while not got:
+            got = pairs.take(1, npartitions=min(k, pairs.npartitions), warn=False)
+            if k >= pairs.npartitions:
+                break
+            k *= 2
         if not got:
             raise _aquifer.AquiferError("no training series")
         x, y = got[0]
@@ -334,3 +370,99 @@ def predict(model: Any, data: Any, *, client: Any = None, partitions: Optional[i
     if isinstance(model, Model):
         return [model._outputs(o) for o in got]
     return list(got)
+
+
+def _run_trial(
+    objective: Callable[[Dict[str, Any], int], float],
+    params_json: str,
+    seeds: List[int],
+    threads: int,
+) -> Tuple[List[Union[float, str]], float]:
+    """One trial on a worker: the objective for each instance's seed, in order, with at most
+    ``threads`` threads for the Aquifer work inside it; an exception is reported as a message
+    (and ends the trial), as the study records it."""
+    import json
+    import time
+
+    start = time.perf_counter()
+    params = json.loads(params_json)
+    results: List[Union[float, str]] = []
+    for seed in seeds:
+        try:
+            loss = _aquifer.call_with_threads(threads, lambda: objective(params, int(seed)))
+            results.append(float(loss))  # type: ignore[arg-type]
+        except Exception as e:  # the study records the failure and goes on
+            results.append(f"{type(e).__name__}: {e}")
+            break
+    return results, time.perf_counter() - start
+
+
+def optimize(
+    study: Study,
+    objective: Callable[[Dict[str, Any], int], float],
+    n_trials: int,
+    *,
+    client: Any = None,
+    retries: int = 2,
+    threads_per_trial: int = 1,
+) -> Study:
+    """Runs a study's trials as Dask tasks on the cluster's workers until ``n_trials`` are
+    finished (recorded ones count: a resumed study goes on). ``objective(params, seed)``
+    returns a loss, as for :meth:`aquifer.search.Study.optimize`, and must pickle (a function
+    of a module, not a lambda typed at the prompt, when workers are other processes).
+
+    Each trial is one task, its instances run one after the other on one worker thread; the
+    trials of a batch run side by side, and a batch starts when the one before it is recorded
+    (TPE draws from the batches before). Results come back to this process, which records
+    each trial as it finishes (the study's JSON-lines file, when it has one). A task whose
+    worker dies is run again by Dask (up to ``retries`` times); a trial is recorded once
+    however often it ran. The hyperparameters and losses are those a single process gives.
+    Aquifer's own parallel work inside a trial uses at most ``threads_per_trial`` threads (1:
+    the worker thread running it), so a worker runs as many trials at once as it has threads
+    and no more cores than that."""
+    from dask.distributed import as_completed
+
+    client = _client_or_default(client)
+    if client is None:
+        raise _aquifer.AquiferError("aquifer.dask.optimize needs a Dask client (Client(...))")
+    native = study._native
+    batch = int(study.spec["batch"])
+    for first in range(0, int(n_trials), batch):
+        done = {int(t["number"]) for t in study.trials}
+        todo = [k for k in range(first, min(first + batch, int(n_trials))) if k not in done]
+        if not todo:
+            continue
+        futures = {}
+        for k in todo:
+            params_json, seeds = native.ask(k)
+            f = client.submit(
+                _run_trial, objective, params_json, seeds, int(threads_per_trial),
+                retries=retries, pure=False,
+            )
+            futures[f] = (k, params_json)
+        for f in as_completed(list(futures)):
+            k, params_json = futures[f]
+            try:
+                results, seconds = f.result()
+            except Exception as e:  # the task itself failed (every retry)
+                results, seconds = [f"the task failed: {type(e).__name__}: {e}"], 0.0
+            native.tell(k, params_json, list(results), float(seconds))
+    return study
+
+
+def _max_rss() -> int:
+    import resource
+    import sys
+
+    used = int(resource.getrusage(resource.RUSAGE_SELF).ru_maxrss)
+    return used if sys.platform == "darwin" else used * 1024
+
+
+def peak_memory(client: Any = None) -> Dict[str, int]:
+    """The largest resident memory (bytes) each worker process has held so far, by worker
+    address: the interpreter, NumPy and Aquifer themselves (about 150 MB), and at most one
+    partition's or chunk's series and states and the statistics on top."""
+    client = _client_or_default(client)
+    if client is None:
+        raise _aquifer.AquiferError("peak_memory needs a Dask client")
+    return {k: int(v) for k, v in client.run(_max_rss).items()}

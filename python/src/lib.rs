@@ -50,6 +50,8 @@ fn _aquifer(m: &Bound<'_, PyModule>) -> PyResult<()> {
         wrap_pyfunction!(files::describe, m)?,
         wrap_pyfunction!(trained::default_params, m)?,
         wrap_pyfunction!(search::default_sampler, m)?,
+        wrap_pyfunction!(search::call_with_threads, m)?,
+        wrap_pyfunction!(search::current_threads, m)?,
         wrap_pyfunction!(errors::_panic_in_rust, m)?,
     ] {
         m.add_function(f)?;

@@ -81,6 +81,42 @@ impl Study {
         Ok(serde_json::to_string(&s.best()).expect("a trial serialises"))
     }
 
+    /// What trial `number` is to run: its hyperparameters as JSON and its instances' seeds
+    /// (for trials run elsewhere, told back with `tell`).
+    fn ask(&self, number: usize) -> PyResult<(String, Vec<u64>)> {
+        let s = lock(&self.inner).map_err(to_py)?;
+        let (params, instances) = s.ask(number).map_err(to_py)?;
+        let json = serde_json::to_string(&params).expect("parameters serialise");
+        Ok((json, instances.iter().map(|i| i.seed).collect()))
+    }
+
+    /// Records trial `number` from its instances' losses (a string for a failed instance,
+    /// which ends the list) and its time; returns the trial as JSON, or `None` if it is
+    /// recorded already.
+    fn tell(
+        &self,
+        py: Python<'_>,
+        number: usize,
+        params: &str,
+        results: Vec<Bound<'_, PyAny>>,
+        seconds: f64,
+    ) -> PyResult<Option<String>> {
+        let params: Params =
+            serde_json::from_str(params).map_err(|e| json_error("parameters", e))?;
+        let mut told = Vec::with_capacity(results.len());
+        for r in &results {
+            if let Ok(loss) = r.extract::<f64>() {
+                told.push(Ok(Evaluation::from(loss)));
+            } else {
+                told.push(Err(r.str()?.to_string()));
+            }
+        }
+        let trial = compute(py, || {
+            lock(&self.inner)?.tell(number, &params, told, seconds)
+        })?;
+        Ok(trial.map(|t| serde_json::to_string(&t).expect("a trial serialises")))
+    }
+
     /// Runs trials `0..trials` (those finished already are kept); the objective is called as
     /// `objective(params_json, seed)` and returns a float.
     fn optimize(&self, py: Python<'_>, trials: usize, objective: Py<PyAny>) -> PyResult<()> {
@@ -99,4 +135,19 @@ impl Study {
             study.optimize(trials, call).map(|_| ())
         })
     }
+}
+
+/// Calls `f()` with at most `threads` threads for the Aquifer work inside it (1: all of it on
+/// the calling thread), and returns its result.
+#[pyfunction]
+pub fn call_with_threads(py: Python<'_>, threads: usize, f: Py<PyAny>) -> PyResult<Py<PyAny>> {
+    let budget = aquifer::parallel::Parallelism::threads(threads).map_err(to_py)?;
+    py.detach(|| budget.install(|| Python::attach(|py| f.call0(py))))
+        .map_err(to_py)?
+}
+
+/// The threads Aquifer's parallel work may use here.
+#[pyfunction]
+pub fn current_threads() -> usize {
+    aquifer::parallel::Parallelism::current()
 }

@@ -122,3 +122,217 @@ def test_statistics_pickle_merge_and_refuse_damage() -> None:
         adask.fit(esn(), [xs[0]], warmup=0)
     with pytest.raises(aquifer.AquiferError, match="no training series"):
         adask.fit(esn(), [], warmup=0)
+
+
+SERIES = aquifer.datasets.mackey_glass(1200)
+
+
+def objective(p: Any, seed: int) -> float:
+    """An ESN's validation NRMSE on Mackey-Glass; fails on purpose for very small radii."""
+    if p["sr"] < 0.12:
+        raise ValueError("radius too small")
+    e = aquifer.ESN(units=40, sr=p["sr"], lr=p["lr"], ridge=1e-6, seed=seed)
+    e.fit(SERIES[:800], SERIES[1:801], warmup=50)
+    return float(aquifer.metrics.nrmse(SERIES[801:1100], e.run(SERIES[800:1099])))
+
+
+def study(records: Any = None) -> Any:
+    from aquifer.search import Study
+
+    return Study(
+        {"sr": ("log_uniform", 0.1, 2.0), "lr": ("uniform", 0.1, 1.0)},
+        seed=5,
+        batch=4,
+        instances=2,
+        records=records,
+    )
+
+
+def test_a_study_runs_its_trials_on_the_workers_as_in_one_process(client: Any, tmp_path: Any) -> None:
+    import cloudpickle
+    import json
+    import sys
+
+    # the workers are other processes: send this module's objective by value
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    records = tmp_path / "s.jsonl"
+    far = adask.optimize(study(records), objective, 8, client=client)
+    local = study().optimize(objective, 8)
+    by_number = {t["number"]: t for t in local.trials}
+    assert sorted(t["number"] for t in far.trials) == list(range(8))
+    for t in far.trials:
+        assert t["params"] == by_number[t["number"]]["params"]
+        assert t["losses"] == by_number[t["number"]]["losses"]
+        assert t.get("error") == by_number[t["number"]].get("error")
+    # streamed to the records file, each trial once; resumed, the study goes on
+    lines = [json.loads(l) for l in records.read_text().splitlines()]
+    assert [l["record"] for l in lines].count("trial") == 8
+    from aquifer.search import Study
+
+    resumed = adask.optimize(Study.resume(records), objective, 12, client=client)
+    assert sorted(t["number"] for t in resumed.trials) == list(range(12))
+    lines = [json.loads(l) for l in records.read_text().splitlines()]
+    assert sorted(l["number"] for l in lines if l["record"] == "trial") == list(range(12))
+    # results told twice (a retried task) count once
+    params, seeds = resumed._native.ask(3)
+    assert resumed._native.tell(3, params, [0.5, 0.5], 0.1) is None
+
+
+def heavy_pairs() -> List[Tuple[np.ndarray, np.ndarray]]:
+    return pairs(24, 1500)
+
+
+def heavy() -> aquifer.ESN:
+    return aquifer.ESN(units=300, sr=1.1, lr=0.5, ridge=1e-2, seed=7)
+
+
+def test_a_worker_killed_mid_fit_changes_nothing(client: Any) -> None:
+    import os
+    import threading
+    import time
+
+    data = heavy_pairs()
+    reference = adask.fit(heavy(), data, warmup=30, client=client, partitions=24, split_every=2)
+    result: List[Any] = []
+    worker = threading.Thread(
+        target=lambda: result.append(
+            adask.fit(heavy(), data, warmup=30, client=client, partitions=24, split_every=2)
+        )
+    )
+    worker.start()
+    # wait until the workers are busy with this fit's tasks, then kill one worker process
+    deadline = time.time() + 30
+    while time.time() < deadline and not any(client.processing().values()):
+        time.sleep(0.01)
+    victim = next(iter(client.scheduler_info()["workers"]))
+    killed_while_running = worker.is_alive()
+    try:
+        client.run(os._exit, 1, workers=[victim])
+    except Exception:
+        pass  # the worker died before it could answer
+    worker.join(120)
+    assert killed_while_running and not worker.is_alive()
+    assert np.array_equal(result[0].Wout, reference.Wout)
+    client.wait_for_workers(2, timeout=60)
+
+
+def test_a_scheduler_and_workers_over_tcp(tmp_path: Any) -> None:
+    import cloudpickle
+    import subprocess
+    import sys
+    import time
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    scheduler_file = tmp_path / "scheduler.json"
+    dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
+    procs = [
+        subprocess.Popen(
+            dask + ["--host", "127.0.0.1", "--port", "0", "--dashboard-address", ":0",
+                    "--scheduler-file", str(scheduler_file)],
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+        )
+    ]
+    try:
+        deadline = time.time() + 60
+        while not scheduler_file.exists() and time.time() < deadline:
+            time.sleep(0.1)
+        for _ in range(2):
+            procs.append(
+                subprocess.Popen(
+                    [sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file",
+                     str(scheduler_file), "--nthreads", "1", "--host", "127.0.0.1",
+                     "--dashboard-address", ":0"],
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                )
+            )
+        with distributed.Client(scheduler_file=str(scheduler_file), timeout=60) as c:
+            c.wait_for_workers(2, timeout=60)
+            assert all(a.startswith("tcp://127.0.0.1") for a in c.scheduler_info()["workers"])
+            data = pairs(8, 300)
+            far = adask.fit(esn(), data, warmup=30, client=c)
+            local = esn().fit([p[0] for p in data], [p[1] for p in data], warmup=30)
+            assert close(far.Wout, local.Wout)
+            s = adask.optimize(study(tmp_path / "tcp.jsonl"), objective, 4, client=c)
+            assert sorted(t["number"] for t in s.trials) == [0, 1, 2, 3]
+    finally:
+        for p in reversed(procs):
+            p.terminate()
+        for p in procs:
+            p.wait(30)
+
+
+def slow_objective(p: Any, seed: int) -> float:
+    import time
+
+    time.sleep(0.3)
+    return objective(p, seed)
+
+
+def test_a_worker_killed_mid_search_loses_and_repeats_no_trial(client: Any, tmp_path: Any) -> None:
+    import cloudpickle
+    import json
+    import os
+    import sys
+    import threading
+    import time
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    records = tmp_path / "k.jsonl"
+    done: List[Any] = []
+    runner = threading.Thread(
+        target=lambda: done.append(adask.optimize(study(records), slow_objective, 8, client=client))
+    )
+    runner.start()
+    deadline = time.time() + 30
+    while time.time() < deadline and not any(client.processing().values()):
+        time.sleep(0.01)
+    victim = next(iter(client.scheduler_info()["workers"]))
+    killed_while_running = runner.is_alive()
+    try:
+        client.run(os._exit, 1, workers=[victim])
+    except Exception:
+        pass
+    runner.join(120)
+    assert killed_while_running and not runner.is_alive()
+    lines = [json.loads(l) for l in records.read_text().splitlines()]
+    numbers = sorted(l["number"] for l in lines if l["record"] == "trial")
+    assert numbers == list(range(8)), "every trial recorded once"
+    local = {t["number"]: t for t in study().optimize(objective, 8).trials}
+    for l in lines[1:]:
+        assert l["params"] == local[l["number"]]["params"]
+        assert l["losses"] == local[l["number"]]["losses"]
+    client.wait_for_workers(2, timeout=60)
+
+
+def test_peak_memory_is_reported_per_worker(client: Any) -> None:
+    peaks = adask.peak_memory(client)
+    assert set(peaks) == set(client.scheduler_info()["workers"])
+    assert all(50e6 < v < 4e9 for v in peaks.values()), peaks
+
+
+def test_dask_arrays_chunked_along_the_series_fit_on_the_workers(client: Any) -> None:
+    import dask.array as da
+
+    data = pairs(12, 300)
+    x = np.stack([p[0] for p in data])
+    y = np.stack([p[1] for p in data])
+    local = esn().fit(x, y, warmup=30)
+    far = adask.fit(esn(), da.from_array(x, chunks=(3, 300, 1)), da.from_array(y, chunks=(3, 300, 1)), warmup=30, client=client)
+    assert close(far.Wout, local.Wout)
+    with pytest.raises(aquifer.AquiferError, match="chunked"):
+        adask.fit(esn(), da.from_array(x, chunks=(3, 100, 1)), da.from_array(y, chunks=(3, 100, 1)), client=client)
+
+
+def threads_seen(p: Any, seed: int) -> float:
+    return float(aquifer._aquifer.current_threads())
+
+
+def test_each_trial_is_held_to_its_thread_budget(client: Any) -> None:
+    import cloudpickle
+    import sys
+
+    cloudpickle.register_pickle_by_value(sys.modules[__name__])
+    s = adask.optimize(study(), threads_seen, 4, client=client)
+    assert all(t["losses"] == [1.0, 1.0] for t in s.trials), s.trials
+    s = adask.optimize(study(), threads_seen, 4, client=client, threads_per_trial=2)
+    assert all(t["losses"] == [2.0, 2.0] for t in s.trials), s.trials

@@ -281,24 +281,7 @@ impl Study {
         if self.trials.iter().any(|t| t.number == number) {
             return Ok(None);
         }
-        if matches!(self.spec.sampler, Sampler::Tpe(_)) {
-            let start = number - number % self.spec.batch;
-            let done: BTreeSet<usize> = self.trials.iter().map(|t| t.number).collect();
-            let missing: Vec<usize> = (0..start).filter(|k| !done.contains(k)).collect();
-            if !missing.is_empty() {
-                return Err(Error::invalid(
-                    "trial",
-                    number,
-                    &format!(
-                        "draws its hyperparameters (TPE) from every trial of the batches \
-                         before its own, and {} of them are not recorded yet (first: {}): run \
-                         them first",
-                        missing.len(),
-                        missing[0]
-                    ),
-                ));
-            }
-        }
+        self.check_history(number)?;
         let params = self.suggest(number);
         let trial = self.evaluate(number, &params, &objective);
         if !Records::push_once(&path, &trial)? {
@@ -309,63 +292,156 @@ impl Study {
         Ok(Some(trial))
     }
 
+    /// The instances of trial `number`: their seeds, derived from the study's seed.
+    fn instances(&self, number: usize) -> Vec<Instance> {
+        (0..self.spec.instances)
+            .map(|index| Instance {
+                trial: number,
+                index,
+                seed: crate::rng::derive(
+                    crate::rng::derive(self.spec.seed, number as u64),
+                    index as u64,
+                ),
+            })
+            .collect()
+    }
+
     /// One trial: every instance, then the grid point with the best mean.
     fn evaluate<F>(&self, number: usize, params: &Params, objective: &F) -> Trial
     where
         F: Fn(&Params, &Instance) -> Result<Evaluation> + Sync,
     {
         let start = Instant::now();
-        let seeds: Vec<u64> = (0..self.spec.instances)
-            .map(|i| {
-                crate::rng::derive(crate::rng::derive(self.spec.seed, number as u64), i as u64)
-            })
-            .collect();
-        let mut trial = Trial {
-            number,
-            params: params.clone(),
-            loss: None,
-            losses: Vec::new(),
-            spread: None,
-            seeds: seeds.clone(),
-            seconds: 0.0,
-            error: None,
-        };
-        let mut evaluations = Vec::with_capacity(seeds.len());
-        for (index, &seed) in seeds.iter().enumerate() {
-            let instance = Instance {
-                trial: number,
-                index,
-                seed,
-            };
+        let mut results = Vec::new();
+        for instance in self.instances(number) {
             let run = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
                 objective(params, &instance)
             }));
-            match run {
-                Ok(Ok(e)) if !e.grid.is_empty() => evaluations.push(e),
-                Ok(Ok(_)) => {
-                    trial.error = Some("the objective returned no loss".into());
-                    break;
-                }
-                Ok(Err(e)) => {
-                    trial.error = Some(e.to_string());
-                    break;
-                }
+            let result = match run {
+                Ok(r) => r.map_err(|e| e.to_string()),
                 Err(panic) => {
                     let msg = panic
                         .downcast_ref::<String>()
                         .cloned()
                         .or_else(|| panic.downcast_ref::<&str>().map(|s| s.to_string()))
                         .unwrap_or_else(|| "unknown panic".into());
-                    trial.error = Some(format!("the objective panicked: {msg}"));
+                    Err(format!("the objective panicked: {msg}"))
+                }
+            };
+            let failed = result.is_err();
+            results.push(result);
+            if failed {
+                break;
+            }
+        }
+        self.trial_of(number, params, results, start.elapsed().as_secs_f64())
+    }
+
+    /// A trial from its instances' results, in order (the first failure ends it).
+    fn trial_of(
+        &self,
+        number: usize,
+        params: &Params,
+        results: Vec<std::result::Result<Evaluation, String>>,
+        seconds: f64,
+    ) -> Trial {
+        let mut trial = Trial {
+            number,
+            params: params.clone(),
+            loss: None,
+            losses: Vec::new(),
+            spread: None,
+            seeds: self.instances(number).iter().map(|i| i.seed).collect(),
+            seconds,
+            error: None,
+        };
+        let mut evaluations = Vec::with_capacity(results.len());
+        for r in results {
+            match r {
+                Ok(e) if !e.grid.is_empty() => evaluations.push(e),
+                Ok(_) => {
+                    trial.error = Some("the objective returned no loss".into());
+                    break;
+                }
+                Err(m) => {
+                    trial.error = Some(m);
                     break;
                 }
             }
         }
+        if trial.error.is_none() && evaluations.len() < self.spec.instances {
+            trial.error = Some(format!(
+                "{} of {} instances returned a result",
+                evaluations.len(),
+                self.spec.instances
+            ));
+        }
         if trial.error.is_none() {
             self.choose(&mut trial, &evaluations);
         }
-        trial.seconds = start.elapsed().as_secs_f64();
         trial
+    }
+
+    /// What trial `number` is to run, for work spread over processes or machines (Dask
+    /// tasks, a job queue): its hyperparameters (those [`Study::optimize`] would give it) and
+    /// its instances. Its results come back through [`Study::tell`]. With TPE, every trial of
+    /// the batches before its own must be told first (they are its history).
+    pub fn ask(&self, number: usize) -> Result<(Params, Vec<Instance>)> {
+        self.check_history(number)?;
+        Ok((self.suggest(number), self.instances(number)))
+    }
+
+    /// Records trial `number` from its instances' results, in order (an error message for a
+    /// failed instance ends the list), and the time it took; the trial is chosen and recorded as
+    /// [`Study::optimize`] would (appended to the records file under a lock). Returns `None` if
+    /// trial `number` is recorded already: results told twice (a retried task) count once.
+    pub fn tell(
+        &mut self,
+        number: usize,
+        params: &Params,
+        results: Vec<std::result::Result<Evaluation, String>>,
+        seconds: f64,
+    ) -> Result<Option<Trial>> {
+        if self.trials.iter().any(|t| t.number == number) {
+            return Ok(None);
+        }
+        let trial = self.trial_of(number, params, results, seconds);
+        if let Some(r) = &self.records {
+            let path = r
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .path()
+                .to_path_buf();
+            if !Records::push_once(&path, &trial)? {
+                return Ok(None);
+            }
+        }
+        self.trials.push(trial.clone());
+        self.trials.sort_by_key(|t| t.number);
+        Ok(Some(trial))
+    }
+
+    /// With TPE, that every trial of the batches before `number`'s is recorded.
+    fn check_history(&self, number: usize) -> Result<()> {
+        if !matches!(self.spec.sampler, Sampler::Tpe(_)) {
+            return Ok(());
+        }
+        let start = number - number % self.spec.batch;
+        let done: BTreeSet<usize> = self.trials.iter().map(|t| t.number).collect();
+        let missing: Vec<usize> = (0..start).filter(|k| !done.contains(k)).collect();
+        match missing.first() {
+            None => Ok(()),
+            Some(first) => Err(Error::invalid(
+                "trial",
+                number,
+                &format!(
+                    "draws its hyperparameters (TPE) from every trial of the batches before \
+                     its own, and {} of them are not recorded yet (first: {first}): run them \
+                     first",
+                    missing.len()
+                ),
+            )),
+        }
     }
 
     /// The grid point with the best mean loss over the instances.
