@@ -55,6 +55,7 @@ pub mod search;
 pub mod series;
 mod size;
 pub mod spiking;
+mod statistics;
 mod team;
 pub mod traits;
 

@@ -110,9 +110,9 @@ pub trait OfflineReadout: Node {
     fn solve(&mut self) -> Result<()>;
     /// Takes what was accumulated as mergeable statistics, without solving (the next
     /// [`OfflineReadout::accumulate`] starts new ones).
-    fn take_statistics(&mut self) -> Result<crate::readout::RidgeStats>;
+    fn take_statistics(&mut self) -> Result<crate::statistics::RidgeStats>;
     /// Solves from statistics formed elsewhere (e.g. merged from several processes).
-    fn solve_statistics(&mut self, stats: crate::readout::RidgeStats) -> Result<()>;
+    fn solve_statistics(&mut self, stats: crate::statistics::RidgeStats) -> Result<()>;
     /// Whether the readout has been solved and can produce outputs.
     fn is_fitted(&self) -> bool;
     /// The weights (`input_dim x output_dim`) and bias (`output_dim`), once fitted.

@@ -298,19 +298,18 @@ pub fn run(args: &Args, quiet: bool) -> Result<Network> {
     let steps: usize = xs.iter().map(|x| x.nrows()).sum();
     // what the model was made from: `info` shows it, `run` reads the columns by these names
     let mut part = network.to_part()?;
-    part.about = serde_json::json!({
-        "made_by": "aquifer fit",
-        "config": args.config.display().to_string(),
-        "kind": cfg.kind(),
-        "seed": cfg.seed,
-        "spectral_radius": cfg.spectral_radius(),
-        "warmup": cfg.warmup,
-        "horizon": args.horizon,
-        "series": xs.len(),
-        "steps": steps,
-        "inputs": pairs.input_names,
-        "targets": pairs.target_names,
-    });
+    part.about = about(
+        "aquifer fit",
+        &args.config,
+        &cfg,
+        serde_json::json!({
+            "horizon": args.horizon,
+            "series": xs.len(),
+            "steps": steps,
+            "inputs": pairs.input_names,
+            "targets": pairs.target_names,
+        }),
+    );
     if let Some(classes) = &classes {
         part.about["classes"] = classes.to_json();
     }
@@ -406,4 +405,27 @@ pub fn graph_statistics(
         }
     }
     stats.ok_or_else(|| Error::usage("no training series"))
+}
+
+/// What a model file was made from (its `about` record, which `info` shows and `run` reads
+/// the columns from): the command, the configuration and its main settings, and `data` (the
+/// horizon, series, steps and columns).
+pub fn about(
+    made_by: &str,
+    config_path: &Path,
+    cfg: &config::Config,
+    data: serde_json::Value,
+) -> serde_json::Value {
+    let mut about = serde_json::json!({
+        "made_by": made_by,
+        "config": config_path.display().to_string(),
+        "kind": cfg.kind(),
+        "seed": cfg.seed,
+        "spectral_radius": cfg.spectral_radius(),
+        "warmup": cfg.warmup,
+    });
+    if let (Some(a), serde_json::Value::Object(d)) = (about.as_object_mut(), data) {
+        a.extend(d);
+    }
+    about
 }

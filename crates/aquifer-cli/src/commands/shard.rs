@@ -242,19 +242,18 @@ pub fn solve(args: &SolveArgs) -> Result<()> {
     set_feature_state(&mut network, &state)
         .map_err(|e| Error::data(&args.stats, format!("its `state`: {e}")))?;
     let mut part = network.to_part()?;
-    part.about = serde_json::json!({
-        "made_by": "aquifer solve",
-        "config": args.config.display().to_string(),
-        "kind": cfg.kind(),
-        "seed": cfg.seed,
-        "spectral_radius": cfg.spectral_radius(),
-        "warmup": cfg.warmup,
-        "horizon": about["horizon"],
-        "series": about["series"],
-        "steps": about["steps"],
-        "inputs": inputs,
-        "targets": targets,
-    });
+    part.about = fit::about(
+        "aquifer solve",
+        &args.config,
+        &cfg,
+        serde_json::json!({
+            "horizon": about["horizon"],
+            "series": about["series"],
+            "steps": about["steps"],
+            "inputs": inputs,
+            "targets": targets,
+        }),
+    );
     if let Some(classes) = about.get("classes") {
         part.about["classes"] = classes.clone();
     }

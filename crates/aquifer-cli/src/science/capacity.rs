@@ -62,6 +62,19 @@ pub(super) fn narma10(size: Size) -> Result<Vec<Row>> {
     Ok(rows)
 }
 
+/// The reservoir of the memory-capacity rows: dense, radius 0.95, input scaling 0.1.
+fn mc_reservoir(units: usize, act: Activation, seed: u64) -> Result<Reservoir> {
+    Ok(Reservoir::builder()
+        .units(units)
+        .spectral_radius(0.95)
+        .input_scaling(0.1)
+        .input_connectivity(1.0)
+        .rc_connectivity(1.0)
+        .activation(act)
+        .seed(seed)
+        .build(1)?)
+}
+
 /// Memory capacity (Jaeger 2001) of tanh and linear reservoirs, with the bound MC <= N.
 pub(super) fn memory_capacity(size: Size) -> Result<Vec<Row>> {
     let sizes: &[usize] = if size == Size::Full {
@@ -75,15 +88,7 @@ pub(super) fn memory_capacity(size: Size) -> Result<Vec<Row>> {
             rows.push(timed(|| {
                 let mut values = Vec::new();
                 for seed in SEEDS {
-                    let mut r = Reservoir::builder()
-                        .units(units)
-                        .spectral_radius(0.95)
-                        .input_scaling(0.1)
-                        .input_connectivity(1.0)
-                        .rc_connectivity(1.0)
-                        .activation(act)
-                        .seed(seed)
-                        .build(1)?;
+                    let mut r = mc_reservoir(units, act, seed)?;
                     let mc = metrics::memory_capacity(&mut r, 2 * units, 4000, 2000, 1e-10, seed)?;
                     values.push(mc.total);
                 }
@@ -122,15 +127,7 @@ pub(super) fn figure(size: Size) -> Result<Vec<crate::plot::Panel>> {
         .into_iter()
         .enumerate()
     {
-        let mut r = Reservoir::builder()
-            .units(units)
-            .spectral_radius(0.95)
-            .input_scaling(0.1)
-            .input_connectivity(1.0)
-            .rc_connectivity(1.0)
-            .activation(act)
-            .seed(0)
-            .build(1)?;
+        let mut r = mc_reservoir(units, act, 0)?;
         let mc = metrics::memory_capacity(&mut r, 2 * units, 4000, 2000, 1e-10, 0)?;
         lines.push(line(
             &format!("{name} (MC {:.1})", mc.total),

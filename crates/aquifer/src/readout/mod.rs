@@ -8,11 +8,11 @@ pub mod lms;
 mod lstsq;
 pub mod ridge;
 pub mod rls;
-mod stats;
+mod stats_file;
 pub(crate) mod stream;
 
+pub use crate::statistics::RidgeStats;
 pub use gradient::{GradientParams, GradientReadout, Head, TrainingReport};
 pub use lms::{Lms, LmsParams};
 pub use ridge::{Ridge, RidgeParams};
 pub use rls::{Rls, RlsParams};
-pub use stats::RidgeStats;

@@ -20,10 +20,10 @@
 //! # Ok::<(), aquifer::Error>(())
 //! ```
 
-use super::stats::RidgeStats;
 use crate::error::{check_non_negative, Error, Result};
 use crate::io::{ModelFile, Tensor};
 use crate::series::{check_pair_counts, check_pairs, check_series, views, AsSeries};
+use crate::statistics::RidgeStats;
 use crate::traits::{Fit, Persist, Run, Step, Targets};
 use faer::linalg::matmul::matmul;
 use faer::{Accum, Mat, MatRef, Par};

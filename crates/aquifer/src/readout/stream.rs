@@ -7,8 +7,8 @@
 //! whatever the number of threads, and memory holds a few blocks of rows, never the whole
 //! data: this is what lets a fit stream a series of any length.
 
-use super::stats::RidgeStats;
 use crate::error::Result;
+use crate::statistics::RidgeStats;
 use faer::{Mat, MatRef};
 use rayon::prelude::*;
 
