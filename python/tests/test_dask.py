@@ -6,8 +6,17 @@ from typing import Any, Iterator, List, Tuple
 import numpy as np
 import pytest
 
+import sys
+from pathlib import Path
+
 import aquifer
 import aquifer.dask as adask
+
+# the objectives live in a module of their own, which the workers receive (upload_file)
+HERE = Path(__file__).parent
+sys.path.insert(0, str(HERE))
+import dask_objectives  # noqa: E402
+from dask_objectives import objective, slow_objective, threads_seen  # noqa: E402
 
 distributed = pytest.importorskip("dask.distributed")
 db = pytest.importorskip("dask.bag")
@@ -19,6 +28,7 @@ def client() -> Iterator[Any]:
         n_workers=2, threads_per_worker=1, processes=True, dashboard_address=None
     )
     c = distributed.Client(cluster)
+    c.upload_file(str(HERE / "dask_objectives.py"))
     yield c
     c.close()
     cluster.close()
@@ -124,18 +134,6 @@ def test_statistics_pickle_merge_and_refuse_damage() -> None:
         adask.fit(esn(), [], warmup=0)
 
 
-SERIES = aquifer.datasets.mackey_glass(1200)
-
-
-def objective(p: Any, seed: int) -> float:
-    """An ESN's validation NRMSE on Mackey-Glass; fails on purpose for very small radii."""
-    if p["sr"] < 0.12:
-        raise ValueError("radius too small")
-    e = aquifer.ESN(units=40, sr=p["sr"], lr=p["lr"], ridge=1e-6, seed=seed)
-    e.fit(SERIES[:800], SERIES[1:801], warmup=50)
-    return float(aquifer.metrics.nrmse(SERIES[801:1100], e.run(SERIES[800:1099])))
-
-
 def study(records: Any = None) -> Any:
     from aquifer.search import Study
 
@@ -149,12 +147,8 @@ def study(records: Any = None) -> Any:
 
 
 def test_a_study_runs_its_trials_on_the_workers_as_in_one_process(client: Any, tmp_path: Any) -> None:
-    import cloudpickle
     import json
-    import sys
 
-    # the workers are other processes: send this module's objective by value
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])
     records = tmp_path / "s.jsonl"
     far = adask.optimize(study(records), objective, 8, client=client)
     local = study().optimize(objective, 8)
@@ -217,19 +211,16 @@ def test_a_worker_killed_mid_fit_changes_nothing(client: Any) -> None:
 
 
 def test_a_scheduler_and_workers_over_tcp(tmp_path: Any) -> None:
-    import cloudpickle
     import subprocess
-    import sys
     import time
 
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])
     scheduler_file = tmp_path / "scheduler.json"
     dask = [sys.executable, "-m", "distributed.cli.dask_scheduler"]
     procs = [
         subprocess.Popen(
             dask + ["--host", "127.0.0.1", "--port", "0", "--dashboard-address", ":0",
                     "--scheduler-file", str(scheduler_file)],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path,
         )
     ]
     try:
@@ -242,11 +233,13 @@ def test_a_scheduler_and_workers_over_tcp(tmp_path: Any) -> None:
                     [sys.executable, "-m", "distributed.cli.dask_worker", "--scheduler-file",
                      str(scheduler_file), "--nthreads", "1", "--host", "127.0.0.1",
                      "--dashboard-address", ":0"],
-                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                    # elsewhere than the sources, so that `aquifer` is the installed package
+                    stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL, cwd=tmp_path,
                 )
             )
         with distributed.Client(scheduler_file=str(scheduler_file), timeout=60) as c:
             c.wait_for_workers(2, timeout=60)
+            c.upload_file(str(HERE / "dask_objectives.py"))
             assert all(a.startswith("tcp://127.0.0.1") for a in c.scheduler_info()["workers"])
             data = pairs(8, 300)
             far = adask.fit(esn(), data, warmup=30, client=c)
@@ -261,22 +254,12 @@ def test_a_scheduler_and_workers_over_tcp(tmp_path: Any) -> None:
             p.wait(30)
 
 
-def slow_objective(p: Any, seed: int) -> float:
-    import time
-
-    time.sleep(0.3)
-    return objective(p, seed)
-
-
 def test_a_worker_killed_mid_search_loses_and_repeats_no_trial(client: Any, tmp_path: Any) -> None:
-    import cloudpickle
     import json
     import os
-    import sys
     import threading
     import time
 
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])
     records = tmp_path / "k.jsonl"
     done: List[Any] = []
     runner = threading.Thread(
@@ -323,15 +306,7 @@ def test_dask_arrays_chunked_along_the_series_fit_on_the_workers(client: Any) ->
         adask.fit(esn(), da.from_array(x, chunks=(3, 100, 1)), da.from_array(y, chunks=(3, 100, 1)), client=client)
 
 
-def threads_seen(p: Any, seed: int) -> float:
-    return float(aquifer._aquifer.current_threads())
-
-
 def test_each_trial_is_held_to_its_thread_budget(client: Any) -> None:
-    import cloudpickle
-    import sys
-
-    cloudpickle.register_pickle_by_value(sys.modules[__name__])
     s = adask.optimize(study(), threads_seen, 4, client=client)
     assert all(t["losses"] == [1.0, 1.0] for t in s.trials), s.trials
     s = adask.optimize(study(), threads_seen, 4, client=client, threads_per_trial=2)
