@@ -5,19 +5,14 @@ use super::{timed, Row, Size, SEEDS};
 use crate::error::Result;
 use aquifer::datasets;
 use aquifer::faer::{Mat, MatRef};
+use aquifer::metrics::{self, Norm};
 use aquifer::model::Esn;
 use aquifer::prelude::*;
 
-/// Normalised mean squared error: the MSE divided by the variance of the truth.
-fn nmse(y: MatRef<'_, f64>, y_hat: MatRef<'_, f64>) -> f64 {
-    let t = y.nrows() as f64;
-    let mean = y.col(0).iter().sum::<f64>() / t;
-    let var = y.col(0).iter().map(|v| (v - mean).powi(2)).sum::<f64>() / t;
-    let mse = (0..y.nrows())
-        .map(|i| (y[(i, 0)] - y_hat[(i, 0)]).powi(2))
-        .sum::<f64>()
-        / t;
-    mse / var
+/// Normalised mean squared error: the MSE divided by the variance of the truth (the
+/// std-normalised NRMSE, squared).
+fn nmse(y: MatRef<'_, f64>, y_hat: MatRef<'_, f64>) -> Result<f64> {
+    Ok(metrics::nrmse(y, y_hat, Norm::Std)?.powi(2))
 }
 
 /// Where a series is cut: training rows (after `warmup`), then validation, then test.
@@ -70,12 +65,12 @@ fn best_on_validation(
             e.set_ridge(ridge)?;
             e.set_state(&after_training)?;
             let v = e.run(x.subrows(fit_rows, cuts.valid + cuts.test))?;
-            let valid = nmse(y.subrows(fit_rows, cuts.valid), v.subrows(0, cuts.valid));
+            let valid = nmse(y.subrows(fit_rows, cuts.valid), v.subrows(0, cuts.valid))?;
             if valid < best.0 {
                 let test = nmse(
                     y.subrows(fit_rows + cuts.valid, cuts.test),
                     v.subrows(cuts.valid, cuts.test),
-                );
+                )?;
                 best = (valid, (sr, leak, scaling, ridge), test);
             }
         }
@@ -84,7 +79,7 @@ fn best_on_validation(
 }
 
 /// NMSE of predicting each value by the one before it, on the test stretch.
-fn persistence(z: &Mat<f64>, cuts: Cuts) -> f64 {
+fn persistence(z: &Mat<f64>, cuts: Cuts) -> Result<f64> {
     let start = cuts.warmup + cuts.train + cuts.valid;
     nmse(z.subrows(start + 1, cuts.test), z.subrows(start, cuts.test))
 }
@@ -142,7 +137,7 @@ pub(super) fn rows(size: Size) -> Result<Vec<Row>> {
                     c.0, c.1, c.2, c.3
                 ));
             }
-            let base = persistence(&z, cuts);
+            let base = persistence(&z, cuts)?;
             let mean = values.iter().sum::<f64>() / values.len() as f64;
             Ok(Row {
                 id: format!("{id}-one-step"),

@@ -160,21 +160,19 @@ fn train_and_predict(
     })
 }
 
-/// Mean absolute error over every output of sequence targets.
-fn mae(pred: &[Mat<f64>], target: &Target) -> f64 {
+/// Mean absolute error over every output of sequence targets (each series weighted by its
+/// number of values).
+fn mae(pred: &[Mat<f64>], target: &Target) -> aquifer::Result<f64> {
     let Target::Sequences(ys) = target else {
-        return f64::NAN;
+        return Ok(f64::NAN);
     };
     let (mut sum, mut count) = (0.0, 0usize);
     for (p, y) in pred.iter().zip(ys) {
-        for t in 0..p.nrows() {
-            for c in 0..p.ncols() {
-                sum += (p[(t, c)] - y[(t, c)]).abs();
-                count += 1;
-            }
-        }
+        let n = p.nrows() * p.ncols();
+        sum += aquifer::metrics::mae(y, p)? * n as f64;
+        count += n;
     }
-    sum / count as f64
+    Ok(sum / count as f64)
 }
 
 /// ESGP 0.1.0's README figures (30 epochs): (its task, ESGP++, its ESN).
@@ -201,8 +199,8 @@ pub(super) fn rows(size: Size) -> Result<Vec<Row>> {
                 let r = train_and_predict(&task, seed, |_, _| {})?;
                 if name == "mackey-glass" {
                     metric = "MAE".into();
-                    values.push(mae(&r.gated_pred, &task.test.1));
-                    esn.push(mae(&r.esn_pred, &task.test.1));
+                    values.push(mae(&r.gated_pred, &task.test.1)?);
+                    esn.push(mae(&r.esn_pred, &task.test.1)?);
                 } else {
                     metric = r.metric;
                     values.push(r.gated);
