@@ -12,8 +12,8 @@ state, as in ``fit``. The model is built on the client first (its random weights
 seed) and shipped to the workers as a model file's bytes, so every worker uses the same
 weights.
 
-One long series is cut into chunks along time by :func:`fit_long`: the reservoir's state
-carries from one chunk to the next, so the chunks of one series run one after the other
+One long series is cut into chunks along time by :func:`fit_long`: the model's state (an
+ESN's reservoir; a graph's nodes and delayed edges) carries from one chunk to the next, so the chunks of one series run one after the other
 (each a task on some worker, handed the previous chunk's final state); only the statistics
 travel back. Several long series run side by side.
 
@@ -29,7 +29,7 @@ True
 
 from __future__ import annotations
 
-from typing import Any, Callable, Dict, Iterable, List, Optional, Sequence, Tuple, Union
+from typing import Any, Callable, Dict, Iterable, List, Optional, Tuple, Union
 
 import numpy as np
 
@@ -183,7 +183,8 @@ def _stats_of(native: Native, xs: List[Array], ys: List[Array], warmup: int) -> 
     if isinstance(native, _aquifer.Esn):
         data, _ = native.statistics(xs, ys, warmup)
         return {"": Statistics(data)}
-    return {name: Statistics(data, name) for name, data in native.statistics(xs, ys, warmup)}
+    parts, _ = native.statistics(xs, ys, warmup)
+    return {name: Statistics(data, name) for name, data in parts}
 
 
 def _partition_statistics(kind: str, blob: bytes, warmup: int) -> Callable[[Iterable[Any]], Any]:
@@ -271,39 +272,47 @@ def _threads(client: Any) -> int:
 
 
 def _chunk_statistics(
-    kind: str, blob: bytes, x: Array, y: Array, warmup: int, state: Optional[Array]
-) -> Tuple[Statistics, Array]:
+    kind: str, blob: bytes, x: Array, y: Array, warmup: int, state: Any
+) -> Tuple[Dict[str, Statistics], Any]:
+    """One chunk's statistics from ``state`` (None: the model's initial state) and the state
+    it ends in (an ESN's state vector, or a graph's state as bytes)."""
     native = _native(kind, blob)
-    assert isinstance(native, _aquifer.Esn)
-    data, last = native.statistics(
-        [x], [y], warmup, None if state is None else [float(v) for v in state]
-    )
-    return Statistics(data), last
+    if isinstance(native, _aquifer.Esn):
+        data, last = native.statistics(
+            [x], [y], warmup, None if state is None else [float(v) for v in state]
+        )
+        return {"": Statistics(data)}, last
+    parts, after = native.statistics([x], [y], warmup, state)
+    return {name: Statistics(data, name) for name, data in parts}, after
 
 
 def fit_long(
-    model: ESN,
+    model: Any,
     x: Any,
     y: Any,
     chunk: int,
     warmup: int = 0,
     *,
     client: Any = None,
-) -> ESN:
-    """Fits an :class:`aquifer.ESN` on one long series (or several: a list) cut into chunks of
-    ``chunk`` steps. The chunks of a series run in order, each as a task handed the state the
-    previous one ended in (the warm-up is dropped from the first chunk only); several series
-    run side by side. Only the statistics and the states travel; the result equals a fit of the
-    whole series up to rounding."""
+) -> Any:
+    """Fits an :class:`aquifer.ESN`, or an :class:`aquifer.Model` with ridge readouts (NVAR,
+    deep or parallel reservoirs, delays), on one long series (or several: a list) cut into
+    chunks of ``chunk`` steps. The chunks of a series run in order, each as a task handed the
+    state the previous one ended in (every node's state and every delayed edge's values; the
+    warm-up is dropped from the first chunk only); several series run side by side. Only the
+    statistics and the states travel; the result equals a fit of the whole series up to
+    rounding."""
     from dask.delayed import delayed
 
-    if not isinstance(model, ESN):
-        raise TypeError("fit_long fits an aquifer.ESN")
+    if not isinstance(model, (ESN, Model)):
+        raise TypeError("fit_long fits an aquifer.ESN or an aquifer.Model (with ridge readouts)")
     if chunk < 1:
         raise _aquifer.AquiferError(f"chunk = {chunk}: must be at least 1 step")
     client = _client_or_default(client)
     xs, _ = as_many(_computed(x), "x")
     ys, _ = as_many(_computed(y), "y")
+    if len(xs) != len(ys):
+        raise _aquifer.AquiferError(f"{len(xs)} input series but {len(ys)} target series")
     kind, blob = _prepare(model, xs[0], ys[0], warmup)
     tasks = []
     for s, (xi, yi) in enumerate(zip(xs, ys)):
@@ -324,14 +333,9 @@ def fit_long(
             )
             tasks.append(piece[0])
             state = piece[1]
-    merged = delayed(_merge_statistics_list)(tasks)
+    merged = delayed(_merge_all)(tasks)
     result = client.compute(merged).result() if client is not None else merged.compute()
-    _solve(model, {"": result})
-    return model
-
-
-def _merge_statistics_list(parts: Sequence[Statistics]) -> Statistics:
-    return parts[0].merge(*parts[1:])
+    return _solve(model, result)
 
 
 def _run_partition(kind: str, blob: bytes) -> Callable[[Iterable[Any]], List[Any]]:

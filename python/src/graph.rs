@@ -3,7 +3,7 @@
 use crate::arrays::{to_numpy, vec_to_numpy, view, views, weights_to_numpy, Weights};
 use crate::errors::{compute, json_error, lock, to_py};
 use crate::nodes::{GraphNode, Node};
-use aquifer::model::{Model, NodeId, Outputs};
+use aquifer::model::{Model, ModelState, NodeId, Outputs};
 use aquifer::traits::{Fit, PartialFit, Run, Stateful, Step};
 use aquifer::Error;
 use faer::Mat;
@@ -147,30 +147,41 @@ impl Graph {
     }
 
     /// The statistics of each offline readout (name, `ridge-statistics` bytes) over the
-    /// series, each from the current state, after `warmup` steps of each; the model's state is
-    /// left unchanged.
+    /// series, each from `state` (bytes from an earlier call; default: the current state),
+    /// after `warmup` steps of each, and the state after the last series (bytes): a piece of a
+    /// fit that merges with others and is solved once. The model's own state is left
+    /// unchanged.
+    #[pyo3(signature = (xs, ys, warmup, state=None))]
+    #[allow(clippy::type_complexity)]
     fn statistics<'py>(
         &self,
         py: Python<'py>,
         xs: Vec<PyReadonlyArray2<'py, f64>>,
         ys: Vec<PyReadonlyArray2<'py, f64>>,
         warmup: usize,
-    ) -> PyResult<Vec<(String, Bound<'py, PyBytes>)>> {
+        state: Option<Vec<u8>>,
+    ) -> PyResult<(Vec<(String, Bound<'py, PyBytes>)>, Bound<'py, PyBytes>)> {
         let (xv, yv) = (views(&xs), views(&ys));
-        let out = compute(py, || {
+        let (out, last) = compute(py, || {
             let mut m = lock(&self.inner)?;
             let before = m.state();
+            if let Some(bytes) = &state {
+                m.set_state(&state_from_bytes(bytes)?)?;
+            }
             let stats = m.statistics(&xv, &yv, warmup);
+            let last = state_to_bytes(&m.state());
             m.set_state(&before)?;
-            stats?
+            let stats = stats?
                 .into_iter()
                 .map(|(name, s)| Ok((name, crate::stats::to_bytes(&s)?)))
-                .collect::<aquifer::Result<Vec<_>>>()
+                .collect::<aquifer::Result<Vec<_>>>()?;
+            Ok((stats, last?))
         })?;
-        Ok(out
+        let named = out
             .into_iter()
             .map(|(name, b)| (name, PyBytes::new(py, &b)))
-            .collect())
+            .collect();
+        Ok((named, PyBytes::new(py, &last)))
     }
 
     /// Solves every offline readout from statistics by readout name; the state is unchanged.
@@ -314,5 +325,20 @@ fn feed_back(m: &mut Model, n: usize, warm: faer::MatRef<'_, f64>) -> aquifer::R
     }
     Ok(Outputs {
         series: vec![(name.clone(), gen)],
+    })
+}
+
+/// A model's state as bytes (JSON: exact for every finite float), for another process.
+fn state_to_bytes(state: &ModelState) -> aquifer::Result<Vec<u8>> {
+    serde_json::to_vec(state).map_err(|e| Error::Data {
+        source_name: "model state".into(),
+        reason: e.to_string(),
+    })
+}
+
+fn state_from_bytes(bytes: &[u8]) -> aquifer::Result<ModelState> {
+    serde_json::from_slice(bytes).map_err(|e| Error::Data {
+        source_name: "model state".into(),
+        reason: e.to_string(),
     })
 }

@@ -100,6 +100,48 @@ def test_a_long_series_is_fitted_chunk_by_chunk_with_its_state_carried(client: A
         adask.fit_long(esn(), x, y, chunk=0, client=client)
 
 
+def test_a_graph_on_a_long_series_carries_its_nodes_and_delays_across_chunks(client: Any) -> None:
+    mg = aquifer.datasets.mackey_glass(4001)
+    x, y = mg[:-1], mg[1:]
+
+    def fed_back() -> aquifer.Model:
+        # a deep reservoir whose readout feeds back (one step late) into the first reservoir
+        r1 = aquifer.Reservoir(40, sr=0.9, lr=0.5, seed=1, name="r1")
+        r2 = aquifer.Reservoir(40, sr=0.9, lr=0.5, seed=2, name="r2")
+        out = aquifer.Ridge(ridge=1e-2, name="out")
+        model = r1 >> r2 >> out
+        r1 << out
+        return model
+
+    def nvar() -> aquifer.Model:
+        # (at ridge 1e-3 the merges' rounding, times the quadratic features' conditioning,
+        # reaches 2e-10)
+        return aquifer.NVAR(delay=3, order=2, strides=2) >> aquifer.Ridge(ridge=1e-2, name="out")
+
+    for make in (fed_back, nvar):
+        local = make().fit(x, y, warmup=50)
+        # one chunk: the same computation, bit for bit
+        whole = adask.fit_long(make(), x, y, chunk=4000, warmup=50, client=client)
+        assert np.array_equal(whole.nodes[-1].Wout, local.nodes[-1].Wout)
+        chunked = adask.fit_long(make(), x, y, chunk=650, warmup=50, client=client)
+        assert close(chunked.nodes[-1].Wout, local.nodes[-1].Wout)
+        assert close(chunked.nodes[-1].bias, local.nodes[-1].bias)
+        # cut without the state carried, the NVAR's delays and the feedback start from zero
+        # at each chunk and the weights differ
+        cut = adask.fit(make(), [(x[i : i + 650], y[i : i + 650]) for i in range(0, 4000, 650)], client=client)
+        assert not close(cut.nodes[-1].Wout, local.nodes[-1].Wout, 1e-6)
+    # a state from another graph is refused by name
+    small = aquifer.NVAR(delay=2, order=2) >> aquifer.Ridge(ridge=1e-3, name="out")
+    small.fit(x[:100], y[:100])
+    big = nvar()
+    big.fit(x[:100], y[:100])
+    _, state = small._require_graph().statistics([x[:50]], [y[:50]], 0)
+    with pytest.raises(aquifer.AquiferError, match="model state"):
+        big._require_graph().statistics([x[:50]], [y[:50]], 0, state)
+    with pytest.raises(aquifer.AquiferError, match="model state"):
+        big._require_graph().statistics([x[:50]], [y[:50]], 0, b"{not json")
+
+
 def test_prediction_on_the_workers_is_gathered_in_order(client: Any) -> None:
     data = pairs(10, 200)
     xs = [p[0] for p in data]

@@ -113,6 +113,42 @@ fn a_delayed_edge_delays_by_exactly_k_steps_across_calls() {
     }
 }
 
+#[test]
+fn a_state_sent_as_json_continues_another_copy_exactly_and_a_damaged_one_is_refused() {
+    let build = || {
+        let mut b = Model::builder();
+        let u = b.input("u", 2);
+        let id = b.node("late", Identity(2));
+        b.connect_delayed(u, id, 3);
+        b.build().unwrap()
+    };
+    let x = Mat::from_fn(20, 2, |t, j| (t * 10 + j) as f64 + 1.0);
+    let mut here = build();
+    here.run(x.subrows(0, 8)).unwrap();
+    let wire = serde_json::to_value(here.state()).unwrap();
+    let mut there = build();
+    there
+        .set_state(&serde_json::from_value(wire.clone()).unwrap())
+        .unwrap();
+    let a = here.run(x.subrows(8, 12)).unwrap();
+    let b = there.run(x.subrows(8, 12)).unwrap();
+    assert_eq!(a.get("late").unwrap(), b.get("late").unwrap());
+    // the input keeps the delayed edge's ring: a position outside its 3 steps, a ring too short
+    let mut bad = wire.clone();
+    bad["hist_pos"][0] = 3.into();
+    let refused = there
+        .set_state(&serde_json::from_value(bad).unwrap())
+        .unwrap_err();
+    assert!(refused.to_string().contains("model state"), "{refused}");
+    let mut short = wire;
+    short["hist"][0].as_array_mut().unwrap().pop();
+    assert!(there
+        .set_state(&serde_json::from_value(short).unwrap())
+        .is_err());
+    // the refused states left the copy as it was
+    assert_eq!(there.state(), here.state());
+}
+
 /// A node keeping the first of two features.
 #[derive(Debug, Clone)]
 struct First;

@@ -8,6 +8,7 @@ use crate::readout::RidgeStats;
 use crate::series::{check_pairs, check_series, views, AsSeries};
 use crate::traits::{Fit, PartialFit, Run, Stateful, Step, Targets};
 use faer::{Mat, MatRef};
+use serde::{Deserialize, Serialize};
 
 /// Rows the whole-series passes run at a time. Results do not depend on it: states continue
 /// from chunk to chunk, and ridge statistics are formed in fixed blocks however rows arrive.
@@ -41,7 +42,7 @@ enum Mode {
 }
 
 /// A snapshot of everything that evolves in time.
-#[derive(Debug, Clone, PartialEq)]
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
 struct Snapshot {
     states: Vec<Vec<f64>>,
     hist: Vec<Vec<f64>>,
@@ -794,7 +795,32 @@ impl Step for Model {
 
 /// Everything in a [`Model`] that evolves in time: every node's state and every delayed
 /// edge's values.
-#[derive(Debug, Clone, PartialEq)]
+///
+/// It serializes with serde (in any format), so that a state can travel to another process
+/// holding the same model, which takes it with [`Stateful::set_state`] after checking that it
+/// fits its graph:
+///
+/// ```
+/// use aquifer::model::Model;
+/// use aquifer::prelude::*;
+/// let build = || -> aquifer::Result<Model> {
+///     let mut b = Model::builder();
+///     let u = b.input("u", 1);
+///     let r = b.node("r", Reservoir::builder().units(20).seed(3).build(1)?);
+///     b.edge(u, r);
+///     b.output(r);
+///     b.build()
+/// };
+/// let mut here = build()?;
+/// here.run(&datasets::mackey_glass(&MackeyGlass::default(), 50)?)?;
+/// let wire = serde_json::to_vec(&here.state()).unwrap();
+/// let mut there = build()?;
+/// there.set_state(&serde_json::from_slice(&wire).unwrap())?;
+/// assert_eq!(there.state(), here.state());
+/// # Ok::<(), aquifer::Error>(())
+/// ```
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[serde(transparent)]
 pub struct ModelState(Snapshot);
 
 impl Stateful for Model {
@@ -813,6 +839,12 @@ impl Stateful for Model {
                 .iter()
                 .zip(&self.hist)
                 .all(|(a, b)| a.len() == b.len())
+            && s.hist_pos.len() == self.slots.len()
+            && s.hist_pos
+                .iter()
+                .zip(&self.max_delay)
+                .all(|(&p, &d)| p < d.max(1))
+            && s.cur.len() == self.cur.len()
             && s.cur.iter().zip(&self.cur).all(|(a, b)| a.len() == b.len());
         if !same {
             return Err(Error::shape(
@@ -820,6 +852,9 @@ impl Stateful for Model {
                 "the state of a model with this graph",
                 "the state of another model",
             ));
+        }
+        for v in s.hist.iter().chain(&s.cur) {
+            crate::series::check_finite_slice("model state", v)?;
         }
         let start = self.snapshot();
         self.restore(s).inspect_err(|_| {
