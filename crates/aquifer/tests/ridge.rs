@@ -389,6 +389,45 @@ fn least_squares_by_qr_keeps_the_digits_the_normal_equations_lose() {
 }
 
 #[test]
+fn least_squares_with_a_ridge_equals_the_stacked_system_solved_without_one() {
+    // the ridge solution is the least-squares solution of [X; sqrt(l) I] towards [Y; 0]: give
+    // that taller system, with ridge 0, and compare (ill-conditioned features, so that only a
+    // solver that keeps the digits of both agrees); more rows than features and fewer
+    let (t, f) = (300, 9);
+    let x = Mat::from_fn(t, f, |i, j| (i as f64 / t as f64).powi(j as i32 + 1));
+    let y = Mat::from_fn(t, 2, |i, k| (i as f64 * 0.05 * (k + 1) as f64).sin());
+    for rows in [t, 6] {
+        for ridge in [1e-9, 1e-3] {
+            let (xs, ys) = (x.subrows(0, rows).to_owned(), y.subrows(0, rows).to_owned());
+            let params = RidgeParams {
+                ridge,
+                fit_bias: false,
+            };
+            let mut qr = Ridge::with_params(params).unwrap();
+            qr.fit_lstsq(&[&xs], &[&ys], 0).unwrap();
+            let tall = Mat::from_fn(rows + f, f, |i, j| {
+                if i < rows {
+                    xs[(i, j)]
+                } else if i - rows == j {
+                    ridge.sqrt()
+                } else {
+                    0.0
+                }
+            });
+            let zeros = Mat::from_fn(rows + f, 2, |i, k| if i < rows { ys[(i, k)] } else { 0.0 });
+            let mut stacked = Ridge::with_params(RidgeParams {
+                ridge: 0.0,
+                fit_bias: false,
+            })
+            .unwrap();
+            stacked.fit_lstsq(&[&tall], &[&zeros], 0).unwrap();
+            let diff = max_rel_diff(qr.weights().unwrap(), stacked.weights().unwrap());
+            assert!(diff < 1e-9, "rows {rows}, ridge {ridge}: {diff}");
+        }
+    }
+}
+
+#[test]
 fn least_squares_by_qr_refuses_bad_input() {
     let (x, y) = data(50, 4, 1, 22);
     let mut r = Ridge::new(0.0).unwrap();

@@ -320,7 +320,7 @@ impl Esn {
             at += f.nrows();
             Ok(())
         })?;
-        self.readout.solve_lstsq(x.as_ref(), y.as_ref())?;
+        self.readout.solve_lstsq(x, y)?;
         self.reservoir.set_state(&last)
     }
 

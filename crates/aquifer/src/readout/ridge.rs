@@ -258,11 +258,11 @@ impl Ridge {
                 at += k;
             }
         }
-        self.solve_lstsq(x_all.as_ref(), y_all.as_ref())
+        self.solve_lstsq(x_all, y_all)
     }
 
     /// Solves by QR from checked, stacked feature and target rows (see [`Ridge::fit_lstsq`]).
-    pub(crate) fn solve_lstsq(&mut self, x: MatRef<'_, f64>, y: MatRef<'_, f64>) -> Result<()> {
+    pub(crate) fn solve_lstsq(&mut self, x: Mat<f64>, y: Mat<f64>) -> Result<()> {
         let (w, b) = super::lstsq::solve(x, y, self.params)?;
         self.weights = Some(w);
         self.intercept = b;
