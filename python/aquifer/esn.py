@@ -7,6 +7,7 @@ from typing import Any, Dict, Optional, Tuple
 import numpy as np
 
 from . import _aquifer
+from ._aquifer import AquiferError
 from ._files import write_bytes
 from ._series import Array, as_many, as_series, restore
 from .nodes import Reservoir, Ridge, node_from_native
@@ -73,17 +74,29 @@ class ESN:
             raise _aquifer.NotFittedError("the ESN is not fitted: call fit first")
         return self._native
 
-    def fit(self, x: Any, y: Any, warmup: int = 0) -> "ESN":
+    def fit(self, x: Any, y: Any, warmup: int = 0, solver: str = "normal") -> "ESN":
         """Fits the readout on the reservoir's states for input series ``x`` (one or several,
         harvested in parallel, each from the current state) towards ``y``, discarding
-        ``warmup`` steps of each series."""
+        ``warmup`` steps of each series.
+
+        ``solver="normal"`` (the default) solves the ridge from the states' statistics (formed
+        as they come, never holding every state; :meth:`set_ridge` re-solves from them).
+        ``solver="qr"`` holds every state once and solves by a QR factorisation of them: the
+        normal equations square the states' condition number and QR does not, so about twice
+        the correct digits survive, which matters when a chaotic series is generated in closed
+        loop for many steps (Jaeger & Haas's Mackey-Glass task)."""
+        if solver not in ("normal", "qr"):
+            raise AquiferError(f"solver = {solver!r}: use 'normal' or 'qr'")
         xs, _ = as_many(x, "x")
         ys, _ = as_many(y, "y")
         reservoir = self.reservoir._native_for(xs[0].shape[1])
         self._native = _aquifer.Esn.from_reservoir(
             reservoir, self.readout._params_json(), bool(self.input_to_readout), ys[0].shape[1]
         )
-        self._native.fit(xs, ys, int(warmup))
+        if solver == "qr":
+            self._native.fit_lstsq(xs, ys, int(warmup))
+        else:
+            self._native.fit(xs, ys, int(warmup))
         return self
 
     def run(self, x: Any) -> Any:

@@ -252,6 +252,30 @@ def test_the_ridge_changes_without_harvesting_again(mg):
         aquifer.loads(esn._native.to_bytes()).set_ridge(1e-3)
 
 
+def test_the_qr_solver_keeps_the_digits_of_ill_conditioned_states(mg):
+    def esn():
+        # a small input scaling keeps the states near-linear and strongly correlated
+        return aquifer.ESN(units=60, lr=0.3, sr=0.9, input_scaling=0.05, ridge=0.0, input_to_readout=False, seed=2)
+
+    x, y = mg[:1500], mg[1:1501]
+    qr = esn().fit(x, y, warmup=100, solver="qr")
+    normal = esn().fit(x, y, warmup=100)
+    assert np.array_equal(qr.state(), normal.state())
+    # the reference: numpy's least squares (by SVD) on the same states and a column of ones
+    _, states = esn().fit(x, y, warmup=100).reset().run_with_states(x)
+    a = np.hstack([states[100:], np.ones((1400, 1))])
+    ref = np.linalg.lstsq(a, y[100:], rcond=None)[0]
+    cond = np.linalg.cond(a[:, :-1] - a[:, :-1].mean(axis=0))
+    fit_qr = np.abs(a @ np.vstack([qr.Wout, qr.bias]) - a @ ref).max()
+    fit_normal = np.abs(a @ np.vstack([normal.Wout, normal.bias]) - a @ ref).max()
+    assert cond > 1e5, cond
+    assert fit_qr < 1e-8 and fit_qr * 1e4 < fit_normal, (fit_qr, fit_normal, cond)
+    with pytest.raises(aquifer.AquiferError, match="fit it again"):
+        qr.set_ridge(1e-3)
+    with pytest.raises(aquifer.AquiferError, match="solver"):
+        esn().fit(x, y, solver="cholesky")
+
+
 def test_lyapunov_exponents_and_valid_time():
     lam = aquifer.datasets.largest_lyapunov_exponent("lorenz", 400, h=0.01)
     assert abs(lam - aquifer.datasets.LYAPUNOV["lorenz"]) < 0.03 * 0.9056
