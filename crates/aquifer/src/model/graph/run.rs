@@ -807,8 +807,7 @@ impl Step for Model {
 ///     let mut b = Model::builder();
 ///     let u = b.input("u", 1);
 ///     let r = b.node("r", Reservoir::builder().units(20).seed(3).build(1)?);
-///     b.edge(u, r);
-///     b.output(r);
+///     b.connect_delayed(u, r, 2);
 ///     b.build()
 /// };
 /// let mut here = build()?;
