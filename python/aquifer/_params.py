@@ -3,9 +3,12 @@
 from __future__ import annotations
 
 import json
+import math
 from typing import Any, Dict, List, Optional, Union
 
 import numpy as np
+
+from ._aquifer import AquiferError
 
 Distribution = Union[str, Dict[str, Any]]
 
@@ -72,7 +75,7 @@ def reservoir(
         }
     else:
         raise TypeError("bias: expected a number, a distribution, or an array with W and Win")
-    return json.dumps(
+    return dumps(
         {
             "units": int(units),
             "spectral_radius": None if sr is None else float(sr),
@@ -91,8 +94,22 @@ def reservoir(
     )
 
 
-def dumps(d: Dict[str, Any]) -> str:
-    return json.dumps(d)
+def _check_finite(value: Any, path: str) -> None:
+    if isinstance(value, float) and not math.isfinite(value):
+        raise AquiferError(f"invalid value for `{path}`: {value} (must be a finite number)")
+    if isinstance(value, dict):
+        for k, v in value.items():
+            _check_finite(v, f"{path}.{k}" if path else str(k))
+    elif isinstance(value, (list, tuple)):
+        for i, v in enumerate(value):
+            _check_finite(v, f"{path}[{i}]")
+
+
+def dumps(value: Any, what: str = "") -> str:
+    """The JSON of hyperparameters for the core; a NaN or infinite number is refused here,
+    naming its key (JSON has no such numbers, and the core would only see a syntax error)."""
+    _check_finite(value, what)
+    return json.dumps(value)
 
 
 def check_units(units: Optional[int]) -> int:

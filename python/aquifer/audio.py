@@ -10,13 +10,12 @@ mel bands, 13 coefficients).
 
 from __future__ import annotations
 
-import json
 import os
 from typing import Any, Optional, Tuple, Union
 
 import numpy as np
 
-from . import _aquifer
+from . import _aquifer, _params
 from ._series import Array
 
 
@@ -52,7 +51,7 @@ def mfcc(
         "fmin": float(fmin), "fmax": None if fmax is None else float(fmax),
         "top_db": None if top_db is None else float(top_db),
     }
-    return _aquifer.mfcc(_samples(samples), int(sample_rate), json.dumps(params))
+    return _aquifer.mfcc(_samples(samples), int(sample_rate), _params.dumps(params))
 
 
 def add_noise(samples: Any, snr_db: float, seed: int = 0) -> Array:

@@ -14,17 +14,16 @@ takes its parameters by name (defaults as ReservoirPy's) and returns a float64 a
 
 from __future__ import annotations
 
-import json
 from typing import Any, List, Sequence, Tuple
 
 import numpy as np
 
-from . import _aquifer
+from . import _aquifer, _params
 from ._series import Array, as_series
 
 
 def _gen(name: str, n_timesteps: int, params: Any) -> Array:
-    return _aquifer.generate(name, int(n_timesteps), json.dumps(params))
+    return _aquifer.generate(name, int(n_timesteps), _params.dumps(params))
 
 
 def mackey_glass(n_timesteps: int, **params: Any) -> Array:
@@ -94,12 +93,12 @@ def largest_lyapunov_exponent(system: str, time: float = 1000.0, **params: Any) 
     >>> round(aquifer.datasets.largest_lyapunov_exponent("lorenz", 400, h=0.01), 2)
     0.9
     """
-    return float(_aquifer.largest_lyapunov_exponent(system, json.dumps(params), float(time)))
+    return float(_aquifer.largest_lyapunov_exponent(system, _params.dumps(params), float(time)))
 
 
 def narma(n_timesteps: int, **params: Any) -> Tuple[Array, Array]:
     """NARMA: the input series ``u`` and the target ``y`` (``order``, ``seed``...)."""
-    return _aquifer.narma(int(n_timesteps), json.dumps(params))
+    return _aquifer.narma(int(n_timesteps), _params.dumps(params))
 
 
 def narma10(n_timesteps: int, seed: int = 0, **params: Any) -> Tuple[Array, Array]:
@@ -113,7 +112,7 @@ def narma10(n_timesteps: int, seed: int = 0, **params: Any) -> Tuple[Array, Arra
     """
     constants = {"order": 10, "a1": 0.3, "a2": 0.05, "b": 1.5, "c": 0.1, "seed": int(seed)}
     constants.update(params)
-    return _aquifer.narma(int(n_timesteps), json.dumps(constants))
+    return _aquifer.narma(int(n_timesteps), _params.dumps(constants))
 
 
 def mso(n_timesteps: int, freqs: Sequence[float], normalize: bool = True) -> Array:

@@ -14,12 +14,11 @@ True
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, List, Optional
 
 import numpy as np
 
-from . import _aquifer, _trained
+from . import _aquifer, _params, _trained
 from ._series import Array, as_many, as_series, labels as as_labels, restore
 
 
@@ -99,7 +98,7 @@ class GatedModel(_trained.Saved):
         return self
 
     def _build(self, inputs: int, outputs: int) -> _aquifer.Gated:
-        return _aquifer.Gated.build(json.dumps(self.params), json.dumps(self.training), inputs, outputs)
+        return _aquifer.Gated.build(_params.dumps(self.params), _params.dumps(self.training), inputs, outputs)
 
     def run(self, x: Any) -> Any:
         """Outputs: ``(timesteps, outputs)`` for series targets, ``(1, outputs)`` (the last

@@ -187,7 +187,7 @@ def _from_matrices(W: Any, Win: Any, bias: Any, *, lr: Any, activation: str) -> 
         np.ascontiguousarray(data, dtype=np.float64),
         win,
         np.ascontiguousarray(b),
-        json.dumps(_params.scalar_or_list(lr, "lr")),
+        _params.dumps(_params.scalar_or_list(lr, "lr"), "lr"),
         json.dumps(activation),
     )
 
@@ -267,7 +267,7 @@ class ES2N(_ReservoirBase):
             raise ValueError("ES2N: W and Win must be distributions (its O is drawn with them)")
 
     def _extra(self) -> str:
-        return json.dumps(float(self.proximity))
+        return _params.dumps(float(self.proximity), "proximity")
 
 
 class _Plastic(_ReservoirBase):

@@ -31,7 +31,7 @@ import json
 import os
 from typing import Any, Callable, Dict, List, Mapping, Optional, Union
 
-from . import _aquifer
+from . import _aquifer, _params
 
 _FIELDS = {
     "uniform": ("low", "high"),
@@ -95,7 +95,7 @@ class Study:
             "direction": direction,
             "loss": loss,
         }
-        self._native = _aquifer.Study.new(json.dumps(spec), None if records is None else os.fspath(records))
+        self._native = _aquifer.Study.new(_params.dumps(spec), None if records is None else os.fspath(records))
 
     @classmethod
     def resume(cls, records: Union[str, "os.PathLike[str]"]) -> "Study":

@@ -14,12 +14,11 @@ True
 
 from __future__ import annotations
 
-import json
 from typing import Any, Dict, Optional
 
 import numpy as np
 
-from . import _aquifer, _trained
+from . import _aquifer, _params, _trained
 from ._series import as_many, labels as as_labels, restore
 
 
@@ -87,7 +86,7 @@ class LSMClassifier(_trained.Saved):
         lab = as_labels(y)
         self.classes_, codes = np.unique(lab, return_inverse=True)
         self._native = _aquifer.Lsm.build(
-            json.dumps(self.liquid), json.dumps(self.training), xs[0].shape[1], len(self.classes_)
+            _params.dumps(self.liquid), _params.dumps(self.training), xs[0].shape[1], len(self.classes_)
         )
         self._native.fit(xs, [int(c) for c in codes], len(self.classes_))
         return self

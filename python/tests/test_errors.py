@@ -35,6 +35,20 @@ def test_non_finite_values_are_named():
         aquifer.Ridge().fit(x, x)
 
 
+def test_non_finite_hyperparameters_are_named_not_a_json_syntax_error():
+    x = np.ones((20, 1))
+    with pytest.raises(aquifer.AquiferError, match=r"`spectral_radius`: nan"):
+        aquifer.Reservoir(10, sr=float("nan"), seed=0).run(x)
+    with pytest.raises(aquifer.AquiferError, match=r"`leak_rate\[1\]`: inf"):
+        aquifer.Reservoir(2, lr=[0.5, float("inf")], seed=0).run(x)
+    with pytest.raises(aquifer.AquiferError, match=r"`ridge`: nan"):
+        aquifer.Ridge(ridge=float("nan")).fit(x, x)
+    with pytest.raises(aquifer.AquiferError, match=r"`ridge`: -inf"):
+        aquifer.ESN(units=5, ridge=float("-inf"), seed=0).fit(x, x)
+    with pytest.raises(aquifer.AquiferError, match=r"`tau`: nan"):
+        aquifer.datasets.mackey_glass(10, tau=float("nan"))
+
+
 def test_bad_hyperparameters():
     with pytest.raises(ValueError, match="units"):
         aquifer.Reservoir(0)
