@@ -90,6 +90,55 @@ def _block_pairs(x: Any, y: Any) -> List[Tuple[Array, Array]]:
     return [(as_series(x[i], "x"), as_series(y[i], "y")) for i in range(x.shape[0])]
 
 
+#: A series' targets: one series, or one per readout of a graph (``{readout name: series}``).
+Target = Union[Array, Dict[str, Array]]
+
+
+def _target(y: Any, where: str) -> Target:
+    if isinstance(y, dict):
+        return {str(k): as_series(v, f"{where}[{k!r}]") for k, v in y.items()}
+    return as_series(y, where)
+
+
+def _many_targets(y: Any) -> List[Target]:
+    """Target series from one series, a list of them, or a dict of either by readout name."""
+    if not isinstance(y, dict):
+        return list(as_many(_computed(y), "y")[0])
+    per = {str(k): as_many(_computed(v), f"y[{k!r}]")[0] for k, v in y.items()}
+    counts = {len(v) for v in per.values()}
+    if len(counts) > 1:
+        raise _aquifer.AquiferError(
+            "targets by readout: give each readout as many series ("
+            + ", ".join(f"{k}: {len(v)}" for k, v in per.items())
+            + ")"
+        )
+    n = counts.pop() if counts else 0
+    return [{k: v[i] for k, v in per.items()} for i in range(n)]
+
+
+def _stacked(y: Target, names: Optional[List[str]]) -> Array:
+    """A series' targets as the native model takes them: the readouts' targets side by side,
+    in the graph's order of its trained readouts."""
+    if not isinstance(y, dict):
+        return y
+    if names is None:
+        raise TypeError("targets by readout name are for an aquifer.Model")
+    missing = [k for k in names if k not in y]
+    if missing:
+        raise _aquifer.AquiferError(f"no targets given for readout(s) {missing}")
+    unknown = sorted(set(y) - set(names))
+    if unknown:
+        raise _aquifer.AquiferError(f"targets for {unknown}: no such readout in the model")
+    rows = {len(y[k]) for k in names}
+    if len(rows) > 1:
+        raise _aquifer.AquiferError(
+            "the readouts' targets of one series differ in length ("
+            + ", ".join(f"{k}: {len(y[k])}" for k in names)
+            + ")"
+        )
+    return np.hstack([y[k] for k in names]) if len(names) > 1 else y[names[0]]
+
+
 def _array_pairs(data: Any, targets: Any) -> Any:
     """A bag of pairs from dask arrays chunked along the series (the first axis): each block
     is read on a worker, never on the client."""
@@ -114,7 +163,7 @@ def _pairs(data: Any, targets: Any) -> Any:
         return _array_pairs(data, targets)
     if targets is not None:
         xs, _ = as_many(_computed(data), "x")
-        ys, _ = as_many(_computed(targets), "y")
+        ys = _many_targets(targets)
         if len(xs) != len(ys):
             raise _aquifer.AquiferError(f"{len(xs)} input series but {len(ys)} target series")
         return list(zip(xs, ys))
@@ -124,7 +173,7 @@ def _pairs(data: Any, targets: Any) -> Any:
     for i, p in enumerate(pairs):
         if not (isinstance(p, (tuple, list)) and len(p) == 2):
             raise TypeError(f"series {i}: expected an (x, y) pair")
-    return [(as_series(x, f"x[{i}]"), as_series(y, f"y[{i}]")) for i, (x, y) in enumerate(pairs)]
+    return [(as_series(x, f"x[{i}]"), _target(y, f"y[{i}]")) for i, (x, y) in enumerate(pairs)]
 
 
 def _computed(a: Any) -> Any:
@@ -140,7 +189,7 @@ def _is_bag(a: Any) -> bool:
     return type(a).__module__.startswith("dask.bag")
 
 
-def _first(pairs: Any) -> Tuple[Array, Array]:
+def _first(pairs: Any) -> Tuple[Array, Target]:
     if _is_bag(pairs):
         # from the first partitions only: never compute the whole bag here
         k, got = 1, ()
@@ -152,26 +201,34 @@ def _first(pairs: Any) -> Tuple[Array, Array]:
         if not got:
             raise _aquifer.AquiferError("no training series")
         x, y = got[0]
-        return as_series(x, "x[0]"), as_series(y, "y[0]")
+        return as_series(x, "x[0]"), _target(y, "y[0]")
     if not pairs:
         raise _aquifer.AquiferError("no training series")
     x, y = pairs[0]
-    return as_series(x, "x[0]"), as_series(y, "y[0]")
+    return as_series(x, "x[0]"), _target(y, "y[0]")
 
 
-def _prepare(model: Any, x0: Array, y0: Array, warmup: int) -> Tuple[str, bytes]:
-    """Builds the model's native object for these shapes (unfitted) and returns its kind and
-    model-file bytes, for the workers."""
+def _prepare(model: Any, x0: Array, y0: Target, warmup: int) -> Tuple[str, bytes, Optional[List[str]]]:
+    """Builds the model's native object for these shapes (unfitted) and returns its kind,
+    model-file bytes (for the workers), and a graph's trained readouts in the order their
+    targets stand side by side (None for an ESN)."""
     if isinstance(model, ESN):
+        if isinstance(y0, dict):
+            raise TypeError("targets by readout name are for an aquifer.Model; an ESN takes one series")
         reservoir = model.reservoir._native_for(x0.shape[1])
         model._native = _aquifer.Esn.from_reservoir(
             reservoir, model.readout._params_json(), bool(model.input_to_readout), y0.shape[1]
         )
-        return "esn", bytes(model._native.to_bytes())
+        return "esn", bytes(model._native.to_bytes()), None
     if isinstance(model, Model):
         dims, _ = model._target_dims(y0)
+        if isinstance(y0, dict):
+            readouts = [n.name for n in model.nodes if n._readout_tag is not None]
+            missing = [k for k in readouts if k not in y0]
+            if missing:
+                raise _aquifer.AquiferError(f"no targets given for readout(s) {missing}")
         graph = model._build(x0.shape[1], dims, [x0], int(warmup))
-        return "graph", bytes(graph.to_bytes())
+        return "graph", bytes(graph.to_bytes()), list(graph.trained_names)
     raise TypeError("aquifer.dask fits an aquifer.ESN or an aquifer.Model (with ridge readouts)")
 
 
@@ -187,13 +244,15 @@ def _stats_of(native: Native, xs: List[Array], ys: List[Array], warmup: int) -> 
     return {name: Statistics(data, name) for name, data in parts}
 
 
-def _partition_statistics(kind: str, blob: bytes, warmup: int) -> Callable[[Iterable[Any]], Any]:
+def _partition_statistics(
+    kind: str, blob: bytes, warmup: int, names: Optional[List[str]]
+) -> Callable[[Iterable[Any]], Any]:
     def run(pairs: Iterable[Any]) -> Optional[Dict[str, Statistics]]:
         got = list(pairs)
         if not got:
             return None
         xs = [as_series(x, "x") for x, _ in got]
-        ys = [as_series(y, "y") for _, y in got]
+        ys = [_stacked(_target(y, "y"), names) for _, y in got]
         return _stats_of(_native(kind, blob), xs, ys, warmup)
 
     return run
@@ -222,9 +281,9 @@ def statistics(model: Any, x: Any, y: Any, warmup: int = 0) -> Dict[str, Statist
     built for their shapes if it is not yet; its state is left unchanged), by readout name
     (``""`` for an ESN's)."""
     xs, _ = as_many(x, "x")
-    ys, _ = as_many(y, "y")
-    kind, blob = _prepare(model, xs[0], ys[0], warmup)
-    return _stats_of(_native(kind, blob), xs, ys, int(warmup))
+    ys = _many_targets(y)
+    kind, blob, names = _prepare(model, xs[0], ys[0], warmup)
+    return _stats_of(_native(kind, blob), xs, [_stacked(t, names) for t in ys], int(warmup))
 
 
 def fit(
@@ -242,7 +301,8 @@ def fit(
 
     ``data`` is a ``dask.bag.Bag`` of ``(x, y)`` pairs, a list of pairs, or the input series
     with ``targets`` the target series (lists, 3-D arrays, or dask arrays chunked along the
-    series). Lists are split into ``partitions`` (default: twice the workers' threads). Each
+    series). A model with several readouts takes each series' targets as a dict by readout
+    name (in the pairs, or ``targets={name: series}``), as ``Model.fit`` does. Lists are split into ``partitions`` (default: twice the workers' threads). Each
     partition's statistics are formed on a worker, merged by a tree reduction of fan-in
     ``split_every`` on the workers, and solved once here. Without a client (none given and
     none running), Dask's local scheduler runs the same graph. Returns the fitted model.
@@ -252,12 +312,12 @@ def fit(
     client = _client_or_default(client)
     pairs = _pairs(data, targets)
     x0, y0 = _first(pairs)
-    kind, blob = _prepare(model, x0, y0, warmup)
+    kind, blob, names = _prepare(model, x0, y0, warmup)
     if not _is_bag(pairs):
         n = partitions or max(1, 2 * _threads(client))
         pairs = db.from_sequence(pairs, npartitions=min(n, len(pairs)))
     reduced = pairs.reduction(
-        _partition_statistics(kind, blob, int(warmup)), _merge_all, split_every=split_every
+        _partition_statistics(kind, blob, int(warmup), names), _merge_all, split_every=split_every
     )
     stats = client.compute(reduced).result() if client is not None else reduced.compute()
     if stats is None:
@@ -299,7 +359,8 @@ def fit_long(
     deep or parallel reservoirs, delays), on one long series (or several: a list) cut into
     chunks of ``chunk`` steps. The chunks of a series run in order, each as a task handed the
     state the previous one ended in (every node's state and every delayed edge's values; the
-    warm-up is dropped from the first chunk only); several series run side by side. Only the
+    warm-up is dropped from the first chunk only); several series run side by side. ``y`` is
+    a dict by readout name for a model with several readouts. Only the
     statistics and the states travel; the result equals a fit of the whole series up to
     rounding."""
     from dask.delayed import delayed
@@ -310,10 +371,11 @@ def fit_long(
         raise _aquifer.AquiferError(f"chunk = {chunk}: must be at least 1 step")
     client = _client_or_default(client)
     xs, _ = as_many(_computed(x), "x")
-    ys, _ = as_many(_computed(y), "y")
-    if len(xs) != len(ys):
-        raise _aquifer.AquiferError(f"{len(xs)} input series but {len(ys)} target series")
-    kind, blob = _prepare(model, xs[0], ys[0], warmup)
+    targets = _many_targets(y)
+    if len(xs) != len(targets):
+        raise _aquifer.AquiferError(f"{len(xs)} input series but {len(targets)} target series")
+    kind, blob, names = _prepare(model, xs[0], targets[0], warmup)
+    ys = [_stacked(t, names) for t in targets]
     tasks = []
     for s, (xi, yi) in enumerate(zip(xs, ys)):
         if len(xi) != len(yi):

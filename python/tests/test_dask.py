@@ -142,6 +142,36 @@ def test_a_graph_on_a_long_series_carries_its_nodes_and_delays_across_chunks(cli
         big._require_graph().statistics([x[:50]], [y[:50]], 0, b"{not json")
 
 
+def test_several_readouts_take_their_targets_by_name(client: Any) -> None:
+    data = pairs(6, 300)
+    xs = [p[0] for p in data]
+    ya = [p[1] for p in data]
+    yb = [np.hstack([p[1] ** 2, -p[1]]) for p in data]
+
+    def two() -> aquifer.Model:
+        r = aquifer.Reservoir(30, sr=0.9, seed=1, name="r")
+        return r >> [aquifer.Ridge(ridge=1e-3, name="a"), aquifer.Ridge(ridge=1e-2, name="b")]
+
+    local = two().fit(xs, {"a": ya, "b": yb}, warmup=10)
+    by_pairs = adask.fit(
+        two(), [(x, {"b": b, "a": a}) for x, a, b in zip(xs, ya, yb)], warmup=10, client=client, partitions=3
+    )
+    by_lists = adask.fit(two(), xs, {"a": ya, "b": yb}, warmup=10, client=client)
+    whole = np.vstack(xs)
+    long_local = two().fit(whole, {"a": np.vstack(ya), "b": np.vstack(yb)}, warmup=10)
+    chunked = adask.fit_long(two(), whole, {"a": np.vstack(ya), "b": np.vstack(yb)}, chunk=400, warmup=10, client=client)
+    for far, near in ((by_pairs, local), (by_lists, local), (chunked, long_local)):
+        for name in ("a", "b"):
+            assert close(far[name].Wout, near[name].Wout)
+    assert by_pairs["b"].Wout.shape == (30, 2)
+    with pytest.raises(aquifer.AquiferError, match=r"no targets given for readout\(s\) \['b'\]"):
+        adask.fit(two(), [(xs[0], {"a": ya[0]})], client=client)
+    with pytest.raises(aquifer.AquiferError, match="give each readout as many series"):
+        adask.fit(two(), xs, {"a": ya, "b": yb[:2]}, client=client)
+    with pytest.raises(TypeError, match="aquifer.Model"):
+        adask.fit(esn(), [(xs[0], {"a": ya[0]})], client=client)
+
+
 def test_prediction_on_the_workers_is_gathered_in_order(client: Any) -> None:
     data = pairs(10, 200)
     xs = [p[0] for p in data]
