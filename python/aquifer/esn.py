@@ -93,10 +93,7 @@ class ESN:
         self._native = _aquifer.Esn.from_reservoir(
             reservoir, self.readout._params_json(), bool(self.input_to_readout), ys[0].shape[1]
         )
-        if solver == "qr":
-            self._native.fit_lstsq(xs, ys, int(warmup))
-        else:
-            self._native.fit(xs, ys, int(warmup))
+        self._native.fit(xs, ys, int(warmup), solver == "qr")
         return self
 
     def run(self, x: Any) -> Any:

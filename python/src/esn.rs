@@ -87,29 +87,27 @@ impl Esn {
     }
 
     /// Fits the readout on the series' states (harvested in parallel, each from the current
-    /// state), discarding `warmup` steps of each.
+    /// state), discarding `warmup` steps of each; `qr` solves by a QR factorisation of the
+    /// states (every row held once; about twice the correct digits on ill-conditioned states;
+    /// no statistics kept) rather than from their statistics.
+    #[pyo3(signature = (xs, ys, warmup, qr=false))]
     fn fit(
         &self,
         py: Python<'_>,
         xs: Vec<PyReadonlyArray2<'_, f64>>,
         ys: Vec<PyReadonlyArray2<'_, f64>>,
         warmup: usize,
+        qr: bool,
     ) -> PyResult<()> {
         let (xv, yv) = (views(&xs), views(&ys));
-        compute(py, || lock(&self.inner)?.fit(&xv, &yv, warmup))
-    }
-
-    /// Fits as `fit`, but solves the readout from the harvested rows by QR (every row held
-    /// once; about twice the correct digits on ill-conditioned states; no statistics kept).
-    fn fit_lstsq(
-        &self,
-        py: Python<'_>,
-        xs: Vec<PyReadonlyArray2<'_, f64>>,
-        ys: Vec<PyReadonlyArray2<'_, f64>>,
-        warmup: usize,
-    ) -> PyResult<()> {
-        let (xv, yv) = (views(&xs), views(&ys));
-        compute(py, || lock(&self.inner)?.fit_lstsq(&xv, &yv, warmup))
+        compute(py, || {
+            let mut e = lock(&self.inner)?;
+            if qr {
+                e.fit_lstsq(&xv, &yv, warmup)
+            } else {
+                e.fit(&xv, &yv, warmup)
+            }
+        })
     }
 
     /// The readout statistics (a `ridge-statistics` model file's bytes) of the series, each
