@@ -13,9 +13,10 @@ seed) and shipped to the workers as a model file's bytes, so every worker uses t
 weights.
 
 One long series is cut into chunks along time by :func:`fit_long`: the model's state (an
-ESN's reservoir; a graph's nodes and delayed edges) carries from one chunk to the next, so the chunks of one series run one after the other
-(each a task on some worker, handed the previous chunk's final state); only the statistics
-travel back. Several long series run side by side.
+ESN's reservoir; a graph's nodes and delayed edges) carries from one chunk to the next, so
+the chunks of one series run one after the other (each a task on some worker, handed the
+previous chunk's final state); only the statistics and the states travel. Several long
+series run side by side.
 
 >>> import aquifer, aquifer.dask
 >>> mg = aquifer.datasets.mackey_glass(2001)
