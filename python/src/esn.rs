@@ -127,14 +127,9 @@ impl Esn {
         let (xv, yv) = (views(&xs), views(&ys));
         let (bytes, last) = compute(py, || {
             let mut e = lock(&self.inner)?;
-            let before = e.state();
-            if let Some(s) = &state {
-                e.set_state(s)?;
-            }
-            let stats = e.statistics(&xv, &yv, warmup);
-            let last = e.state();
-            e.set_state(&before)?;
-            Ok((crate::stats::to_bytes(&stats?)?, last))
+            crate::stats::from_state(&mut *e, state.as_ref(), |e| {
+                crate::stats::to_bytes(&e.statistics(&xv, &yv, warmup)?)
+            })
         })?;
         Ok((PyBytes::new(py, &bytes), vec_to_numpy(py, last)?))
     }

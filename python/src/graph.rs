@@ -164,18 +164,14 @@ impl Graph {
         let (xv, yv) = (views(&xs), views(&ys));
         let (out, last) = compute(py, || {
             let mut m = lock(&self.inner)?;
-            let before = m.state();
-            if let Some(bytes) = &state {
-                m.set_state(&state_from_bytes(bytes)?)?;
-            }
-            let stats = m.statistics(&xv, &yv, warmup);
-            let last = state_to_bytes(&m.state());
-            m.set_state(&before)?;
-            let stats = stats?
-                .into_iter()
-                .map(|(name, s)| Ok((name, crate::stats::to_bytes(&s)?)))
-                .collect::<aquifer::Result<Vec<_>>>()?;
-            Ok((stats, last?))
+            let start = state.as_deref().map(state_from_bytes).transpose()?;
+            let (stats, last) = crate::stats::from_state(&mut *m, start.as_ref(), |m| {
+                m.statistics(&xv, &yv, warmup)?
+                    .into_iter()
+                    .map(|(name, s)| Ok((name, crate::stats::to_bytes(&s)?)))
+                    .collect::<aquifer::Result<Vec<_>>>()
+            })?;
+            Ok((stats, state_to_bytes(&last)?))
         })?;
         let named = out
             .into_iter()

@@ -4,7 +4,7 @@
 use crate::errors::{compute, to_py};
 use aquifer::io::ModelFile;
 use aquifer::readout::RidgeStats;
-use aquifer::traits::Persist;
+use aquifer::traits::{Persist, Stateful};
 use pyo3::prelude::*;
 use pyo3::types::PyBytes;
 
@@ -16,6 +16,24 @@ pub fn from_bytes(data: &[u8]) -> aquifer::Result<RidgeStats> {
 /// The bytes of statistics.
 pub fn to_bytes(stats: &RidgeStats) -> aquifer::Result<Vec<u8>> {
     stats.to_part()?.to_bytes()
+}
+
+/// Runs `f` (a harvest of statistics) on `m` from `start` (default: its current state) and
+/// returns what `f` gave with the state `m` ended in; `m`'s own state is restored, whatever
+/// `f` returned: a piece of a fit that another process continues.
+pub fn from_state<M: Stateful, T>(
+    m: &mut M,
+    start: Option<&M::State>,
+    f: impl FnOnce(&mut M) -> aquifer::Result<T>,
+) -> aquifer::Result<(T, M::State)> {
+    let before = m.state();
+    if let Some(s) = start {
+        m.set_state(s)?;
+    }
+    let out = f(m);
+    let last = m.state();
+    m.set_state(&before)?;
+    Ok((out?, last))
 }
 
 /// Statistics merged in the order given (each a `ridge-statistics` model file's bytes).

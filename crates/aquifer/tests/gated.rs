@@ -70,14 +70,7 @@ fn the_gated_model_beats_a_plain_esn_on_the_copy_task() {
     let mse = |pred: &[Mat<f64>]| {
         pred.iter()
             .zip(yt)
-            .map(|(p, y)| {
-                let n = (p.nrows() * p.ncols()) as f64;
-                (0..p.nrows())
-                    .flat_map(|t| (0..p.ncols()).map(move |c| (t, c)))
-                    .map(|(t, c)| (p[(t, c)] - y[(t, c)]).powi(2))
-                    .sum::<f64>()
-                    / n
-            })
+            .map(|(p, y)| aquifer::metrics::mse(y, p).unwrap())
             .sum::<f64>()
             / pred.len() as f64
     };

@@ -16,6 +16,7 @@ use crate::error::{Error, Result};
 use crate::outputs::{self, Kind};
 use aquifer::faer::Mat;
 use aquifer::io::ModelFile;
+use aquifer::model::ModelState;
 use aquifer::readout::RidgeStats;
 use aquifer::traits::{Persist, Stateful};
 use std::path::{Path, PathBuf};
@@ -50,29 +51,30 @@ fn config_value(path: &Path) -> Result<toml::Value> {
     toml::from_str(&text).map_err(|e| Error::usage(format!("{}: {e}", path.display())))
 }
 
-/// The state of the node that makes the readout's features.
-fn feature_state(network: &Network) -> Result<Vec<f64>> {
-    Ok(match network {
-        Network::Esn(esn) => esn.state(),
-        Network::Graph(model, _) => model
-            .node_state("reservoir")
-            .or_else(|_| model.node_state("nvar"))?,
-    })
+/// The network's whole state as JSON (an ESN's reservoir; a graph's every node and delayed
+/// edge), as `fit` leaves it.
+fn state_json(network: &Network) -> serde_json::Result<serde_json::Value> {
+    match network {
+        Network::Esn(esn) => serde_json::to_value(esn.state()),
+        Network::Graph(model, _) => serde_json::to_value(model.state()),
+    }
 }
 
-fn set_feature_state(network: &mut Network, state: &[f64]) -> Result<()> {
+/// Sets the state a statistics file recorded, checked against the network.
+fn set_state_json(network: &mut Network, state: &serde_json::Value, path: &Path) -> Result<()> {
+    let bad = |e: String| Error::data(path, format!("its `state`: {e}"));
     match network {
-        Network::Esn(esn) => esn.set_state(&state.to_vec())?,
+        Network::Esn(esn) => {
+            let s: Vec<f64> =
+                serde_json::from_value(state.clone()).map_err(|e| bad(e.to_string()))?;
+            esn.set_state(&s).map_err(|e| bad(e.to_string()))
+        }
         Network::Graph(model, _) => {
-            let name = if model.node_state("reservoir").is_ok() {
-                "reservoir"
-            } else {
-                "nvar"
-            };
-            model.set_node_state(name, state)?;
+            let s: ModelState =
+                serde_json::from_value(state.clone()).map_err(|e| bad(e.to_string()))?;
+            model.set_state(&s).map_err(|e| bad(e.to_string()))
         }
     }
-    Ok(())
 }
 
 /// A statistics file's content: the statistics and the `about` record.
@@ -135,7 +137,7 @@ pub fn stats(args: &FitArgs, quiet: bool) -> Result<()> {
         "steps": steps,
         "inputs": pairs.input_names,
         "targets": pairs.target_names,
-        "state": feature_state(&network)?,
+        "state": state_json(&network).map_err(|e| Error::usage(e.to_string()))?,
     });
     if let Some(classes) = &classes {
         about["classes"] = classes.to_json();
@@ -235,12 +237,7 @@ pub fn solve(args: &SolveArgs) -> Result<()> {
             model.fit_statistics(&[(config::READOUT.to_string(), stats.clone())])?
         }
     }
-    let state: Vec<f64> = about["state"]
-        .as_array()
-        .map(|a| a.iter().filter_map(|v| v.as_f64()).collect())
-        .unwrap_or_default();
-    set_feature_state(&mut network, &state)
-        .map_err(|e| Error::data(&args.stats, format!("its `state`: {e}")))?;
+    set_state_json(&mut network, &about["state"], &args.stats)?;
     let mut part = network.to_part()?;
     part.about = fit::about(
         "aquifer solve",

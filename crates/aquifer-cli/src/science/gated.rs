@@ -17,52 +17,37 @@ pub struct Task {
     pub learning_rate: f64,
 }
 
-/// The metric of a task: MSE over every output (sequences, last values) or accuracy.
-pub fn score(pred: &[Mat<f64>], target: &Target) -> (String, f64) {
-    match target {
+/// The metric of a task: MSE over every output (sequences: the mean over the series;
+/// last values: over the last rows) or accuracy (the argmax of the last row).
+pub fn score(pred: &[Mat<f64>], target: &Target) -> aquifer::Result<(String, f64)> {
+    let last_row = |p: &Mat<f64>| p.nrows() - 1;
+    Ok(match target {
         Target::Sequences(ys) => {
-            let mse = pred
-                .iter()
-                .zip(ys)
-                .map(|(p, y)| {
-                    let n = (p.nrows() * p.ncols()) as f64;
-                    (0..p.nrows())
-                        .flat_map(|t| (0..p.ncols()).map(move |c| (t, c)))
-                        .map(|(t, c)| (p[(t, c)] - y[(t, c)]).powi(2))
-                        .sum::<f64>()
-                        / n
-                })
-                .sum::<f64>()
-                / pred.len() as f64;
-            ("MSE".into(), mse)
+            let mut sum = 0.0;
+            for (p, y) in pred.iter().zip(ys) {
+                sum += metrics::mse(y, p)?;
+            }
+            ("MSE".into(), sum / pred.len() as f64)
         }
         Target::LastValues(y) => {
-            let last = |p: &Mat<f64>, j: usize| p[(p.nrows() - 1, j)];
-            let mse = pred
-                .iter()
-                .enumerate()
-                .map(|(k, p)| {
-                    (0..y.ncols())
-                        .map(|j| (last(p, j) - y[(k, j)]).powi(2))
-                        .sum::<f64>()
-                        / y.ncols() as f64
-                })
-                .sum::<f64>()
-                / pred.len() as f64;
-            ("MSE".into(), mse)
+            let last = Mat::from_fn(pred.len(), y.ncols(), |k, j| {
+                pred[k][(last_row(&pred[k]), j)]
+            });
+            ("MSE".into(), metrics::mse(y, &last)?)
         }
         Target::Classes { labels, .. } => {
-            let correct = pred
+            let decided: Vec<usize> = pred
                 .iter()
-                .zip(labels)
-                .filter(|(p, l)| {
-                    let r = p.nrows() - 1;
-                    (0..p.ncols()).max_by(|&a, &b| p[(r, a)].total_cmp(&p[(r, b)])) == Some(**l)
+                .map(|p| {
+                    let r = last_row(p);
+                    (0..p.ncols())
+                        .max_by(|&a, &b| p[(r, a)].total_cmp(&p[(r, b)]))
+                        .unwrap_or(0)
                 })
-                .count();
-            ("accuracy".into(), correct as f64 / labels.len() as f64)
+                .collect();
+            ("accuracy".into(), metrics::accuracy(labels, &decided)?)
         }
-    }
+    })
 }
 
 /// A plain ESN of `units` units: ridge on every state (sequences) or on the last state.
@@ -147,9 +132,9 @@ fn train_and_predict(
     })?;
     let seconds = start.elapsed().as_secs_f64();
     let gated_pred = model.run_many(&task.test.0)?;
-    let (metric, gated) = score(&gated_pred, &task.test.1);
+    let (metric, gated) = score(&gated_pred, &task.test.1)?;
     let esn_pred = esn_baseline(task, task.hidden)?;
-    let (_, esn) = score(&esn_pred, &task.test.1);
+    let (_, esn) = score(&esn_pred, &task.test.1)?;
     Ok(Trained {
         metric,
         gated,
@@ -169,7 +154,7 @@ fn mae(pred: &[Mat<f64>], target: &Target) -> aquifer::Result<f64> {
     let (mut sum, mut count) = (0.0, 0usize);
     for (p, y) in pred.iter().zip(ys) {
         let n = p.nrows() * p.ncols();
-        sum += aquifer::metrics::mae(y, p)? * n as f64;
+        sum += metrics::mae(y, p)? * n as f64;
         count += n;
     }
     Ok(sum / count as f64)
